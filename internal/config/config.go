@@ -1,0 +1,190 @@
+// Package config reads the worker's and the starter's settings from IDFLOW_*
+// environment variables (go-envconfig) and checks them once, at start.
+//
+// The Temporal connection itself is configured by the ecosystem's own
+// TEMPORAL_* variables (see go.temporal.io/sdk/contrib/envconfig), not here.
+package config
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+)
+
+// Prefix starts the name of every setting this project reads.
+const Prefix = "IDFLOW_"
+
+// minTokenLength is the shortest API token accepted outside -dev: a shorter
+// one is guessable.
+const minTokenLength = 16
+
+// Worker holds every setting of the worker binary.
+type Worker struct {
+	// TaskQueue is the Temporal task queue the worker polls and the starter uses.
+	TaskQueue string `env:"IDFLOW_TASK_QUEUE, default=idflow"`
+	// DatabaseURL names the store: sqlite://PATH or postgres://...; empty
+	// means a SQLite file in DevDir.
+	DatabaseURL string `env:"IDFLOW_DATABASE_URL"`
+	// HTTPAddr is where the gateway listens.
+	HTTPAddr string `env:"IDFLOW_HTTP_ADDR, default=127.0.0.1:8080"`
+	// APIToken is the bearer token the gateway's /v1 API requires; generated in -dev.
+	APIToken string `env:"IDFLOW_API_TOKEN"`
+	// DocumentMaxBytes bounds one uploaded document.
+	DocumentMaxBytes int64 `env:"IDFLOW_DOCUMENT_MAX_BYTES, default=20971520"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `env:"IDFLOW_LOG_LEVEL, default=info"`
+	// LogFormat is json or console; -dev defaults to console.
+	LogFormat string `env:"IDFLOW_LOG_FORMAT"`
+	// ShutdownTimeout bounds the graceful stop after SIGINT/SIGTERM.
+	ShutdownTimeout time.Duration `env:"IDFLOW_SHUTDOWN_TIMEOUT, default=10s"`
+	// UIURL is the Temporal UI's address, used to print links.
+	UIURL string `env:"IDFLOW_UI_URL, default=http://localhost:8233"`
+
+	// DevDir holds the -dev state: databases, the generated token.
+	DevDir string `env:"IDFLOW_DEV_DIR, default=.idflow"`
+	// DevTemporalIP is the address the embedded Temporal frontend binds to.
+	DevTemporalIP string `env:"IDFLOW_DEV_TEMPORAL_IP, default=127.0.0.1"`
+	// DevTemporalPort is the embedded Temporal frontend's gRPC port.
+	DevTemporalPort int `env:"IDFLOW_DEV_TEMPORAL_PORT, default=7233"`
+	// DevUIPort is the embedded Temporal Web UI's port.
+	DevUIPort int `env:"IDFLOW_DEV_UI_PORT, default=8233"`
+}
+
+// Starter holds every setting of the starter CLI.
+type Starter struct {
+	// TaskQueue is the Temporal task queue workflows are started on.
+	TaskQueue string `env:"IDFLOW_TASK_QUEUE, default=idflow"`
+	// GatewayURL is the worker's HTTP gateway.
+	GatewayURL string `env:"IDFLOW_GATEWAY_URL, default=http://127.0.0.1:8080"`
+	// APIToken authenticates to the gateway; read from DevDir when unset.
+	APIToken string `env:"IDFLOW_API_TOKEN"`
+	// UIURL is the Temporal UI's address, used to print links.
+	UIURL string `env:"IDFLOW_UI_URL, default=http://localhost:8233"`
+	// DevDir is where -dev left its generated token.
+	DevDir string `env:"IDFLOW_DEV_DIR, default=.idflow"`
+}
+
+// Lookuper finds environment values; envconfig.OsLookuper in production.
+type Lookuper = envconfig.Lookuper
+
+// LoadWorker reads and checks the worker's settings. In dev mode the API token
+// may be empty (the caller generates one) and logs default to console output.
+func LoadWorker(ctx context.Context, env Lookuper, dev bool) (Worker, error) {
+	var c Worker
+	if err := process(ctx, env, &c); err != nil {
+		return c, err
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = "sqlite://" + filepath.Join(c.DevDir, "idflow.db")
+	}
+	if c.LogFormat == "" {
+		c.LogFormat = "json"
+		if dev {
+			c.LogFormat = "console"
+		}
+	}
+	return c, c.check(dev)
+}
+
+// LoadStarter reads and checks the starter's settings.
+func LoadStarter(ctx context.Context, env Lookuper) (Starter, error) {
+	var c Starter
+	if err := process(ctx, env, &c); err != nil {
+		return c, err
+	}
+	if !strings.HasPrefix(c.GatewayURL, "http://") && !strings.HasPrefix(c.GatewayURL, "https://") {
+		return c, settingError("IDFLOW_GATEWAY_URL", "must start with http:// or https://")
+	}
+	return c, nil
+}
+
+func (c Worker) check(dev bool) error {
+	var errs []error
+	add := func(key, problem string) { errs = append(errs, settingError(key, problem)) }
+	if !dev && c.APIToken == "" {
+		add("IDFLOW_API_TOKEN", "missing required value (outside -dev a token must be set)")
+	}
+	if c.APIToken != "" && len(c.APIToken) < minTokenLength {
+		add("IDFLOW_API_TOKEN", fmt.Sprintf("too short: at least %d characters", minTokenLength))
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
+		!strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		add("IDFLOW_DATABASE_URL", "must start with sqlite:, postgres:// or postgresql://")
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		add("IDFLOW_HTTP_ADDR", "must be host:port")
+	}
+	if c.DocumentMaxBytes <= 0 {
+		add("IDFLOW_DOCUMENT_MAX_BYTES", "must be a positive number of bytes")
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
+		add("IDFLOW_LOG_LEVEL", "must be one of debug, info, warn, error")
+	}
+	if !slices.Contains([]string{"json", "console"}, c.LogFormat) {
+		add("IDFLOW_LOG_FORMAT", "must be json or console")
+	}
+	if c.ShutdownTimeout <= 0 {
+		add("IDFLOW_SHUTDOWN_TIMEOUT", "must be a positive duration")
+	}
+	for key, port := range map[string]int{"IDFLOW_DEV_TEMPORAL_PORT": c.DevTemporalPort, "IDFLOW_DEV_UI_PORT": c.DevUIPort} {
+		if port <= 0 || port > 65535 {
+			add(key, "must be a TCP port (1-65535)")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// process runs go-envconfig and rewrites its errors so that they name the
+// environment variable rather than the Go field.
+func process(ctx context.Context, env Lookuper, target any) error {
+	err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: target, Lookuper: env})
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if errors.Is(err, envconfig.ErrMissingRequired) {
+		key := strings.TrimSpace(strings.TrimPrefix(msg, envconfig.ErrMissingRequired.Error()+":"))
+		return settingError(key, "missing required value")
+	}
+	field, rest, found := strings.Cut(msg, ": ")
+	if key := EnvKey(target, field); found && key != "" {
+		return settingError(key, "malformed value: "+rest)
+	}
+	return fmt.Errorf("config: %w", err)
+}
+
+// EnvKey returns the environment variable that sets the named field of the
+// struct pointed to by target, or "" when there is none.
+func EnvKey(target any, field string) string {
+	t := reflect.TypeOf(target).Elem()
+	f, ok := t.FieldByName(field)
+	if !ok {
+		return ""
+	}
+	key, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+	return key
+}
+
+// Keys lists every environment variable read into the struct pointed to by target.
+func Keys(target any) []string {
+	t := reflect.TypeOf(target).Elem()
+	keys := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		if key, _, _ := strings.Cut(t.Field(i).Tag.Get("env"), ","); key != "" {
+			keys = append(keys, key)
+		}
+	}
+	return keys
+}
+
+func settingError(key, problem string) error {
+	return fmt.Errorf("config: %s: %s", key, problem)
+}

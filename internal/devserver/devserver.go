@@ -1,0 +1,266 @@
+// Package devserver runs a Temporal server and its Web UI inside the worker
+// process for `worker -dev`, persisting to a SQLite file so that workflows
+// survive a restart. It mirrors what the Temporal CLI's dev server does, on
+// the public go.temporal.io/server packages.
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
+	"go.temporal.io/server/common/authorization"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	tlog "go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/metrics"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/testing/freeport"
+	"go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Options configure the embedded server.
+type Options struct {
+	// DatabaseFile is the SQLite file Temporal persists to; created with its
+	// schema on first start.
+	DatabaseFile string
+	// IP is the address the frontend and UI bind to, e.g. 127.0.0.1.
+	IP string
+	// FrontendPort is the gRPC port clients dial (7233 by convention).
+	FrontendPort int
+	// UIPort serves the Temporal Web UI; 0 disables the UI.
+	UIPort int
+	// Namespace is created at first start.
+	Namespace string
+	// CodecEndpoint, when set, is offered to the UI for decoding payloads.
+	CodecEndpoint string
+	// Logger receives the server's warnings and errors.
+	Logger *zap.Logger
+}
+
+// Server is a running embedded Temporal server with its optional UI.
+type Server struct {
+	temporal temporal.Server
+	ui       *uiserver.Server
+	opts     Options
+}
+
+// Start creates the schema and namespace when missing and starts the
+// server (and UI) in the background. Stop must be called to release them.
+func Start(opts Options) (*Server, error) {
+	if err := checkPortsFree(opts); err != nil {
+		return nil, err
+	}
+	cfg := serverConfig(opts)
+	sqlCfg := cfg.Persistence.DataStores[sqliteplugin.PluginName].SQL
+	if err := prepareDatabase(sqlCfg, opts); err != nil {
+		return nil, err
+	}
+	srv, err := newTemporalServer(cfg, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("devserver: start temporal: %w", err)
+	}
+	s := &Server{temporal: srv, opts: opts}
+	if opts.UIPort != 0 {
+		s.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(s.uiConfig()))
+		go func() { _ = s.ui.Start() }()
+	}
+	return s, nil
+}
+
+// FrontendAddress is the host:port a Temporal client dials.
+func (s *Server) FrontendAddress() string {
+	return net.JoinHostPort(s.opts.IP, strconv.Itoa(s.opts.FrontendPort))
+}
+
+// UIURL is the Web UI's address, or "" when the UI is disabled.
+func (s *Server) UIURL() string {
+	if s.ui == nil {
+		return ""
+	}
+	host := s.opts.IP
+	if host == "127.0.0.1" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(s.opts.UIPort))
+}
+
+// Stop shuts the UI and the server down.
+func (s *Server) Stop() error {
+	if s.ui != nil {
+		s.ui.Stop()
+	}
+	return s.temporal.Stop()
+}
+
+func checkPortsFree(opts Options) error {
+	ports := []int{opts.FrontendPort}
+	if opts.UIPort != 0 {
+		ports = append(ports, opts.UIPort)
+	}
+	for _, port := range ports {
+		l, err := net.Listen("tcp", net.JoinHostPort(opts.IP, strconv.Itoa(port)))
+		if err != nil {
+			return fmt.Errorf("devserver: port %d on %s is not free (another Temporal or worker -dev running?): %w", port, opts.IP, err)
+		}
+		_ = l.Close()
+	}
+	return nil
+}
+
+func prepareDatabase(sqlCfg *config.SQL, opts Options) error {
+	if err := os.MkdirAll(filepath.Dir(opts.DatabaseFile), 0o700); err != nil {
+		return fmt.Errorf("devserver: %w", err)
+	}
+	if _, err := os.Stat(opts.DatabaseFile); errors.Is(err, os.ErrNotExist) {
+		if err := sqlite.SetupSchema(sqlCfg); err != nil {
+			return fmt.Errorf("devserver: set up schema: %w", err)
+		}
+	}
+	// Search attributes are registered later through the operator API, so
+	// that attributes added by newer versions reach existing databases too.
+	ns, err := sqlite.NewNamespaceConfig("active", opts.Namespace, false, nil)
+	if err != nil {
+		return fmt.Errorf("devserver: namespace config: %w", err)
+	}
+	if err := sqlite.CreateNamespaces(sqlCfg, ns); err != nil {
+		return fmt.Errorf("devserver: create namespace: %w", err)
+	}
+	return nil
+}
+
+func newTemporalServer(cfg *config.Config, logger *zap.Logger) (temporal.Server, error) {
+	// The server is chatty at info level; an operator of -dev needs its problems only.
+	serverLogger := tlog.NewZapLogger(logger.Named("temporal").WithOptions(zap.IncreaseLevel(zapcore.WarnLevel)))
+	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
+	if err != nil {
+		return nil, fmt.Errorf("devserver: authorizer: %w", err)
+	}
+	claimMapper, err := authorization.GetClaimMapperFromConfig(&cfg.Global.Authorization, serverLogger)
+	if err != nil {
+		return nil, fmt.Errorf("devserver: claim mapper: %w", err)
+	}
+	srv, err := temporal.NewServer(
+		temporal.WithConfig(cfg),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithLogger(serverLogger),
+		temporal.WithAuthorizer(authorizer),
+		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
+		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
+			// Search attributes registered at start are usable at once.
+			dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): []dynamicconfig.ConstrainedValue{{Value: true}},
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("devserver: new server: %w", err)
+	}
+	return srv, nil
+}
+
+// serverConfig is a single-node configuration: one history shard, SQLite for
+// both persistence and visibility, the frontend on the chosen port and the
+// internal services on free loopback ports.
+func serverConfig(opts Options) *config.Config {
+	sqlCfg := &config.SQL{
+		PluginName:        sqliteplugin.PluginName,
+		DatabaseName:      opts.DatabaseFile,
+		ConnectAttributes: map[string]string{"mode": "rwc", "_journal_mode": "wal"},
+	}
+	frontend := net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.FrontendPort))
+	return &config.Config{
+		Global: config.Global{
+			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: "127.0.0.1"},
+			Metrics: &metrics.Config{Prometheus: &metrics.PrometheusConfig{
+				ListenAddress: net.JoinHostPort("127.0.0.1", strconv.Itoa(freeport.MustGetFreePort())),
+				HandlerPath:   "/metrics",
+			}},
+		},
+		Persistence: config.Persistence{
+			DefaultStore:     sqliteplugin.PluginName,
+			VisibilityStore:  sqliteplugin.PluginName,
+			NumHistoryShards: 1,
+			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlCfg}},
+		},
+		ClusterMetadata: &cluster.Config{
+			FailoverVersionIncrement: 10,
+			MasterClusterName:        "active",
+			CurrentClusterName:       "active",
+			ClusterInformation: map[string]cluster.ClusterInformation{
+				"active": {Enabled: true, InitialFailoverVersion: 1, RPCAddress: frontend},
+			},
+		},
+		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
+		Services: map[string]config.Service{
+			"frontend": service(opts.IP, opts.FrontendPort),
+			"history":  service("", 0),
+			"matching": service("", 0),
+			"worker":   service("", 0),
+		},
+		Archival: config.Archival{
+			History:    config.HistoryArchival{State: "disabled"},
+			Visibility: config.VisibilityArchival{State: "disabled"},
+		},
+		NamespaceDefaults: config.NamespaceDefaults{Archival: config.ArchivalNamespaceDefaults{
+			History:    config.HistoryArchivalNamespaceDefaults{State: "disabled"},
+			Visibility: config.VisibilityArchivalNamespaceDefaults{State: "disabled"},
+		}},
+		PublicClient: config.PublicClient{HostPort: frontend},
+	}
+}
+
+// service binds to ip:port, or to a free loopback port when port is 0.
+func service(ip string, port int) config.Service {
+	rpc := config.RPC{GRPCPort: port, MembershipPort: freeport.MustGetFreePort(), BindOnLocalHost: true}
+	if port == 0 {
+		rpc.GRPCPort = freeport.MustGetFreePort()
+	}
+	if ip != "" && ip != "127.0.0.1" {
+		rpc.BindOnLocalHost = false
+		rpc.BindOnIP = ip
+	}
+	return config.Service{RPC: rpc}
+}
+
+func (s *Server) uiConfig() *uiconfig.Config {
+	return &uiconfig.Config{
+		TemporalGRPCAddress: net.JoinHostPort("127.0.0.1", strconv.Itoa(s.opts.FrontendPort)),
+		Host:                s.opts.IP,
+		Port:                s.opts.UIPort,
+		EnableUI:            true,
+		DefaultNamespace:    s.opts.Namespace,
+		DisableNewsFetch:    true,
+		HideLogs:            true,
+		CORS:                uiconfig.CORS{CookieInsecure: true},
+		Codec:               uiconfig.Codec{Endpoint: s.opts.CodecEndpoint},
+	}
+}
+
+// WaitReady blocks until the frontend accepts connections or ctx ends.
+func (s *Server) WaitReady(ctx context.Context) error {
+	for {
+		conn, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", s.FrontendAddress())
+		if err == nil {
+			return conn.Close()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("devserver: frontend not ready: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

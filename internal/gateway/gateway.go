@@ -1,0 +1,143 @@
+// Package gateway is the worker's HTTP face: health and readiness probes,
+// Prometheus metrics, and the bearer-token /v1 API (documents, and the
+// process endpoints added beside them).
+package gateway
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"idflow/internal/metrics"
+	"idflow/internal/store"
+)
+
+// Check is one dependency /readyz verifies, such as the database or Temporal.
+type Check struct {
+	Name string
+	Run  func(ctx context.Context) error
+}
+
+// Deps are what the gateway needs from the worker.
+type Deps struct {
+	Store            *store.Store
+	APIToken         string
+	MaxDocumentBytes int64
+	ReadyChecks      []Check
+	Logger           *zap.Logger
+	Metrics          *metrics.Metrics
+}
+
+// Gateway routes the worker's HTTP requests.
+type Gateway struct {
+	deps Deps
+	mux  *http.ServeMux
+}
+
+// New builds the gateway and its routes.
+func New(deps Deps) *Gateway {
+	g := &Gateway{deps: deps, mux: http.NewServeMux()}
+	g.mux.HandleFunc("GET /healthz", g.healthz)
+	g.mux.HandleFunc("GET /readyz", g.readyz)
+	g.mux.Handle("GET /metrics", deps.Metrics.Handler())
+	g.mux.Handle("POST /v1/documents", g.authorized(g.putDocument))
+	g.mux.Handle("GET /v1/documents", g.authorized(g.listDocuments))
+	g.mux.Handle("GET /v1/documents/{id}", g.authorized(g.getDocument))
+	g.mux.Handle("GET /v1/documents/{id}/info", g.authorized(g.documentInfo))
+	return g
+}
+
+// Handle adds a route to the gateway; token says whether it needs the bearer token.
+func (g *Gateway) Handle(pattern string, h http.HandlerFunc, token bool) {
+	if token {
+		g.mux.Handle(pattern, g.authorized(h))
+		return
+	}
+	g.mux.Handle(pattern, h)
+}
+
+// Handler is the gateway's root handler, with request logging and metrics.
+func (g *Gateway) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		g.mux.ServeHTTP(rec, r)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		g.deps.Metrics.HTTPRequests.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()
+		// Paths hold ids only; query strings (titles) are left out on purpose.
+		g.deps.Logger.Debug("http request", zap.String("method", r.Method), zap.String("route", route),
+			zap.Int("status", rec.status), zap.Duration("duration", time.Since(start)))
+	})
+}
+
+func (g *Gateway) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 only when every dependency answers, naming each one.
+func (g *Gateway) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	status, results := http.StatusOK, map[string]string{}
+	for _, check := range g.deps.ReadyChecks {
+		results[check.Name] = "ok"
+		if err := check.Run(ctx); err != nil {
+			status, results[check.Name] = http.StatusServiceUnavailable, err.Error()
+		}
+	}
+	writeJSON(w, status, map[string]any{"ready": status == http.StatusOK, "checks": results})
+}
+
+// authorized requires "Authorization: Bearer <IDFLOW_API_TOKEN>", compared in constant time.
+func (g *Gateway) authorized(next http.HandlerFunc) http.Handler {
+	want := []byte(g.deps.APIToken)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
+			writeError(w, http.StatusUnauthorized, "unauthorized", "missing bearer token (Authorization: Bearer IDFLOW_API_TOKEN)")
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(token), want) != 1 {
+			writeError(w, http.StatusUnauthorized, "unauthorized", "invalid bearer token")
+			return
+		}
+		next(w, r)
+	})
+}
+
+// apiError is the body of every 4xx and 5xx answer.
+type apiError struct {
+	Code    string `json:"code"`
+	Message string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, apiError{Code: code, Message: message})
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

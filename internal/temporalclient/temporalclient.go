@@ -1,0 +1,76 @@
+// Package temporalclient connects to Temporal the way the rest of the
+// ecosystem does: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+// TEMPORAL_TLS_* and the temporal.toml profile, read by the SDK's envconfig.
+package temporalclient
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	enums "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
+	"go.temporal.io/sdk/temporal"
+	"go.uber.org/zap"
+
+	"idflow/internal/logging"
+)
+
+// Options reads the client options from the environment. When
+// TEMPORAL_ADDRESS is unset, fallbackAddress (the embedded -dev server) is
+// used if not empty.
+func Options(logger *zap.Logger, metrics client.MetricsHandler, fallbackAddress string) (client.Options, error) {
+	opts, err := envconfig.LoadClientOptions(envconfig.LoadClientOptionsRequest{})
+	if err != nil {
+		return opts, fmt.Errorf("temporal client settings (TEMPORAL_*): %w", err)
+	}
+	if _, set := os.LookupEnv("TEMPORAL_ADDRESS"); !set && fallbackAddress != "" {
+		opts.HostPort = fallbackAddress
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = client.DefaultNamespace
+	}
+	if logger != nil {
+		opts.Logger = logging.SDK(logger.Named("temporal-sdk"))
+	}
+	opts.MetricsHandler = metrics
+	return opts, nil
+}
+
+// Dial connects with the given options and checks the server answers.
+func Dial(ctx context.Context, opts client.Options) (client.Client, error) {
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", opts.HostPort, opts.Namespace, err)
+	}
+	return c, nil
+}
+
+// EnsureSearchAttributes registers the custom search attributes that the
+// namespace does not have yet; existing ones are left alone.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string, keys []temporal.SearchAttributeKey) error {
+	ops := c.OperatorService()
+	existing, err := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("list search attributes: %w", err)
+	}
+	missing := map[string]enums.IndexedValueType{}
+	for _, key := range keys {
+		if _, ok := existing.GetCustomAttributes()[key.GetName()]; !ok {
+			missing[key.GetName()] = key.GetValueType()
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	_, err = ops.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace:        namespace,
+		SearchAttributes: missing,
+	})
+	if err != nil {
+		return fmt.Errorf("add search attributes: %w", err)
+	}
+	return nil
+}
