@@ -61,5 +61,5 @@ IDFLOW_API_TOKEN=%[5]s
   (saved in %[1]s/%[6]s, where the starter finds it)
 Try:  go run ./starter documents put README.md
 
-`, cfg.DevDir, info.UIURL, info.TemporalAddress, info.GatewayURL, info.APIToken, app.TokenFile)
+`, cfg.DevDir, info.UIURL, info.TemporalAddress, info.GatewayURL, info.APIToken, config.DevTokenFile)
 }

@@ -17,10 +17,6 @@ import (
 	"idflow/internal/devserver"
 )
 
-// TokenFile is the file under IDFLOW_DEV_DIR where -dev keeps its API token
-// for the starter to find.
-const TokenFile = "api-token"
-
 // devStack is what -dev runs inside the worker process.
 type devStack struct {
 	temporal *devserver.Server
@@ -61,7 +57,7 @@ func startDev(ctx context.Context, cfg *config.Worker, log *zap.Logger, stack *c
 
 // devToken reads the token an earlier -dev left, or generates and saves one.
 func devToken(dir string) (string, error) {
-	path := filepath.Join(dir, TokenFile)
+	path := filepath.Join(dir, config.DevTokenFile)
 	b, err := os.ReadFile(path)
 	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
 		return strings.TrimSpace(string(b)), nil

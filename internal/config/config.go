@@ -22,6 +22,10 @@ import (
 // Prefix starts the name of every setting this project reads.
 const Prefix = "IDFLOW_"
 
+// DevTokenFile is the file under IDFLOW_DEV_DIR where `worker -dev` keeps its
+// generated API token for the starter to find.
+const DevTokenFile = "api-token"
+
 // minTokenLength is the shortest API token accepted outside -dev: a shorter
 // one is guessable.
 const minTokenLength = 16

@@ -55,6 +55,7 @@ type Server struct {
 	temporal temporal.Server
 	ui       *uiserver.Server
 	opts     Options
+	logLevel zap.AtomicLevel
 }
 
 // Start creates the schema and namespace when missing and starts the
@@ -68,14 +69,16 @@ func Start(opts Options) (*Server, error) {
 	if err := prepareDatabase(sqlCfg, opts); err != nil {
 		return nil, err
 	}
-	srv, err := newTemporalServer(cfg, opts.Logger)
+	// The server is chatty at info level; an operator of -dev needs its problems only.
+	logLevel := zap.NewAtomicLevelAt(zapcore.WarnLevel)
+	srv, err := newTemporalServer(cfg, opts.Logger.Named("temporal").WithOptions(zap.IncreaseLevel(logLevel)))
 	if err != nil {
 		return nil, err
 	}
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("devserver: start temporal: %w", err)
 	}
-	s := &Server{temporal: srv, opts: opts}
+	s := &Server{temporal: srv, opts: opts, logLevel: logLevel}
 	if opts.UIPort != 0 {
 		s.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(s.uiConfig()))
 		go func() { _ = s.ui.Start() }()
@@ -85,7 +88,11 @@ func Start(opts Options) (*Server, error) {
 
 // FrontendAddress is the host:port a Temporal client dials.
 func (s *Server) FrontendAddress() string {
-	return net.JoinHostPort(s.opts.IP, strconv.Itoa(s.opts.FrontendPort))
+	ip := s.opts.IP
+	if ip == "" || ip == "0.0.0.0" {
+		ip = "127.0.0.1"
+	}
+	return net.JoinHostPort(ip, strconv.Itoa(s.opts.FrontendPort))
 }
 
 // UIURL is the Web UI's address, or "" when the UI is disabled.
@@ -102,6 +109,9 @@ func (s *Server) UIURL() string {
 
 // Stop shuts the UI and the server down.
 func (s *Server) Stop() error {
+	// Services stopping one by one log each other's absence as errors; that is
+	// expected while shutting down and would only alarm the reader.
+	s.logLevel.SetLevel(zapcore.FatalLevel)
 	if s.ui != nil {
 		s.ui.Stop()
 	}
@@ -145,8 +155,7 @@ func prepareDatabase(sqlCfg *config.SQL, opts Options) error {
 }
 
 func newTemporalServer(cfg *config.Config, logger *zap.Logger) (temporal.Server, error) {
-	// The server is chatty at info level; an operator of -dev needs its problems only.
-	serverLogger := tlog.NewZapLogger(logger.Named("temporal").WithOptions(zap.IncreaseLevel(zapcore.WarnLevel)))
+	serverLogger := tlog.NewZapLogger(logger)
 	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
 	if err != nil {
 		return nil, fmt.Errorf("devserver: authorizer: %w", err)

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"idflow/workflows"
+)
+
+func statusCommand(env *environment) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status WORKFLOW_ID",
+		Short: "Show a workflow's current state (its status query)",
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, ids []string) error {
+			c, err := env.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			value, err := c.QueryWorkflow(cmd.Context(), ids[0], "", workflows.StatusQuery)
+			if err != nil {
+				return fmt.Errorf("query %s: %w", ids[0], err)
+			}
+			var raw json.RawMessage
+			if err := value.Get(&raw); err != nil {
+				return fmt.Errorf("decode status: %w", err)
+			}
+			if asJSON {
+				var out bytes.Buffer
+				if err := json.Indent(&out, raw, "", "  "); err != nil {
+					return err
+				}
+				_, err := fmt.Fprintln(cmd.OutOrStdout(), out.String())
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "workflow: %s\nui: %s\n", ids[0], env.workflowURL(ids[0]))
+			return printReadable(cmd.OutOrStdout(), raw)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the raw status as JSON")
+	return cmd
+}
+
+// printReadable prints a JSON document as indented "key: value" lines,
+// keeping the order of the workflow's own fields and leaving out empty ones.
+func printReadable(w io.Writer, raw json.RawMessage) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return printValue(w, dec, 0, "")
+}
+
+func printValue(w io.Writer, dec *json.Decoder, depth int, key string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	indent := strings.Repeat("  ", depth)
+	label := ""
+	if key != "" {
+		label = key + ":"
+	}
+	switch tok {
+	case json.Delim('{'), json.Delim('['):
+		if label != "" {
+			fmt.Fprintf(w, "%s%s\n", indent, label)
+		}
+		child := depth
+		if key != "" {
+			child++
+		}
+		for i := 0; dec.More(); i++ {
+			childKey := fmt.Sprintf("- [%d]", i)
+			if tok == json.Delim('{') {
+				k, _ := dec.Token()
+				childKey = k.(string)
+			}
+			if err := printValue(w, dec, child, childKey); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token() // closing delimiter
+		return err
+	case nil, "":
+		return nil // empty values are left out
+	default:
+		_, err = fmt.Fprintf(w, "%s%s %v\n", indent, label, tok)
+		return err
+	}
+}
