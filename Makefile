@@ -1,0 +1,32 @@
+# The README's commands. `make test` is what CI runs.
+GO ?= go
+WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
+
+.PHONY: test vet workflowcheck check dev build bench
+
+## test: every test; store and gateway tests also run on PostgreSQL when IDFLOW_TEST_POSTGRES_URL is set
+test:
+	$(GO) test -count=1 -timeout 20m ./...
+
+## vet: go vet over the whole module
+vet:
+	$(GO) vet ./...
+
+## workflowcheck: Temporal's determinism checker over the workflow code
+workflowcheck:
+	$(GO) run $(WORKFLOWCHECK) ./workflows/...
+
+## check: what CI runs besides the tests
+check: vet workflowcheck
+
+## dev: everything embedded (Temporal, UI, sandboxes, worker, gateway)
+dev:
+	$(GO) run ./worker -dev
+
+## build: worker and starter binaries into bin/
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ ./worker ./starter
+
+## bench: benchmarks with their figures
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
