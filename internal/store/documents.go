@@ -1,0 +1,269 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+)
+
+// DefaultMediaType is stored when a new document names no media type.
+const DefaultMediaType = "application/octet-stream"
+
+// Length limits, in bytes, for the indexed text fields of a document.
+const (
+	MaxOwnerLen     = 256
+	MaxMediaTypeLen = 255
+)
+
+// Document is the metadata of one stored document.
+type Document struct {
+	ID        string    `db:"id" json:"id"`         // opaque id, "doc_" + UUIDv7
+	SHA256    string    `db:"sha256" json:"sha256"` // lowercase hex of content
+	Owner     string    `db:"owner" json:"owner"`
+	Title     string    `db:"title" json:"title"`
+	MediaType string    `db:"media_type" json:"mediaType"`
+	Size      int64     `db:"size" json:"size"`
+	CreatedAt time.Time `db:"created_at" json:"createdAt"` // UTC, microsecond precision
+}
+
+// NewDocument is the input to PutDocument.
+type NewDocument struct {
+	Owner, Title, MediaType string
+	Content                 []byte
+}
+
+// documentRow mirrors a documents row; created_at is Unix microseconds.
+type documentRow struct {
+	ID        string `db:"id"`
+	SHA256    string `db:"sha256"`
+	Owner     string `db:"owner"`
+	Title     string `db:"title"`
+	MediaType string `db:"media_type"`
+	Size      int64  `db:"size"`
+	CreatedAt int64  `db:"created_at"`
+}
+
+// document converts the row to its API form.
+func (r documentRow) document() Document {
+	return Document{ID: r.ID, SHA256: r.SHA256, Owner: r.Owner, Title: r.Title,
+		MediaType: r.MediaType, Size: r.Size, CreatedAt: time.UnixMicro(r.CreatedAt).UTC()}
+}
+
+// docColumns lists the documents columns read into a documentRow (alias d).
+const docColumns = "d.id, d.sha256, d.owner, d.title, d.media_type, d.size, d.created_at"
+
+// PutDocument stores content and its metadata in one transaction and returns the document; it is idempotent.
+func (s *Store) PutDocument(ctx context.Context, d NewDocument) (Document, error) {
+	d.MediaType = cmp.Or(d.MediaType, DefaultMediaType)
+	if err := d.validate(); err != nil {
+		return Document{}, err
+	}
+	sum := sha256.Sum256(d.Content)
+	hash := hex.EncodeToString(sum[:])
+	key := dedupKey(d.Owner, hash, d.Title, d.MediaType)
+	// A retried put usually finds its document already there: answer
+	// without shipping the content to the database again.
+	existing, err := s.documentByKey(ctx, s.db, key)
+	if !errors.Is(err, ErrNotFound) {
+		return existing, wrapPut(hash, err)
+	}
+	var doc Document
+	err = s.inTx(ctx, func(tx *sqlx.Tx) (err error) {
+		doc, err = s.putTx(ctx, tx, key, hash, d)
+		return err
+	})
+	if err != nil {
+		return Document{}, wrapPut(hash, err)
+	}
+	return doc, nil
+}
+
+// putTx writes the blob and the document row if missing, then reads the document back.
+func (s *Store) putTx(ctx context.Context, tx *sqlx.Tx, key, hash string, d NewDocument) (Document, error) {
+	now := time.Now().UnixMicro()
+	if err := s.putBlob(ctx, tx, hash, d.Content, now); err != nil {
+		return Document{}, err
+	}
+	if err := s.insertDocument(ctx, tx, key, hash, d, now); err != nil {
+		return Document{}, err
+	}
+	return s.documentByKey(ctx, tx, key)
+}
+
+// wrapPut adds context to a PutDocument error, naming only the content hash.
+func wrapPut(hash string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("store: put document (sha256 %s): %w", hash, err)
+}
+
+// validate checks a new document; errors wrap ErrInvalid and never quote field values.
+func (d NewDocument) validate() error {
+	switch {
+	case len(d.Content) == 0:
+		return fmt.Errorf("%w: empty content", ErrInvalid)
+	case d.Owner == "":
+		return fmt.Errorf("%w: empty owner", ErrInvalid)
+	case len(d.Owner) > MaxOwnerLen:
+		return fmt.Errorf("%w: owner longer than %d bytes", ErrInvalid, MaxOwnerLen)
+	case len(d.MediaType) > MaxMediaTypeLen:
+		return fmt.Errorf("%w: media type longer than %d bytes", ErrInvalid, MaxMediaTypeLen)
+	}
+	fields := []struct{ name, value string }{
+		{"owner", d.Owner}, {"title", d.Title}, {"media type", d.MediaType},
+	}
+	for _, f := range fields {
+		if !validText(f.value) {
+			return fmt.Errorf("%w: %s is not valid UTF-8 text without NUL bytes", ErrInvalid, f.name)
+		}
+	}
+	return nil
+}
+
+// validText reports whether v can be stored as TEXT on both databases.
+func validText(v string) bool {
+	return utf8.ValidString(v) && !strings.ContainsRune(v, 0)
+}
+
+// dedupKey identifies a document by (owner, sha256, title, media type), unambiguously.
+func dedupKey(owner, hash, title, mediaType string) string {
+	h := sha256.New()
+	for _, f := range []string{owner, hash, title, mediaType} {
+		h.Write([]byte(strconv.Itoa(len(f)) + ":" + f))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// putBlob stores content under its hash unless a blob with that hash exists.
+func (s *Store) putBlob(ctx context.Context, tx *sqlx.Tx, hash string, content []byte, now int64) error {
+	var n int
+	err := tx.GetContext(ctx, &n, tx.Rebind("SELECT COUNT(*) FROM blobs WHERE sha256 = ?"), hash)
+	if err != nil || n > 0 {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, tx.Rebind(`INSERT INTO blobs (sha256, size, content, created_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING`), hash, len(content), content, now)
+	return err
+}
+
+// insertDocument adds a document row unless one with the same dedup key exists.
+func (s *Store) insertDocument(ctx context.Context, tx *sqlx.Tx, key, hash string, d NewDocument, now int64) error {
+	id, err := newDocumentID()
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, tx.Rebind(`INSERT INTO documents
+		(id, dedup_key, owner, sha256, title, media_type, size, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`),
+		id, key, d.Owner, hash, d.Title, d.MediaType, len(d.Content), now)
+	return err
+}
+
+// newDocumentID returns a fresh, time-ordered document id.
+func newDocumentID() (string, error) {
+	u, err := uuid.NewV7()
+	if err != nil {
+		return "", fmt.Errorf("generate document id: %w", err)
+	}
+	return "doc_" + u.String(), nil
+}
+
+// documentByKey reads the document with the given dedup key.
+func (s *Store) documentByKey(ctx context.Context, q sqlx.ExtContext, key string) (Document, error) {
+	var r documentRow
+	query := q.Rebind("SELECT " + docColumns + " FROM documents d WHERE d.dedup_key = ?")
+	if err := sqlx.GetContext(ctx, q, &r, query, key); err != nil {
+		return Document{}, notFound(err)
+	}
+	return r.document(), nil
+}
+
+// GetDocument returns a document and its content, or ErrNotFound.
+func (s *Store) GetDocument(ctx context.Context, id string) (Document, []byte, error) {
+	var r struct {
+		documentRow
+		Content []byte `db:"content"`
+	}
+	query := s.db.Rebind("SELECT " + docColumns + ", b.content FROM documents d " +
+		"JOIN blobs b ON b.sha256 = d.sha256 WHERE d.id = ?")
+	if err := s.db.GetContext(ctx, &r, query, id); err != nil {
+		return Document{}, nil, fmt.Errorf("store: get document %q: %w", id, notFound(err))
+	}
+	return r.document(), r.Content, nil
+}
+
+// DocumentInfo returns a document's metadata without its content, or ErrNotFound.
+func (s *Store) DocumentInfo(ctx context.Context, id string) (Document, error) {
+	var r documentRow
+	query := s.db.Rebind("SELECT " + docColumns + " FROM documents d WHERE d.id = ?")
+	if err := s.db.GetContext(ctx, &r, query, id); err != nil {
+		return Document{}, fmt.Errorf("store: document info %q: %w", id, notFound(err))
+	}
+	return r.document(), nil
+}
+
+// ListDocuments returns the owner's documents ordered by creation time, then id.
+func (s *Store) ListDocuments(ctx context.Context, owner string) ([]Document, error) {
+	if owner == "" {
+		return nil, fmt.Errorf("%w: empty owner", ErrInvalid)
+	}
+	var rows []documentRow
+	query := s.db.Rebind("SELECT " + docColumns + " FROM documents d " +
+		"WHERE d.owner = ? ORDER BY d.created_at, d.id")
+	if err := s.db.SelectContext(ctx, &rows, query, owner); err != nil {
+		return nil, fmt.Errorf("store: list documents: %w", err)
+	}
+	docs := make([]Document, 0, len(rows))
+	for _, r := range rows {
+		docs = append(docs, r.document())
+	}
+	return docs, nil
+}
+
+// notFound maps sql.ErrNoRows to ErrNotFound and leaves other errors alone.
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// inTx runs fn in a transaction, committing on success and rolling back otherwise.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) (err error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, rollback(tx))
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// rollback aborts tx, ignoring the error of an already finished transaction.
+func rollback(tx *sqlx.Tx) error {
+	if err := tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		return fmt.Errorf("rollback: %w", err)
+	}
+	return nil
+}
