@@ -1,6 +1,10 @@
 package workflows
 
-import "go.temporal.io/sdk/temporal"
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+)
 
 // StatusQuery is the query every workflow answers with its current state.
 const StatusQuery = "status"
@@ -22,4 +26,29 @@ var (
 // the worker registers them at start.
 func SearchAttributeKeys() []temporal.SearchAttributeKey {
 	return []temporal.SearchAttributeKey{ProcessTypeKey, StageKey, OutcomeKey, ProviderRefKey}
+}
+
+// Outcome is a process's proofing status, as getProofingStatus reports it.
+type Outcome string
+
+// The proofing statuses.
+const (
+	OutcomePending    Outcome = "pending"
+	OutcomeAccepted   Outcome = "accepted"
+	OutcomeRejected   Outcome = "rejected"
+	OutcomeChallenged Outcome = "challenged"
+	OutcomeCanceled   Outcome = "canceled"
+	OutcomeRevoked    Outcome = "revoked"
+	OutcomeExpired    Outcome = "expired"
+)
+
+// Wait describes something a process is waiting for, shown by the status
+// query so that an operator sees why a process is not moving.
+type Wait struct {
+	// For says what is awaited, e.g. "SMS code".
+	For string `json:"for"`
+	// From says who is expected to act: "person", "provider", "operator".
+	From string `json:"from"`
+	// Until is the deadline, after which the process moves on without it.
+	Until time.Time `json:"until"`
 }

@@ -1,0 +1,289 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"idflow/activities"
+	"idflow/workflows/identity"
+)
+
+const goodCode = "000000"
+
+type simplifiedIdentificationSuite struct {
+	suite.Suite
+	testsuite.WorkflowTestSuite
+	env *testsuite.TestWorkflowEnvironment
+	// fake Mandarin session
+	start        time.Time
+	smevAfter    time.Duration // SMEV finishes this long after start; <0 never
+	smevVerified bool
+	smevError    string
+	lastCode     string
+	codesSent    int
+}
+
+func TestSimplifiedIdentification(t *testing.T) {
+	suite.Run(t, new(simplifiedIdentificationSuite))
+}
+
+func (s *simplifiedIdentificationSuite) SetupTest() {
+	s.env = s.NewTestWorkflowEnvironment()
+	s.env.RegisterWorkflow(SimplifiedIdentification)
+	s.env.RegisterActivity(&activities.Mandarin{})
+	s.start, s.smevAfter, s.smevVerified, s.smevError, s.lastCode, s.codesSent = s.env.Now(), 5*time.Minute, true, "", "", 0
+
+	s.env.OnActivity(mandarinActivities.InitIdentification, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.InitIdentificationInput) (activities.InitIdentificationResult, error) {
+			s.start = s.env.Now()
+			return activities.InitIdentificationResult{SessionID: "794d3cc7-a2b4-4579-9173-bafc7d7dc29d"}, nil
+		}).Maybe()
+	s.env.OnActivity(mandarinActivities.SubmitSMSCode, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.SubmitSMSCodeInput) error {
+			s.lastCode = in.Code
+			s.codesSent++
+			return nil
+		}).Maybe()
+	s.env.OnActivity(mandarinActivities.PhoneCheck, mock.Anything, mock.Anything).Return(
+		func(context.Context, string) (activities.PhoneCheckResult, error) {
+			return activities.PhoneCheckResult{Verified: s.lastCode == goodCode}, nil
+		}).Maybe()
+	s.env.OnActivity(mandarinActivities.CheckPerson, mock.Anything, mock.Anything).Return(s.fakeSMEV).Maybe()
+}
+
+// fakeSMEV behaves like CheckPerson against a session whose SMEV answer
+// comes smevAfter the session opened.
+func (s *simplifiedIdentificationSuite) fakeSMEV(_ context.Context, in activities.CheckPersonInput) (activities.PersonCheckResult, error) {
+	finished := s.smevAfter >= 0 && !s.env.Now().Before(s.start.Add(s.smevAfter))
+	switch {
+	case finished:
+		return activities.PersonCheckResult{Finished: true, Verified: s.smevVerified, Error: s.smevError}, nil
+	case in.UntilFinished:
+		return activities.PersonCheckResult{}, temporal.NewApplicationError("pending", activities.ErrTypeCheckPending)
+	default:
+		return activities.PersonCheckResult{}, nil
+	}
+}
+
+func testPerson() *identity.Person {
+	return &identity.Person{LastName: "Шариков", FirstName: "Полиграф", Patronymic: "Полиграфович",
+		PassportSeries: "1111", PassportNumber: "111111", SNILS: "11223344595", Phone: "+79001234567"}
+}
+
+func testInput() SimplifiedIdentificationInput {
+	return SimplifiedIdentificationInput{RequestID: "req-1", Person: testPerson()}
+}
+
+// updateResult records what one submit-sms-code update came to.
+type updateResult struct {
+	rejected  error
+	result    SMSCodeResult
+	failed    error
+	completed bool
+}
+
+// sendCode submits code after delay and returns where its result will be.
+func (s *simplifiedIdentificationSuite) sendCode(delay time.Duration, code string) *updateResult {
+	r := &updateResult{}
+	s.env.RegisterDelayedCallback(func() {
+		s.env.UpdateWorkflow(SubmitSMSCodeUpdate, code+delay.String(), &testsuite.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) { r.rejected = err },
+			OnComplete: func(res any, err error) {
+				r.completed, r.failed = true, err
+				if res != nil {
+					r.result = res.(SMSCodeResult)
+				}
+			},
+		}, SMSCodeRequest{Code: code})
+	}, delay)
+	return r
+}
+
+func (s *simplifiedIdentificationSuite) result() SimplifiedIdentificationStatus {
+	s.Require().True(s.env.IsWorkflowCompleted())
+	s.Require().NoError(s.env.GetWorkflowError())
+	var out SimplifiedIdentificationStatus
+	s.Require().NoError(s.env.GetWorkflowResult(&out))
+	return out
+}
+
+func (s *simplifiedIdentificationSuite) query() SimplifiedIdentificationStatus {
+	v, err := s.env.QueryWorkflow(StatusQuery)
+	s.Require().NoError(err)
+	var st SimplifiedIdentificationStatus
+	s.Require().NoError(v.Get(&st))
+	return st
+}
+
+func (s *simplifiedIdentificationSuite) TestPassesWhenSMEVAnswersAfter4h59m() {
+	s.smevAfter = 4*time.Hour + 59*time.Minute
+	in := testInput()
+	in.SMSCodeTimeout = time.Hour
+	code := s.sendCode(2*time.Minute, goodCode)
+	s.env.ExecuteWorkflow(SimplifiedIdentification, in)
+
+	out := s.result()
+	s.Equal(OutcomeAccepted, out.Outcome)
+	s.True(out.Billable)
+	s.True(out.PersonCheck.Verified)
+	s.True(code.result.Accepted)
+	s.GreaterOrEqual(s.env.Now().Sub(s.start), 4*time.Hour+59*time.Minute)
+}
+
+func (s *simplifiedIdentificationSuite) TestExpiresUnbilledWhenSMEVNeverAnswers() {
+	s.smevAfter = -1
+	s.sendCode(time.Minute, goodCode)
+	s.env.ExecuteWorkflow(SimplifiedIdentification, testInput())
+
+	out := s.result()
+	s.Equal(OutcomeExpired, out.Outcome)
+	s.Equal(ReasonPersonCheckTimeout, out.Reason)
+	s.False(out.Billable)
+	s.True(out.Phone.Verified)
+	elapsed := s.env.Now().Sub(s.start)
+	s.GreaterOrEqual(elapsed, PersonCheckLimit)
+	s.Less(elapsed, PersonCheckLimit+10*time.Minute)
+}
+
+func (s *simplifiedIdentificationSuite) TestWrongThenRightCodePasses() {
+	wrong := s.sendCode(time.Minute, "123456")
+	right := s.sendCode(2*time.Minute, goodCode)
+	s.env.ExecuteWorkflow(SimplifiedIdentification, testInput())
+
+	out := s.result()
+	s.Equal(OutcomeAccepted, out.Outcome)
+	s.Equal(SMSCodeResult{Accepted: false, AttemptsUsed: 1, AttemptsLeft: 4}, wrong.result)
+	s.Equal(SMSCodeResult{Accepted: true, AttemptsUsed: 2, AttemptsLeft: 3}, right.result)
+	s.Equal(2, out.Phone.AttemptsUsed)
+}
+
+func (s *simplifiedIdentificationSuite) TestFiveWrongCodesReject() {
+	var results []*updateResult
+	for i := 1; i <= MaxSMSCodeAttempts; i++ {
+		results = append(results, s.sendCode(time.Duration(i)*time.Minute, "11111"+string(rune('0'+i))))
+	}
+	// A sixth code arriving with the fifth passes validation, waits its turn,
+	// and is then refused: all attempts are used.
+	results = append(results, s.sendCode(MaxSMSCodeAttempts*time.Minute, "111119"))
+	s.env.ExecuteWorkflow(SimplifiedIdentification, testInput())
+
+	out := s.result()
+	s.Equal(OutcomeRejected, out.Outcome)
+	s.Equal(ReasonPhoneNotVerified, out.Reason)
+	s.Equal(0, out.Phone.AttemptsLeft)
+	s.Equal(MaxSMSCodeAttempts, s.codesSent, "no sixth code reaches the provider")
+	s.Equal(SMSCodeResult{AttemptsUsed: 5, AttemptsLeft: 0}, results[4].result)
+	refusal := results[5].rejected
+	if refusal == nil {
+		refusal = results[5].failed
+	}
+	s.Require().Error(refusal, "a sixth code is refused")
+	s.Regexp("identification already finished|all 5 SMS-code attempts used", refusal.Error())
+}
+
+func (s *simplifiedIdentificationSuite) TestMalformedCodeIsRejectedByTheValidator() {
+	malformed := s.sendCode(time.Minute, "12ab")
+	s.sendCode(2*time.Minute, goodCode)
+	s.env.ExecuteWorkflow(SimplifiedIdentification, testInput())
+
+	s.Require().Error(malformed.rejected)
+	s.Contains(malformed.rejected.Error(), "malformed SMS code")
+	s.False(malformed.completed, "a rejected update never runs its handler")
+	out := s.result()
+	s.Equal(1, s.codesSent)
+	s.Equal(1, out.Phone.AttemptsUsed, "a malformed code uses no attempt")
+}
+
+func (s *simplifiedIdentificationSuite) TestSMEVNotVerifiedRejectsWithProviderText() {
+	s.smevVerified, s.smevError = false, "Сведения о физическом лице не найдены"
+	s.sendCode(time.Minute, goodCode)
+	s.env.ExecuteWorkflow(SimplifiedIdentification, testInput())
+
+	out := s.result()
+	s.Equal(OutcomeRejected, out.Outcome)
+	s.Equal(ReasonPersonNotVerified, out.Reason)
+	s.Equal("Сведения о физическом лице не найдены", out.PersonCheck.Error)
+}
+
+func (s *simplifiedIdentificationSuite) TestNoCodeInTimeExpires() {
+	in := testInput()
+	in.SMSCodeTimeout = 20 * time.Minute
+	s.env.ExecuteWorkflow(SimplifiedIdentification, in)
+
+	out := s.result()
+	s.Equal(OutcomeExpired, out.Outcome)
+	s.Equal(ReasonSMSCodeTimeout, out.Reason)
+	s.Equal(20*time.Minute, s.env.Now().Sub(s.start).Round(time.Minute))
+}
+
+func (s *simplifiedIdentificationSuite) TestStatusQueryFollowsTheProcess() {
+	s.smevAfter = 30 * time.Minute
+	s.sendCode(time.Minute, "123456")
+	s.env.RegisterDelayedCallback(func() {
+		st := s.query()
+		s.Equal(StageChecking, st.Stage)
+		s.Equal(OutcomePending, st.Outcome)
+		s.Equal(1, st.Phone.AttemptsUsed)
+		s.Equal(4, st.Phone.AttemptsLeft)
+		s.Equal("4m0s", st.PersonCheckRunningFor)
+		s.Equal(st.PersonCheck.StartedAt.Add(PersonCheckSLA), st.PersonCheck.ExpectedBy)
+		s.Len(st.Waiting, 2)
+	}, 4*time.Minute)
+	s.sendCode(5*time.Minute, goodCode)
+	s.env.RegisterDelayedCallback(func() {
+		st := s.query()
+		s.Equal(StageAwaitingSMEV, st.Stage)
+		s.Equal(OutcomeChallenged, st.Outcome, "past the 10-minute SLA")
+		s.Equal(ReasonAdditionalTimeNeeded, st.Reason)
+		s.Equal(st.PersonCheck.StartedAt.Add(PersonCheckLimit), st.PersonCheck.ExpectedBy)
+		s.Len(st.Waiting, 1)
+	}, 15*time.Minute)
+	s.env.ExecuteWorkflow(SimplifiedIdentification, testInput())
+
+	out := s.result()
+	s.Equal(OutcomeAccepted, out.Outcome)
+	s.Empty(out.Reason)
+	s.Equal(StageFinished, s.query().Stage)
+}
+
+func (s *simplifiedIdentificationSuite) TestInvalidPersonIsRefusedBeforeAnyProviderCall() {
+	in := testInput()
+	in.Person.SNILS = "11223344596"
+	in.Person.Phone = "89001234567"
+	s.env.ExecuteWorkflow(SimplifiedIdentification, in)
+
+	s.True(s.env.IsWorkflowCompleted())
+	err := s.env.GetWorkflowError()
+	var appErr *temporal.ApplicationError
+	s.Require().True(errors.As(err, &appErr))
+	s.Equal(activities.ErrTypeInvalidInput, appErr.Type())
+	s.Contains(appErr.Error(), "person.snils")
+	s.Contains(appErr.Error(), "person.phone")
+	s.NotContains(appErr.Error(), "89001234567")
+	s.env.AssertNotCalled(s.T(), "InitIdentification", mock.Anything, mock.Anything)
+}
+
+func (s *simplifiedIdentificationSuite) TestCancelEndsCanceled() {
+	s.env.RegisterDelayedCallback(s.env.CancelWorkflow, 3*time.Minute)
+	s.env.ExecuteWorkflow(SimplifiedIdentification, testInput())
+
+	s.True(s.env.IsWorkflowCompleted())
+	s.True(temporal.IsCanceledError(s.env.GetWorkflowError()))
+	s.Equal(OutcomeCanceled, s.query().Outcome)
+}
+
+func TestWorkflowIDHasNoPersonalData(t *testing.T) {
+	id := SimplifiedIdentificationWorkflowID("req-42")
+	require.Equal(t, "simplified-identification-req-42", id)
+	assert.NotContains(t, id, testPerson().LastName)
+}
