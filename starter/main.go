@@ -8,11 +8,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/temporal"
 )
 
 func main() {
@@ -23,15 +25,22 @@ func main() {
 
 // execute runs one command line and returns the process exit code.
 func execute(ctx context.Context, args []string) int {
+	return executeWith(ctx, args, os.Stdout, os.Stderr)
+}
+
+// executeWith is execute with the command's output and error streams given.
+func executeWith(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCommand()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(os.Stderr, "starter:", err)
+	fmt.Fprintln(stderr, "starter:", describe(err))
 	if isUsageError(err) {
-		fmt.Fprintln(os.Stderr, "Run 'starter --help' for usage.")
+		fmt.Fprintln(stderr, "Run 'starter --help' for usage.")
 		return 2
 	}
 	return 1
@@ -51,8 +60,28 @@ func newRootCommand() *cobra.Command {
 		PersistentPostRun: func(*cobra.Command, []string) { env.close() },
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(documentsCommand(env), workflowsCommand(env), statusCommand(env))
+	root.AddCommand(group(documentsCommand(env)), group(workflowsCommand(env)), statusCommand(env),
+		identifyCommand(env), smsCodeCommand(env))
 	return root
+}
+
+// group makes a command that only holds subcommands print its help when run
+// alone and reject anything else as a usage error; left to cobra, an unknown
+// subcommand (a typo) would print the help and exit 0.
+func group(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = args(cobra.NoArgs)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	return cmd
+}
+
+// describe drops the SDK's "(type: ..., retryable: ...)" decorations, which
+// say nothing to a person at a terminal, keeping the messages themselves.
+func describe(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return strings.Replace(err.Error(), appErr.Error(), appErr.Message(), 1)
+	}
+	return err.Error()
 }
 
 // usageError marks a command line that could not be understood (exit code 2).

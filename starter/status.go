@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -48,14 +49,24 @@ func statusCommand(env *environment) *cobra.Command {
 }
 
 // printReadable prints a JSON document as indented "key: value" lines,
-// keeping the order of the workflow's own fields and leaving out empty ones.
+// keeping the order of the workflow's own fields, leaving out empty ones and
+// saying how far each timestamp is from now.
 func printReadable(w io.Writer, raw json.RawMessage) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	return printValue(w, dec, 0, "")
+	return readablePrinter{w: w, now: time.Now()}.print(raw)
 }
 
-func printValue(w io.Writer, dec *json.Decoder, depth int, key string) error {
+type readablePrinter struct {
+	w   io.Writer
+	now time.Time
+}
+
+func (p readablePrinter) print(raw json.RawMessage) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return p.value(dec, 0, "")
+}
+
+func (p readablePrinter) value(dec *json.Decoder, depth int, key string) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return err
@@ -68,7 +79,7 @@ func printValue(w io.Writer, dec *json.Decoder, depth int, key string) error {
 	switch tok {
 	case json.Delim('{'), json.Delim('['):
 		if label != "" {
-			fmt.Fprintf(w, "%s%s\n", indent, label)
+			fmt.Fprintf(p.w, "%s%s\n", indent, label)
 		}
 		child := depth
 		if key != "" {
@@ -77,10 +88,13 @@ func printValue(w io.Writer, dec *json.Decoder, depth int, key string) error {
 		for i := 0; dec.More(); i++ {
 			childKey := fmt.Sprintf("- [%d]", i)
 			if tok == json.Delim('{') {
-				k, _ := dec.Token()
-				childKey = k.(string)
+				k, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				childKey = k.(string) // a key, once Token succeeds
 			}
-			if err := printValue(w, dec, child, childKey); err != nil {
+			if err := p.value(dec, child, childKey); err != nil {
 				return err
 			}
 		}
@@ -89,7 +103,24 @@ func printValue(w io.Writer, dec *json.Decoder, depth int, key string) error {
 	case nil, "":
 		return nil // empty values are left out
 	default:
-		_, err = fmt.Fprintf(w, "%s%s %v\n", indent, label, tok)
+		_, err = fmt.Fprintf(p.w, "%s%s %v%s\n", indent, label, tok, p.relative(tok))
 		return err
 	}
+}
+
+// relative says " (3m12s ago)" or " (in 9m)" after a timestamp, else "".
+func (p readablePrinter) relative(tok json.Token) string {
+	s, ok := tok.(string)
+	if !ok {
+		return ""
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return ""
+	}
+	d := p.now.Sub(t).Round(time.Second)
+	if d >= 0 {
+		return fmt.Sprintf(" (%s ago)", d)
+	}
+	return fmt.Sprintf(" (in %s)", -d)
 }

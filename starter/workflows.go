@@ -63,12 +63,15 @@ func workflowsListCommand(env *environment) *cobra.Command {
 	return cmd
 }
 
-// formatSearchAttributes prints custom search attributes as sorted key=value pairs.
+// formatSearchAttributes prints the project's search attributes (Idflow*)
+// as sorted key=value pairs.
 func formatSearchAttributes(sa *commonpb.SearchAttributes) string {
 	fields := sa.GetIndexedFields()
 	keys := make([]string, 0, len(fields))
 	for k := range fields {
-		keys = append(keys, k)
+		if strings.HasPrefix(k, "Idflow") {
+			keys = append(keys, k)
+		}
 	}
 	slices.Sort(keys)
 	parts := make([]string, 0, len(keys))

@@ -57,9 +57,12 @@ idflow -dev is running (Ctrl-C stops it; state is kept in %[1]s/)
   Temporal UI     %[2]s
   Temporal gRPC   %[3]s
   Gateway         %[4]s
+  Sandboxes       %[7]s (Mandarin: /mandarin)
 IDFLOW_API_TOKEN=%[5]s
   (saved in %[1]s/%[6]s, where the starter finds it)
 Try:  go run ./starter documents put README.md
+      go run ./starter identify --last-name Шариков --first-name Полиграф --patronymic Полиграфович \
+        --passport 1111-111111 --snils 11223344595 --phone +79001234567
 
-`, cfg.DevDir, info.UIURL, info.TemporalAddress, info.GatewayURL, info.APIToken, config.DevTokenFile)
+`, cfg.DevDir, info.UIURL, info.TemporalAddress, info.GatewayURL, info.APIToken, config.DevTokenFile, info.SandboxURL)
 }

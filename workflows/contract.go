@@ -50,5 +50,5 @@ type Wait struct {
 	// From says who is expected to act: "person", "provider", "operator".
 	From string `json:"from"`
 	// Until is the deadline, after which the process moves on without it.
-	Until time.Time `json:"until"`
+	Until time.Time `json:"until,omitzero"`
 }

@@ -97,15 +97,15 @@ type PhoneCheck struct {
 	Verified     bool      `json:"verified"`
 	AttemptsUsed int       `json:"attemptsUsed"`
 	AttemptsLeft int       `json:"attemptsLeft"`
-	Deadline     time.Time `json:"deadline"`
+	Deadline     time.Time `json:"deadline,omitzero"`
 }
 
 // PersonCheck is the state of the SMEV check.
 type PersonCheck struct {
-	StartedAt  time.Time `json:"startedAt"`
-	FinishedAt time.Time `json:"finishedAt"`
+	StartedAt  time.Time `json:"startedAt,omitzero"`
+	FinishedAt time.Time `json:"finishedAt,omitzero"`
 	// ExpectedBy is the usual answer time (10 min), then the 300-minute limit.
-	ExpectedBy time.Time `json:"expectedBy"`
+	ExpectedBy time.Time `json:"expectedBy,omitzero"`
 	Finished   bool      `json:"finished"`
 	Verified   bool      `json:"verified"`
 	// Error is SMEV's own error text, kept as given.
@@ -124,10 +124,7 @@ type SimplifiedIdentificationStatus struct {
 	Billable    bool        `json:"billable"`
 	Phone       PhoneCheck  `json:"phone"`
 	PersonCheck PersonCheck `json:"personCheck"`
-	// PersonCheckRunningFor is how long SMEV has been running, as of AsOf.
-	PersonCheckRunningFor string    `json:"personCheckRunningFor,omitempty"`
-	Waiting               []Wait    `json:"waiting,omitempty"`
-	AsOf                  time.Time `json:"asOf"`
+	Waiting     []Wait      `json:"waiting,omitempty"`
 }
 
 // SimplifiedIdentification runs one Mandarin simplified identification.
@@ -198,7 +195,7 @@ func (s *simplifiedIdentification) run(ctx workflow.Context) (SimplifiedIdentifi
 func (s *simplifiedIdentification) setUpHandlers(ctx workflow.Context) error {
 	s.codeMutex = workflow.NewMutex(ctx)
 	if err := workflow.SetQueryHandler(ctx, StatusQuery, func() (SimplifiedIdentificationStatus, error) {
-		return s.snapshot(ctx), nil
+		return s.snapshot(), nil
 	}); err != nil {
 		return err
 	}
@@ -352,7 +349,7 @@ func (s *simplifiedIdentification) watchSLA(ctx workflow.Context) {
 // or one that can no longer count.
 func (s *simplifiedIdentification) validateSMSCode(_ workflow.Context, req SMSCodeRequest) error {
 	if err := validate.SMSCode(req.Code); err != nil {
-		return fmt.Errorf("malformed SMS code: %w", err)
+		return errors.New("malformed " + err.Error())
 	}
 	return s.codeRefusal()
 }
@@ -449,10 +446,11 @@ func (s *simplifiedIdentification) publish(ctx workflow.Context) {
 	}
 }
 
-// snapshot is the status with what is awaited and SMEV's running time.
-func (s *simplifiedIdentification) snapshot(ctx workflow.Context) SimplifiedIdentificationStatus {
+// snapshot is the status with what is awaited. (How long SMEV has been
+// running follows from personCheck.startedAt; a query cannot know the time
+// now, only that of the last event.)
+func (s *simplifiedIdentification) snapshot() SimplifiedIdentificationStatus {
 	st := s.status
-	st.AsOf = workflow.Now(ctx)
 	st.Waiting = nil
 	if s.decided() {
 		return st
@@ -463,7 +461,6 @@ func (s *simplifiedIdentification) snapshot(ctx workflow.Context) SimplifiedIden
 	if s.sessionOpened && !st.PersonCheck.Finished {
 		st.Waiting = append(st.Waiting, Wait{For: "SMEV person check", From: "provider",
 			Until: st.PersonCheck.StartedAt.Add(s.in.PersonCheckLimit)})
-		st.PersonCheckRunningFor = st.AsOf.Sub(st.PersonCheck.StartedAt).Round(time.Second).String()
 	}
 	return st
 }

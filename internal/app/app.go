@@ -39,6 +39,8 @@ type Info struct {
 	TemporalAddress string
 	UIURL           string
 	APIToken        string
+	// SandboxURL serves the provider sandboxes under -dev.
+	SandboxURL string
 }
 
 // Run starts everything, blocks until ctx ends, then shuts down gracefully:
@@ -75,7 +77,9 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 
 	w := worker.New(tc, cfg.TaskQueue, worker.Options{WorkerStopTimeout: cfg.ShutdownTimeout})
-	register(w, dependencies{store: st, logger: log})
+	if err := register(w, cfg, dependencies{store: st, logger: log}); err != nil {
+		return err
+	}
 
 	listener, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -104,7 +108,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 
 	info := Info{GatewayURL: "http://" + listener.Addr().String(), TemporalAddress: copts.HostPort, APIToken: cfg.APIToken}
 	if dev != nil {
-		info.UIURL = dev.temporal.UIURL()
+		info.UIURL, info.SandboxURL = dev.temporal.UIURL(), dev.sandboxURL
 	}
 	log.Info("worker running", zap.String("taskQueue", cfg.TaskQueue), zap.String("gateway", info.GatewayURL),
 		zap.String("temporal", info.TemporalAddress))

@@ -12,14 +12,18 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"net"
+	"net/http"
 
 	"idflow/internal/config"
 	"idflow/internal/devserver"
+	sandboxmandarin "idflow/internal/sandbox/mandarin"
 )
 
 // devStack is what -dev runs inside the worker process.
 type devStack struct {
-	temporal *devserver.Server
+	temporal   *devserver.Server
+	sandboxURL string
 }
 
 // startDev prepares the dev directory and token, then starts the embedded
@@ -52,7 +56,39 @@ func startDev(ctx context.Context, cfg *config.Worker, log *zap.Logger, stack *c
 	if err := srv.WaitReady(readyCtx); err != nil {
 		return nil, err
 	}
-	return &devStack{temporal: srv}, nil
+	sandboxURL, err := startSandboxes(cfg, stack)
+	if err != nil {
+		return nil, err
+	}
+	return &devStack{temporal: srv, sandboxURL: sandboxURL}, nil
+}
+
+// Sandbox credentials used under -dev when no real ones are configured.
+const (
+	devMandarinMerchant = "idflow-dev"
+	devMandarinSecret   = "idflow-dev-secret"
+)
+
+// startSandboxes serves the provider sandboxes on IDFLOW_DEV_SANDBOX_ADDR,
+// one path prefix each, and points unconfigured providers at them.
+func startSandboxes(cfg *config.Worker, stack *cleanupStack) (string, error) {
+	listener, err := net.Listen("tcp", cfg.DevSandboxAddr)
+	if err != nil {
+		return "", fmt.Errorf("sandboxes: listen on %s (IDFLOW_DEV_SANDBOX_ADDR): %w", cfg.DevSandboxAddr, err)
+	}
+	baseURL := "http://" + listener.Addr().String()
+	mux := http.NewServeMux()
+	if cfg.MandarinMerchantID == "" {
+		sb := sandboxmandarin.New(sandboxmandarin.Config{
+			MerchantID: devMandarinMerchant, Secret: devMandarinSecret, SMEVDelay: cfg.DevSMEVDelay,
+		})
+		mux.Handle("/mandarin/", http.StripPrefix("/mandarin", sb.Handler()))
+		cfg.MandarinBaseURL, cfg.MandarinMerchantID, cfg.MandarinSecret = baseURL+"/mandarin", devMandarinMerchant, devMandarinSecret
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(listener) }()
+	stack.push("sandboxes", func() error { return shutdownHTTP(srv, 5*time.Second) })
+	return baseURL, nil
 }
 
 // devToken reads the token an earlier -dev left, or generates and saves one.

@@ -1,10 +1,17 @@
 package app
 
 import (
+	"fmt"
+
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 	"go.uber.org/zap"
 
+	"idflow/activities"
+	"idflow/internal/config"
+	"idflow/internal/providers/mandarin"
 	"idflow/internal/store"
+	"idflow/workflows"
 )
 
 // dependencies are what activities need from the process.
@@ -14,5 +21,28 @@ type dependencies struct {
 }
 
 // register puts every workflow and activity on the worker.
-func register(w worker.Registry, deps dependencies) {
+func register(w worker.Registry, cfg config.Worker, deps dependencies) error {
+	mandarinClient, err := newMandarinClient(cfg, deps.logger)
+	if err != nil {
+		return err
+	}
+	w.RegisterWorkflowWithOptions(workflows.SimplifiedIdentification,
+		workflow.RegisterOptions{Name: workflows.SimplifiedIdentificationWorkflow})
+	w.RegisterActivity(&activities.Mandarin{Client: mandarinClient, Store: deps.store})
+	return nil
+}
+
+// newMandarinClient is nil, with a warning, when no credentials are set.
+func newMandarinClient(cfg config.Worker, log *zap.Logger) (*mandarin.Client, error) {
+	if cfg.MandarinMerchantID == "" {
+		log.Warn("Mandarin not configured (IDFLOW_MANDARIN_MERCHANT_ID): simplified identification will fail with ProviderNotConfigured")
+		return nil, nil
+	}
+	c, err := mandarin.New(mandarin.Config{
+		BaseURL: cfg.MandarinBaseURL, MerchantID: cfg.MandarinMerchantID, Secret: cfg.MandarinSecret,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("config: IDFLOW_MANDARIN_BASE_URL: %w", err)
+	}
+	return c, nil
 }

@@ -52,6 +52,14 @@ type Worker struct {
 	// UIURL is the Temporal UI's address, used to print links.
 	UIURL string `env:"IDFLOW_UI_URL, default=http://localhost:8233"`
 
+	// MandarinBaseURL is Mandarin's API; https unless loopback.
+	MandarinBaseURL string `env:"IDFLOW_MANDARIN_BASE_URL, default=https://secure.mandarinpay.com"`
+	// MandarinMerchantID and MandarinSecret authenticate to Mandarin; unset
+	// means simplified identification fails with ProviderNotConfigured (and
+	// under -dev, that the sandbox is used).
+	MandarinMerchantID string `env:"IDFLOW_MANDARIN_MERCHANT_ID"`
+	MandarinSecret     string `env:"IDFLOW_MANDARIN_SECRET"`
+
 	// DevDir holds the -dev state: databases, the generated token.
 	DevDir string `env:"IDFLOW_DEV_DIR, default=.idflow"`
 	// DevTemporalIP is the address the embedded Temporal frontend binds to.
@@ -60,6 +68,10 @@ type Worker struct {
 	DevTemporalPort int `env:"IDFLOW_DEV_TEMPORAL_PORT, default=7233"`
 	// DevUIPort is the embedded Temporal Web UI's port.
 	DevUIPort int `env:"IDFLOW_DEV_UI_PORT, default=8233"`
+	// DevSandboxAddr is where -dev serves the provider sandboxes.
+	DevSandboxAddr string `env:"IDFLOW_DEV_SANDBOX_ADDR, default=127.0.0.1:8090"`
+	// DevSMEVDelay is how long the Mandarin sandbox's SMEV check takes.
+	DevSMEVDelay time.Duration `env:"IDFLOW_DEV_SMEV_DELAY, default=20s"`
 }
 
 // Starter holds every setting of the starter CLI.
@@ -123,8 +135,13 @@ func (c Worker) check(dev bool) error {
 		!strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		add("IDFLOW_DATABASE_URL", "must start with sqlite:, postgres:// or postgresql://")
 	}
-	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
-		add("IDFLOW_HTTP_ADDR", "must be host:port")
+	for _, a := range []struct{ key, addr string }{{"IDFLOW_HTTP_ADDR", c.HTTPAddr}, {"IDFLOW_DEV_SANDBOX_ADDR", c.DevSandboxAddr}} {
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			add(a.key, "must be host:port")
+		}
+	}
+	if (c.MandarinMerchantID == "") != (c.MandarinSecret == "") {
+		add("IDFLOW_MANDARIN_SECRET", "IDFLOW_MANDARIN_MERCHANT_ID and IDFLOW_MANDARIN_SECRET must be set together")
 	}
 	if c.DocumentMaxBytes <= 0 {
 		add("IDFLOW_DOCUMENT_MAX_BYTES", "must be a positive number of bytes")
@@ -138,9 +155,12 @@ func (c Worker) check(dev bool) error {
 	if c.ShutdownTimeout <= 0 {
 		add("IDFLOW_SHUTDOWN_TIMEOUT", "must be a positive duration")
 	}
-	for key, port := range map[string]int{"IDFLOW_DEV_TEMPORAL_PORT": c.DevTemporalPort, "IDFLOW_DEV_UI_PORT": c.DevUIPort} {
-		if port <= 0 || port > 65535 {
-			add(key, "must be a TCP port (1-65535)")
+	for _, p := range []struct {
+		key  string
+		port int
+	}{{"IDFLOW_DEV_TEMPORAL_PORT", c.DevTemporalPort}, {"IDFLOW_DEV_UI_PORT", c.DevUIPort}} {
+		if p.port <= 0 || p.port > 65535 {
+			add(p.key, "must be a TCP port (1-65535)")
 		}
 	}
 	return errors.Join(errs...)

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+
+	"idflow/activities"
+	"idflow/internal/validate"
+	"idflow/workflows"
+	"idflow/workflows/identity"
+)
+
+// requestIDPattern keeps request ids (and so workflow ids) short and plain.
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+func identifyCommand(env *environment) *cobra.Command {
+	var person identity.Person
+	var passport, requestID string
+	var smsTimeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "identify --last-name L --first-name F --patronymic P --passport 1234-567890 (--snils S | --inn I) --phone +7XXXXXXXXXX",
+		Short: "Start a Mandarin simplified identification (SMEV + SMS code)",
+		Long: `Validates every field (SNILS/INN checksums, passport and phone formats) before
+anything is sent, stores the person's data in the document store (so it stays out of
+workflow history) and starts a SimplifiedIdentification workflow. Then send the SMS code
+with 'starter sms-code WORKFLOW_ID CODE' and follow it with 'starter status WORKFLOW_ID'.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if requestID == "" {
+				requestID = uuid.NewString()
+			}
+			if err := checkIdentifyInput(&person, passport, requestID); err != nil {
+				return err
+			}
+			return startIdentification(cmd, env, person, requestID, smsTimeout)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&person.LastName, "last-name", "", "last name (фамилия)")
+	f.StringVar(&person.FirstName, "first-name", "", "first name (имя)")
+	f.StringVar(&person.Patronymic, "patronymic", "", "patronymic (отчество)")
+	f.StringVar(&passport, "passport", "", "Russian passport, series and number: 1234-567890")
+	f.StringVar(&person.SNILS, "snils", "", "SNILS, 11 digits (separators allowed)")
+	f.StringVar(&person.INN, "inn", "", "personal INN, 12 digits")
+	f.StringVar(&person.Phone, "phone", "", "mobile phone: +7 and 10 digits")
+	f.StringVar(&requestID, "request-id", "", "your id for this request (default: a new UUID); the workflow id derives from it")
+	f.DurationVar(&smsTimeout, "sms-timeout", 0, "how long to wait for a correct SMS code (default 15m)")
+	return cmd
+}
+
+// checkIdentifyInput prints nothing and returns every bad field at once, as a usage error.
+func checkIdentifyInput(p *identity.Person, passport, requestID string) error {
+	var errs validate.FieldErrors
+	if !requestIDPattern.MatchString(requestID) {
+		errs.Add("request-id", "1 to 64 letters, digits, '.', '_' or '-'")
+	}
+	series, number, err := validate.ParsePassport(passport)
+	errs.Check("passport", err)
+	p.PassportSeries, p.PassportNumber = series, number
+	*p = p.Normalized()
+	if err == nil {
+		var fields validate.FieldErrors
+		if errors.As(p.Validate("person"), &fields) {
+			errs = append(errs, fields...)
+		}
+	}
+	if len(errs) > 0 {
+		return usageError{fieldErrorList(errs)}
+	}
+	return nil
+}
+
+// fieldErrorList prints one bad field per line.
+type fieldErrorList validate.FieldErrors
+
+func (l fieldErrorList) Error() string {
+	msg := "invalid input, nothing was sent:"
+	for _, e := range l {
+		msg += fmt.Sprintf("\n  %s: %s", e.Field, e.Message)
+	}
+	return msg
+}
+
+func startIdentification(cmd *cobra.Command, env *environment, p identity.Person, requestID string, smsTimeout time.Duration) error {
+	ctx := cmd.Context()
+	workflowID := workflows.SimplifiedIdentificationWorkflowID(requestID)
+	gw, err := env.gateway()
+	if err != nil {
+		return err
+	}
+	doc, err := storePerson(cmd, gw, p, workflowID)
+	if err != nil {
+		return err
+	}
+	c, err := env.client(ctx)
+	if err != nil {
+		return err
+	}
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflowID, TaskQueue: env.cfg.TaskQueue},
+		workflows.SimplifiedIdentificationWorkflow, workflows.SimplifiedIdentificationInput{
+			RequestID: requestID, PersonDocumentID: doc.ID, SMSCodeTimeout: smsTimeout,
+		})
+	if err != nil {
+		return fmt.Errorf("start workflow: %w", err)
+	}
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "workflow: %s\nui: %s\n", run.GetID(), env.workflowURL(run.GetID()))
+	fmt.Fprintf(out, "next: starter sms-code %s CODE   |   starter status %s\n", run.GetID(), run.GetID())
+	return nil
+}
+
+// storePerson puts the person's data in the document store, owned by the workflow.
+func storePerson(cmd *cobra.Command, gw *gatewayClient, p identity.Person, owner string) (storedDocument, error) {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return storedDocument{}, err
+	}
+	tmp, err := os.CreateTemp("", "person-*.json")
+	if err != nil {
+		return storedDocument{}, err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(body); err != nil {
+		_ = tmp.Close()
+		return storedDocument{}, err
+	}
+	if err := tmp.Close(); err != nil {
+		return storedDocument{}, err
+	}
+	doc, err := gw.putFile(cmd.Context(), tmp.Name(), owner, activities.PersonMediaType)
+	if err != nil {
+		return doc, fmt.Errorf("store person data: %w", err)
+	}
+	return doc, nil
+}
+
+func smsCodeCommand(env *environment) *cobra.Command {
+	return &cobra.Command{
+		Use:   "sms-code WORKFLOW_ID CODE",
+		Short: "Send the SMS code the person received (submit-sms-code update) and print the answer",
+		Args:  args(cobra.ExactArgs(2)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			c, err := env.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			handle, err := c.UpdateWorkflow(cmd.Context(), client.UpdateWorkflowOptions{
+				WorkflowID: a[0], UpdateName: workflows.SubmitSMSCodeUpdate, WaitForStage: client.WorkflowUpdateStageCompleted,
+				Args: []any{workflows.SMSCodeRequest{Code: a[1]}},
+			})
+			if err != nil {
+				return fmt.Errorf("code not taken: %w", err)
+			}
+			var res workflows.SMSCodeResult
+			if err := handle.Get(cmd.Context(), &res); err != nil {
+				return fmt.Errorf("code not taken: %w", err)
+			}
+			return printSMSCodeResult(cmd.OutOrStdout(), res)
+		},
+	}
+}
+
+func printSMSCodeResult(w io.Writer, res workflows.SMSCodeResult) error {
+	verdict := "accepted: the phone is verified"
+	if !res.Accepted {
+		verdict = fmt.Sprintf("not accepted: wrong code, %d attempt(s) left", res.AttemptsLeft)
+	}
+	_, err := fmt.Fprintf(w, "%s (attempts used %d of %d)\n", verdict, res.AttemptsUsed, workflows.MaxSMSCodeAttempts)
+	return err
+}
