@@ -72,6 +72,11 @@ func (g *Gateway) putDocument(w http.ResponseWriter, r *http.Request) {
 	doc, err := g.deps.Store.PutDocument(r.Context(), store.NewDocument{
 		Owner: owner, Title: up.title, MediaType: up.mediaType, Content: up.content,
 	})
+	if errors.Is(err, store.ErrInvalid) {
+		// The store's own checks (owner, media type, text encoding): a client error.
+		writeError(w, http.StatusBadRequest, "bad_upload", err.Error())
+		return
+	}
 	if err != nil {
 		g.deps.Logger.Error("store document", zap.Error(err))
 		writeError(w, http.StatusInternalServerError, "store_failed", "the document could not be stored; retry later")

@@ -1,0 +1,125 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/server/common/testing/freeport"
+	"go.uber.org/zap/zaptest"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"idflow/internal/app"
+	"idflow/internal/config"
+)
+
+// system is one running worker process (app.Run under -dev) and a client to it.
+type system struct {
+	info   app.Info
+	client client.Client
+}
+
+// startSystem runs the whole worker process in-process, as `worker -dev`
+// does, on free ports and a temporary state directory.
+func startSystem(t *testing.T, tune func(*config.Worker)) *system {
+	t.Helper()
+	cfg := config.Worker{
+		TaskQueue: "idflow-e2e", HTTPAddr: "127.0.0.1:0", DocumentMaxBytes: 1 << 20,
+		LogLevel: "warn", LogFormat: "console", ShutdownTimeout: 5 * time.Second,
+		DevDir: t.TempDir(), DevTemporalIP: "127.0.0.1", DevTemporalPort: freeport.MustGetFreePort(),
+		DevSandboxAddr: "127.0.0.1:0", DevSMEVDelay: time.Second,
+	}
+	cfg.DatabaseURL = "sqlite://" + filepath.Join(cfg.DevDir, "idflow.db")
+	if tune != nil {
+		tune(&cfg)
+	}
+	ready := make(chan app.Info, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Run(ctx, app.Options{Config: cfg, Dev: true, Logger: zaptest.NewLogger(t).Named("worker"),
+			Ready: func(info app.Info) { ready <- info }})
+	}()
+	var info app.Info
+	select {
+	case info = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("worker stopped at start: %v", err)
+	case <-time.After(90 * time.Second):
+		cancel()
+		t.Fatal("worker not ready within 90s")
+	}
+	c, err := client.Dial(client.Options{HostPort: info.TemporalAddress})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		c.Close()
+		cancel()
+		require.NoError(t, <-done, "worker shut down with an error")
+	})
+	return &system{info: info, client: c}
+}
+
+// putDocument stores content through the gateway's documents API.
+func (s *system) putDocument(t *testing.T, title, mediaType string, content []byte) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.info.GatewayURL+"/v1/documents?title="+url.QueryEscape(title), bytes.NewReader(content))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+s.info.APIToken)
+	req.Header.Set("Content-Type", mediaType)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	var doc struct{ ID string }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&doc))
+	return doc.ID
+}
+
+// history reads a workflow's whole event history.
+func (s *system) history(t *testing.T, workflowID string) *historypb.History {
+	t.Helper()
+	iter := s.client.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
+	h := &historypb.History{}
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		require.NoError(t, err)
+		h.Events = append(h.Events, ev)
+	}
+	return h
+}
+
+// recordHistory saves a history for the replay tests in workflows/ when
+// IDFLOW_RECORD_HISTORIES names a directory (make record-histories).
+func recordHistory(t *testing.T, h *historypb.History, name string) {
+	t.Helper()
+	dir := os.Getenv("IDFLOW_RECORD_HISTORIES")
+	if dir == "" {
+		return
+	}
+	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(h)
+	require.NoError(t, err)
+	path := filepath.Join(dir, name+".json")
+	require.NoError(t, os.WriteFile(path, append(b, '\n'), 0o644))
+	t.Logf("recorded %d events in %s", len(h.Events), path)
+}
+
+func eventCount(h *historypb.History, eventType fmt.Stringer) int {
+	n := 0
+	for _, ev := range h.Events {
+		if ev.GetEventType().String() == eventType.String() {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,155 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+
+	"idflow/activities"
+	"idflow/internal/config"
+	sandbox "idflow/internal/sandbox/mandarin"
+	"idflow/workflows"
+	"idflow/workflows/identity"
+)
+
+func sandboxPerson(lastName string) identity.Person {
+	return identity.Person{LastName: lastName, FirstName: sandbox.TestFirstName, Patronymic: sandbox.TestPatronymic,
+		PassportSeries: sandbox.TestPassportSeries, PassportNumber: sandbox.TestPassportNumber,
+		SNILS: sandbox.TestSNILS, Phone: sandbox.TestPhone}
+}
+
+// startIdentification stores the person in the document store (claim check)
+// and starts the workflow, as the starter does.
+func (s *system) startIdentification(t *testing.T, requestID string, p identity.Person, tune func(*workflows.SimplifiedIdentificationInput)) client.WorkflowRun {
+	t.Helper()
+	body, err := json.Marshal(p)
+	require.NoError(t, err)
+	in := workflows.SimplifiedIdentificationInput{
+		RequestID: requestID, PersonDocumentID: s.putDocument(t, "person.json", activities.PersonMediaType, body),
+		PersonCheckPollInitial: 200 * time.Millisecond, PersonCheckPollMax: 200 * time.Millisecond,
+	}
+	if tune != nil {
+		tune(&in)
+	}
+	run, err := s.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID: workflows.SimplifiedIdentificationWorkflowID(requestID), TaskQueue: "idflow-e2e",
+	}, workflows.SimplifiedIdentificationWorkflow, in)
+	require.NoError(t, err)
+	return run
+}
+
+func (s *system) sendCode(workflowID, code string) (workflows.SMSCodeResult, error) {
+	var res workflows.SMSCodeResult
+	handle, err := s.client.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
+		WorkflowID: workflowID, UpdateName: workflows.SubmitSMSCodeUpdate,
+		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{workflows.SMSCodeRequest{Code: code}},
+	})
+	if err == nil {
+		err = handle.Get(context.Background(), &res)
+	}
+	return res, err
+}
+
+func result(t *testing.T, run client.WorkflowRun) workflows.SimplifiedIdentificationStatus {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out workflows.SimplifiedIdentificationStatus
+	require.NoError(t, run.Get(ctx, &out))
+	return out
+}
+
+// TestSimplifiedIdentificationEndToEnd runs the real worker registration
+// against the Mandarin sandbox over HTTP: a malformed code is refused before
+// history, a wrong code counts, the right one passes, SMEV answers.
+func TestSimplifiedIdentificationEndToEnd(t *testing.T) {
+	sys := startSystem(t, nil)
+	run := sys.startIdentification(t, "e2e-accepted", sandboxPerson(sandbox.TestLastName), nil)
+
+	_, err := sys.sendCode(run.GetID(), "12ab")
+	require.ErrorContains(t, err, "malformed SMS code")
+	res, err := sys.sendCode(run.GetID(), "123456")
+	require.NoError(t, err)
+	assert.Equal(t, workflows.SMSCodeResult{Accepted: false, AttemptsUsed: 1, AttemptsLeft: 4}, res)
+	res, err = sys.sendCode(run.GetID(), sandbox.DefaultAcceptedCode)
+	require.NoError(t, err)
+	assert.True(t, res.Accepted)
+
+	out := result(t, run)
+	assert.Equal(t, workflows.OutcomeAccepted, out.Outcome)
+	assert.True(t, out.PersonCheck.Verified)
+	assert.True(t, out.Billable)
+	assert.NotEmpty(t, out.SessionID)
+
+	h := sys.history(t, run.GetID())
+	assert.Equal(t, 2, eventCount(h, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED),
+		"the malformed code left no trace in history")
+	recordHistory(t, h, "simplified-identification-accepted")
+
+	desc, err := sys.client.DescribeWorkflowExecution(context.Background(), run.GetID(), "")
+	require.NoError(t, err)
+	sa := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()
+	for _, key := range []string{"IdflowProcess", "IdflowStage", "IdflowOutcome", "IdflowProviderRef"} {
+		assert.Contains(t, sa, key)
+	}
+}
+
+// TestSimplifiedIdentificationRejectedBySMEV keeps SMEV's own error text.
+func TestSimplifiedIdentificationRejectedBySMEV(t *testing.T) {
+	sys := startSystem(t, nil)
+	run := sys.startIdentification(t, "e2e-not-found", sandboxPerson(sandbox.LastNameNotFound), nil)
+	out := result(t, run)
+	assert.Equal(t, workflows.OutcomeRejected, out.Outcome)
+	assert.Equal(t, workflows.ReasonPersonNotVerified, out.Reason)
+	assert.Equal(t, sandbox.ErrorTextPersonNotFound, out.PersonCheck.Error)
+	recordHistory(t, sys.history(t, run.GetID()), "simplified-identification-rejected")
+}
+
+// TestPersonCheckPollHistoryIsBounded shows that polling SMEV costs the same
+// few history events however many polls it takes: a person SMEV never
+// answers for is polled 3 times in one run and 12 in another, with the
+// same number of events. (The server rounds retry intervals up to seconds.)
+func TestPersonCheckPollHistoryIsBounded(t *testing.T) {
+	sys := startSystem(t, func(c *config.Worker) { c.DevSMEVDelay = time.Hour })
+	const limit = 12 * time.Second
+	counts := map[string]int{}
+	for name, interval := range map[string]time.Duration{"slow-polls": 4 * time.Second, "fast-polls": time.Second} {
+		run := sys.startIdentification(t, "e2e-bounded-"+name, sandboxPerson(sandbox.LastNameSlow), func(in *workflows.SimplifiedIdentificationInput) {
+			in.PersonCheckLimit, in.PersonCheckPollInitial, in.PersonCheckPollMax = limit, interval, interval
+		})
+		out := result(t, run)
+		require.Equal(t, workflows.OutcomeExpired, out.Outcome)
+		require.False(t, out.Billable)
+		h := sys.history(t, run.GetID())
+		attempts := lastPollAttempt(h)
+		t.Logf("%s: %d SMEV polls, %d history events in all", name, attempts, len(h.Events))
+		assert.GreaterOrEqual(t, attempts, int32(limit/interval)/2, "the poll ran many times")
+		counts[name] = len(h.Events)
+		recordHistory(t, h, "simplified-identification-expired-"+name)
+	}
+	assert.Equal(t, counts["slow-polls"], counts["fast-polls"], "history does not grow with the number of polls")
+	assert.LessOrEqual(t, counts["fast-polls"], maxExpiredIdentificationEvents)
+}
+
+// maxExpiredIdentificationEvents bounds the whole history of an
+// identification whose SMEV check ran to the limit (34 measured; the
+// 10-minute SLA timer of a real 300-minute run adds a few). The poll itself
+// is 3 events: scheduled, started (with the last attempt number), closed.
+const maxExpiredIdentificationEvents = 40
+
+// lastPollAttempt is the highest attempt number among started activities:
+// that of the SMEV poll, the only activity that retries by design.
+func lastPollAttempt(h *historypb.History) int32 {
+	var attempt int32
+	for _, ev := range h.GetEvents() {
+		attempt = max(attempt, ev.GetActivityTaskStartedEventAttributes().GetAttempt())
+	}
+	return attempt
+}
