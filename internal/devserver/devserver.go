@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,13 +18,19 @@ import (
 	uiserver "github.com/temporalio/ui-server/v2/server"
 	uiconfig "github.com/temporalio/ui-server/v2/server/config"
 	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/dynamicconfig"
 	tlog "go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/membership/static"
 	"go.temporal.io/server/common/metrics"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/primitives"
 	"go.temporal.io/server/common/testing/freeport"
 	"go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
@@ -64,14 +71,14 @@ func Start(opts Options) (*Server, error) {
 	if err := checkPortsFree(opts); err != nil {
 		return nil, err
 	}
-	cfg := serverConfig(opts)
+	cfg, hosts := serverConfig(opts)
 	sqlCfg := cfg.Persistence.DataStores[sqliteplugin.PluginName].SQL
 	if err := prepareDatabase(sqlCfg, opts); err != nil {
 		return nil, err
 	}
 	// The server is chatty at info level; an operator of -dev needs its problems only.
 	logLevel := zap.NewAtomicLevelAt(zapcore.WarnLevel)
-	srv, err := newTemporalServer(cfg, opts.Logger.Named("temporal").WithOptions(zap.IncreaseLevel(logLevel)))
+	srv, err := newTemporalServer(cfg, hosts, opts.Logger.Named("temporal").WithOptions(zap.IncreaseLevel(logLevel)))
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +161,7 @@ func prepareDatabase(sqlCfg *config.SQL, opts Options) error {
 	return nil
 }
 
-func newTemporalServer(cfg *config.Config, logger *zap.Logger) (temporal.Server, error) {
+func newTemporalServer(cfg *config.Config, hosts map[primitives.ServiceName]static.Hosts, logger *zap.Logger) (temporal.Server, error) {
 	serverLogger := tlog.NewZapLogger(logger)
 	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
 	if err != nil {
@@ -170,6 +177,9 @@ func newTemporalServer(cfg *config.Config, logger *zap.Logger) (temporal.Server,
 		temporal.WithLogger(serverLogger),
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
+		// Static membership: with ringpop, a restart finds the previous run's
+		// hosts in the database and serves "Not enough hosts" for ~30 s.
+		temporal.WithStaticHosts(hosts),
 		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
 			// Search attributes registered at start are usable at once.
 			dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): []dynamicconfig.ConstrainedValue{{Value: true}},
@@ -183,14 +193,24 @@ func newTemporalServer(cfg *config.Config, logger *zap.Logger) (temporal.Server,
 
 // serverConfig is a single-node configuration: one history shard, SQLite for
 // both persistence and visibility, the frontend on the chosen port and the
-// internal services on free loopback ports.
-func serverConfig(opts Options) *config.Config {
+// internal services on free loopback ports, each at a fixed (static) address.
+func serverConfig(opts Options) (*config.Config, map[primitives.ServiceName]static.Hosts) {
 	sqlCfg := &config.SQL{
 		PluginName:        sqliteplugin.PluginName,
 		DatabaseName:      opts.DatabaseFile,
 		ConnectAttributes: map[string]string{"mode": "rwc", "_journal_mode": "wal"},
 	}
 	frontend := net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.FrontendPort))
+	historyPort, matchingPort, workerPort := freeport.MustGetFreePort(), freeport.MustGetFreePort(), freeport.MustGetFreePort()
+	local := func(port int) static.Hosts {
+		return static.SingleLocalHost(net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	}
+	hosts := map[primitives.ServiceName]static.Hosts{
+		primitives.FrontendService: local(opts.FrontendPort),
+		primitives.HistoryService:  local(historyPort),
+		primitives.MatchingService: local(matchingPort),
+		primitives.WorkerService:   local(workerPort),
+	}
 	return &config.Config{
 		Global: config.Global{
 			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: "127.0.0.1"},
@@ -216,9 +236,9 @@ func serverConfig(opts Options) *config.Config {
 		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
 		Services: map[string]config.Service{
 			"frontend": service(opts.IP, opts.FrontendPort),
-			"history":  service("", 0),
-			"matching": service("", 0),
-			"worker":   service("", 0),
+			"history":  service("", historyPort),
+			"matching": service("", matchingPort),
+			"worker":   service("", workerPort),
 		},
 		Archival: config.Archival{
 			History:    config.HistoryArchival{State: "disabled"},
@@ -229,15 +249,12 @@ func serverConfig(opts Options) *config.Config {
 			Visibility: config.VisibilityArchivalNamespaceDefaults{State: "disabled"},
 		}},
 		PublicClient: config.PublicClient{HostPort: frontend},
-	}
+	}, hosts
 }
 
-// service binds to ip:port, or to a free loopback port when port is 0.
+// service binds to ip:port, or to loopback when ip is empty.
 func service(ip string, port int) config.Service {
 	rpc := config.RPC{GRPCPort: port, MembershipPort: freeport.MustGetFreePort(), BindOnLocalHost: true}
-	if port == 0 {
-		rpc.GRPCPort = freeport.MustGetFreePort()
-	}
 	if ip != "" && ip != "127.0.0.1" {
 		rpc.BindOnLocalHost = false
 		rpc.BindOnIP = ip
@@ -259,17 +276,48 @@ func (s *Server) uiConfig() *uiconfig.Config {
 	}
 }
 
-// WaitReady blocks until the frontend accepts connections or ctx ends.
+// WaitReady blocks until the server serves requests end to end, or ctx
+// ends. An open frontend port is not enough: after a restart, history and
+// matching take a moment to join the membership ring, and until then calls
+// fail with "Not enough hosts to serve the request".
 func (s *Server) WaitReady(ctx context.Context) error {
+	var c client.Client
+	defer func() {
+		if c != nil {
+			c.Close()
+		}
+	}()
+	var lastErr error
 	for {
-		conn, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", s.FrontendAddress())
-		if err == nil {
-			return conn.Close()
+		if c == nil {
+			c, lastErr = client.Dial(client.Options{HostPort: s.FrontendAddress(), Namespace: s.opts.Namespace,
+				Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+		}
+		if c != nil {
+			if lastErr = probe(ctx, c); lastErr == nil {
+				return nil
+			}
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("devserver: frontend not ready: %w", ctx.Err())
-		case <-time.After(100 * time.Millisecond):
+			return fmt.Errorf("devserver: not ready: %w (last error: %v)", ctx.Err(), lastErr)
+		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// probe asks matching (a task queue) and history (an execution that does
+// not exist: NotFound means history answered).
+func probe(ctx context.Context, c client.Client) error {
+	callCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if _, err := c.DescribeTaskQueue(callCtx, "idflow-readiness-probe", enumspb.TASK_QUEUE_TYPE_WORKFLOW); err != nil {
+		return err
+	}
+	_, err := c.DescribeWorkflowExecution(callCtx, "idflow-readiness-probe", "")
+	var notFound *serviceerror.NotFound
+	if err == nil || errors.As(err, &notFound) {
+		return nil
+	}
+	return err
 }

@@ -1,0 +1,184 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/server/common/testing/freeport"
+)
+
+// devBinaries builds the worker and starter commands once per test run.
+type devBinaries struct {
+	dir, work string
+	env       []string
+	uiURL     string
+}
+
+func buildBinaries(t *testing.T) *devBinaries {
+	t.Helper()
+	dir := t.TempDir()
+	out, err := exec.Command("go", "build", "-o", dir, "idflow/worker", "idflow/starter").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	port := func() string { return strconv.Itoa(freeport.MustGetFreePort()) }
+	temporalPort, uiPort, gatewayPort := port(), port(), port()
+	b := &devBinaries{dir: dir, work: t.TempDir(), uiURL: "http://127.0.0.1:" + uiPort}
+	b.env = append(os.Environ(),
+		"IDFLOW_DEV_TEMPORAL_PORT="+temporalPort, "IDFLOW_DEV_UI_PORT="+uiPort,
+		"IDFLOW_HTTP_ADDR=127.0.0.1:"+gatewayPort, "IDFLOW_GATEWAY_URL=http://127.0.0.1:"+gatewayPort,
+		"IDFLOW_DEV_SANDBOX_ADDR=127.0.0.1:"+port(), "IDFLOW_DEV_SMEV_DELAY=1s",
+		"TEMPORAL_ADDRESS=127.0.0.1:"+temporalPort, "IDFLOW_API_TOKEN=", "IDFLOW_DATABASE_URL=",
+	)
+	return b
+}
+
+// startWorker runs `worker -dev` in the work directory until it is ready.
+func (b *devBinaries) startWorker(t *testing.T, extraEnv ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(b.dir, "worker"), "-dev")
+	cmd.Dir, cmd.Env = b.work, append(b.env, extraEnv...)
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	gateway := strings.TrimPrefix(b.lookup("IDFLOW_GATEWAY_URL"), "")
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(gateway + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return cmd, &output
+			}
+		}
+		if cmd.ProcessState != nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("worker -dev not ready:\n%s", output.String())
+	return nil, nil
+}
+
+func (b *devBinaries) lookup(key string) string {
+	for i := len(b.env) - 1; i >= 0; i-- {
+		if k, v, _ := strings.Cut(b.env[i], "="); k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// starter runs the starter CLI and returns its stdout, stderr and exit code.
+func (b *devBinaries) starter(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(b.dir, "starter"), args...)
+	cmd.Dir, cmd.Env = b.work, b.env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if exitErr, ok := err.(*exec.ExitError); ok {
+		code = exitErr.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+// interrupt sends Ctrl-C and returns how long the worker took to exit, and its exit code.
+func interrupt(t *testing.T, cmd *exec.Cmd) (time.Duration, int) {
+	t.Helper()
+	start := time.Now()
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("worker did not exit within 30s of Ctrl-C")
+	}
+	return time.Since(start), cmd.ProcessState.ExitCode()
+}
+
+// TestDevBinaryEndToEnd is the README's newcomer path: `worker -dev`, then
+// the starter stores and reads back a document, lists workflows and runs an
+// identification; Ctrl-C stops the worker within seconds, and a restart
+// keeps documents and workflows.
+func TestDevBinaryEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binaries")
+	}
+	b := buildBinaries(t)
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(b.work, "README.md"), readme, 0o644))
+	worker, output := b.startWorker(t)
+
+	stdout, stderr, code := b.starter(t, "documents", "put", "README.md")
+	require.Equal(t, 0, code, stderr)
+	docID := strings.Fields(stdout)[0]
+	_, stderr, code = b.starter(t, "documents", "get", docID, "-o", "copy.md")
+	require.Equal(t, 0, code, stderr)
+	copied, err := os.ReadFile(filepath.Join(b.work, "copy.md"))
+	require.NoError(t, err)
+	assert.Equal(t, readme, copied, "documents get returns identical bytes")
+
+	_, stderr, code = b.starter(t, "identify", "--request-id", "dev-binary", "--last-name", "Шариков", "--first-name", "Полиграф",
+		"--patronymic", "Полиграфович", "--passport", "1111-111111", "--snils", "112-233-445 95", "--phone", "+79001234567")
+	require.Equal(t, 0, code, stderr)
+	stdout, stderr, code = b.starter(t, "sms-code", "simplified-identification-dev-binary", "000000")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "accepted: the phone is verified")
+	stdout, stderr, code = b.starter(t, "workflows", "list")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "simplified-identification-dev-binary")
+	assert.Contains(t, stdout, "IdflowProcess=SimplifiedIdentification")
+
+	resp, err := http.Get(b.uiURL + "/")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "the Temporal UI answers")
+
+	took, exitCode := interrupt(t, worker)
+	t.Logf("worker -dev stopped %s after Ctrl-C", took.Round(time.Millisecond))
+	assert.Equal(t, 0, exitCode, output.String())
+	assert.Less(t, took, 10*time.Second)
+
+	b.startWorker(t)
+	_, stderr, code = b.starter(t, "documents", "get", docID, "-o", "again.md")
+	require.Equal(t, 0, code, "the document survives a restart: %s", stderr)
+	stdout, stderr, code = b.starter(t, "status", "simplified-identification-dev-binary", "--json")
+	require.Equal(t, 0, code, "the workflow survives a restart: %s", stderr)
+	assert.Contains(t, stdout, `"attemptsUsed": 1`)
+}
+
+// TestDevBinaryBadConfiguration: a malformed setting stops the worker at
+// start with one line naming the variable.
+func TestDevBinaryBadConfiguration(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binaries")
+	}
+	b := buildBinaries(t)
+	for key, value := range map[string]string{"IDFLOW_DOCUMENT_MAX_BYTES": "ten", "IDFLOW_SHUTDOWN_TIMEOUT": "soon"} {
+		cmd := exec.Command(filepath.Join(b.dir, "worker"), "-dev")
+		cmd.Dir, cmd.Env = b.work, append(b.env, key+"="+value)
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err)
+		assert.Equal(t, 1, cmd.ProcessState.ExitCode())
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		assert.Len(t, lines, 1, "one line: %s", out)
+		assert.Contains(t, lines[0], key, fmt.Sprintf("names %s", key))
+	}
+	_, err := os.Stat(filepath.Join(b.work, ".idflow"))
+	assert.True(t, os.IsNotExist(err), "nothing was started or written")
+}
