@@ -2,7 +2,7 @@
 GO ?= go
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 
-.PHONY: test vet workflowcheck check dev build bench
+.PHONY: test vet workflowcheck check dev build bench record-histories
 
 ## test: every test; store and gateway tests also run on PostgreSQL when IDFLOW_TEST_POSTGRES_URL is set
 test:
@@ -22,6 +22,10 @@ check: vet workflowcheck
 ## dev: everything embedded (Temporal, UI, sandboxes, worker, gateway)
 dev:
 	$(GO) run ./worker -dev
+
+## record-histories: re-record the histories the replay tests replay (after an intended, versioned change)
+record-histories:
+	IDFLOW_RECORD_HISTORIES=$(CURDIR)/workflows/testdata/histories $(GO) test -count=1 -run 'SimplifiedIdentification|PersonCheckPoll' ./internal/e2e
 
 ## build: worker and starter binaries into bin/
 build:

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 	"go.uber.org/zap"
 
 	"idflow/activities"
@@ -26,8 +25,7 @@ func register(w worker.Registry, cfg config.Worker, deps dependencies) error {
 	if err != nil {
 		return err
 	}
-	w.RegisterWorkflowWithOptions(workflows.SimplifiedIdentification,
-		workflow.RegisterOptions{Name: workflows.SimplifiedIdentificationWorkflow})
+	workflows.Register(w)
 	w.RegisterActivity(&activities.Mandarin{Client: mandarinClient, Store: deps.store})
 	return nil
 }
