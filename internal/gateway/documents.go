@@ -104,7 +104,8 @@ func (g *Gateway) readUpload(r *http.Request) (upload, error) {
 		return g.readMultipart(multipart.NewReader(r.Body, params["boundary"]))
 	}
 	content, err := io.ReadAll(r.Body)
-	return upload{title: r.URL.Query().Get("title"), mediaType: mediaType, content: content}, err
+	// Parameters such as charset are kept; the type itself is lower-cased.
+	return upload{title: r.URL.Query().Get("title"), mediaType: mime.FormatMediaType(mediaType, params), content: content}, err
 }
 
 // readMultipart reads the "file" part and the optional fields in any order.

@@ -56,7 +56,7 @@ func TestPutDocumentMediaType(t *testing.T) {
 	tests := []struct{ contentType, want string }{
 		{"", store.DefaultMediaType},
 		{"text/plain", "text/plain"},
-		{"Text/Plain; charset=utf-8", "text/plain"}, // parameters are dropped
+		{"Text/Plain; charset=utf-8", "text/plain; charset=utf-8"}, // type lower-cased, parameters kept
 		{"image/png", "image/png"},
 	}
 	g := newSQLiteGateway(t)
@@ -357,6 +357,9 @@ func TestErrorResponsesAreJSON(t *testing.T) {
 		}, http.StatusRequestEntityTooLarge, "document_too_large"},
 		{"not found", func() *http.Response {
 			return g.get("/v1/documents/doc_missing")
+		}, http.StatusNotFound, "not_found"},
+		{"unknown route", func() *http.Response {
+			return g.get("/v2/nothing")
 		}, http.StatusNotFound, "not_found"},
 	}
 	for _, tt := range tests {

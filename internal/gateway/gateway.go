@@ -50,6 +50,9 @@ func New(deps Deps) *Gateway {
 	g.mux.Handle("GET /v1/documents", g.authorized(g.listDocuments))
 	g.mux.Handle("GET /v1/documents/{id}", g.authorized(g.getDocument))
 	g.mux.Handle("GET /v1/documents/{id}/info", g.authorized(g.documentInfo))
+	g.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such route")
+	})
 	return g
 }
 
@@ -69,7 +72,7 @@ func (g *Gateway) Handler() http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		g.mux.ServeHTTP(rec, r)
 		route := r.Pattern
-		if route == "" {
+		if route == "" || route == "/" {
 			route = "unmatched"
 		}
 		g.deps.Metrics.HTTPRequests.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()
