@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"idflow/internal/store/storetest"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,7 +19,7 @@ import (
 )
 
 func TestPutAndGetDocument(t *testing.T) {
-	forEachDB(t, func(t *testing.T, dbURL string) {
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
 		g := newTestGateway(t, dbURL)
 		content := randomBytes(t, 3000)
 
@@ -71,7 +72,7 @@ func TestPutDocumentMediaType(t *testing.T) {
 }
 
 func TestPutDocumentIsIdempotent(t *testing.T) {
-	forEachDB(t, func(t *testing.T, dbURL string) {
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
 		g := newTestGateway(t, dbURL)
 		content := []byte("the same bytes")
 		first := g.mustPut("a.txt", "", "text/plain", content)
@@ -86,7 +87,7 @@ func TestPutDocumentIsIdempotent(t *testing.T) {
 }
 
 func TestListDocumentsByOwner(t *testing.T) {
-	forEachDB(t, func(t *testing.T, dbURL string) {
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
 		g := newTestGateway(t, dbURL)
 		a1 := g.mustPut("a1.txt", "alice", "text/plain", []byte("alice one"))
 		b1 := g.mustPut("b1.txt", "bob", "text/plain", []byte("bob one"))
@@ -144,7 +145,7 @@ func TestPutMultipart(t *testing.T) {
 			wantTitle: "c.pdf", wantMediaType: "application/pdf",
 		},
 	}
-	forEachDB(t, func(t *testing.T, dbURL string) {
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
 		g := newTestGateway(t, dbURL)
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -188,7 +189,7 @@ func TestPutMultipartRejected(t *testing.T) {
 			wantMessage: "title longer than",
 		},
 	}
-	forEachDB(t, func(t *testing.T, dbURL string) {
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
 		g := newTestGateway(t, dbURL)
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -231,7 +232,7 @@ func TestPutDocumentRejected(t *testing.T) {
 		{"owner too long", "?title=a.txt&owner=" + strings.Repeat("o", store.MaxOwnerLen+1), "text/plain", []byte("content"), "owner"},
 		{"media type too long", "?title=a.txt", "text/" + strings.Repeat("x", store.MaxMediaTypeLen), []byte("content"), "media type"},
 	}
-	forEachDB(t, func(t *testing.T, dbURL string) {
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
 		g := newTestGateway(t, dbURL)
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -259,7 +260,7 @@ func TestPutDocumentSizeLimit(t *testing.T) {
 		{"multipart one byte over", multi(limit + 1), http.StatusRequestEntityTooLarge},
 		{"multipart far over", multi(4 << 20), http.StatusRequestEntityTooLarge},
 	}
-	forEachDB(t, func(t *testing.T, dbURL string) {
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
 		g := newTestGateway(t, dbURL, withMaxBytes(limit))
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -294,7 +295,7 @@ func multi(n int) func(t *testing.T) ([]byte, string) {
 }
 
 func TestUnknownDocument(t *testing.T) {
-	forEachDB(t, func(t *testing.T, dbURL string) {
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
 		g := newTestGateway(t, dbURL)
 		g.mustPut("a.txt", "", "text/plain", []byte("some document"))
 		for _, target := range []string{
@@ -372,7 +373,7 @@ func TestErrorResponsesAreJSON(t *testing.T) {
 // TestConcurrentIdenticalUploads checks that parallel uploads of one document
 // all answer 201 with the same id.
 func TestConcurrentIdenticalUploads(t *testing.T) {
-	forEachDB(t, func(t *testing.T, dbURL string) {
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
 		g := newTestGateway(t, dbURL)
 		content := randomBytes(t, 512)
 		const n = 8

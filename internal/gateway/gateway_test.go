@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"idflow/internal/store/storetest"
 	"net/http"
 	"strings"
 	"testing"
@@ -112,7 +113,7 @@ func TestAuthRejectsUploads(t *testing.T) {
 		{"empty token", "Bearer ", "missing bearer token"},
 		{"token without scheme", testToken, "missing bearer token"},
 	}
-	forEachDB(t, func(t *testing.T, dbURL string) {
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
 		g := newTestGateway(t, dbURL)
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

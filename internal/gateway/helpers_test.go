@@ -5,19 +5,16 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"idflow/internal/store/storetest"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
 	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,61 +27,6 @@ import (
 
 // testToken is the API token every test gateway requires.
 const testToken = "gateway-test-token-0123456789"
-
-// postgresEnv names the admin URL of a PostgreSQL server for the tests, as in
-// the store's tests.
-const postgresEnv = "IDFLOW_TEST_POSTGRES_URL"
-
-// forEachDB runs fn as parallel "sqlite" and "postgres" subtests, each given
-// the URL of a fresh, empty database of its own. The postgres subtest is
-// skipped unless IDFLOW_TEST_POSTGRES_URL is set.
-func forEachDB(t *testing.T, fn func(t *testing.T, dbURL string)) {
-	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, sqliteTestURL(t))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		fn(t, postgresTestURL(t))
-	})
-}
-
-// sqliteTestURL returns the URL of a not yet existing SQLite file in a temp dir.
-func sqliteTestURL(t *testing.T) string {
-	return "sqlite://" + filepath.Join(t.TempDir(), "idflow.db")
-}
-
-// postgresTestURL creates a uniquely named database, dropped at cleanup, and
-// returns its URL; it skips the test when no PostgreSQL server is configured.
-func postgresTestURL(t *testing.T) string {
-	t.Helper()
-	admin := os.Getenv(postgresEnv)
-	if admin == "" {
-		t.Skip(postgresEnv + " is not set; skipping PostgreSQL " +
-			"(e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)")
-	}
-	name := "idflow_gateway_test_" + hex.EncodeToString(randomBytes(t, 8))
-	adminExec(t, admin, "CREATE DATABASE "+name)
-	t.Cleanup(func() { adminExec(t, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
-	u, err := url.Parse(admin)
-	require.NoError(t, err, "parse "+postgresEnv)
-	u.Path = "/" + name
-	return u.String()
-}
-
-// adminExec runs one statement on the PostgreSQL admin database (the store
-// package registers the "pgx" driver).
-func adminExec(t *testing.T, adminURL, stmt string) {
-	t.Helper()
-	db, err := sql.Open("pgx", adminURL)
-	require.NoError(t, err)
-	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, err = db.ExecContext(ctx, stmt)
-	require.NoError(t, err, stmt)
-}
 
 func randomBytes(t *testing.T, n int) []byte {
 	t.Helper()
@@ -142,7 +84,7 @@ func newTestGateway(t *testing.T, dbURL string, opts ...option) *testGateway {
 // newSQLiteGateway is newTestGateway on a fresh SQLite file.
 func newSQLiteGateway(t *testing.T, opts ...option) *testGateway {
 	t.Helper()
-	return newTestGateway(t, sqliteTestURL(t), opts...)
+	return newTestGateway(t, storetest.SQLiteURL(t), opts...)
 }
 
 // send makes one request. It carries the test token unless header sets

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"idflow/internal/store/storetest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,7 +17,7 @@ func BenchmarkPutDocument(b *testing.B) {
 	}{{"4KiB", 4 << 10}, {"1MiB", 1 << 20}} {
 		b.Run(size.name, func(b *testing.B) {
 			ctx := context.Background()
-			s := openTestStore(b, sqliteTestURL(b))
+			s := openTestStore(b, storetest.SQLiteURL(b))
 			content := randomBytes(b, size.bytes)
 			b.SetBytes(int64(size.bytes))
 			b.ReportAllocs()

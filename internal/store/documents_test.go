@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"idflow/internal/store/storetest"
 	"strings"
 	"sync"
 	"testing"
@@ -32,7 +33,7 @@ func TestPutGetRoundTrip(t *testing.T) {
 		{"single zero byte", []byte{0}},
 		{"5MB", randomBytes(t, 5<<20)},
 	}
-	forEachDB(t, func(t *testing.T, url string) {
+	storetest.ForEachDB(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTestStore(t, url)
 		for _, c := range cases {
@@ -64,7 +65,7 @@ func TestPutGetRoundTrip(t *testing.T) {
 
 func TestSameContentDifferentTitles(t *testing.T) {
 	t.Parallel()
-	forEachDB(t, func(t *testing.T, url string) {
+	storetest.ForEachDB(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTestStore(t, url)
 		content := []byte("shared bytes")
@@ -85,7 +86,7 @@ func TestSameContentDifferentTitles(t *testing.T) {
 
 func TestIdenticalPutReturnsSameDocument(t *testing.T) {
 	t.Parallel()
-	forEachDB(t, func(t *testing.T, url string) {
+	storetest.ForEachDB(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTestStore(t, url)
 		in := NewDocument{Owner: "alice", Title: "report", MediaType: "text/plain", Content: []byte("v1")}
@@ -113,7 +114,7 @@ func TestIdenticalPutReturnsSameDocument(t *testing.T) {
 
 func TestConcurrentPuts(t *testing.T) {
 	t.Parallel()
-	forEachDB(t, func(t *testing.T, url string) {
+	storetest.ForEachDB(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTestStore(t, url)
 		const workers = 16
@@ -157,7 +158,7 @@ func TestConcurrentPuts(t *testing.T) {
 
 func TestNotFound(t *testing.T) {
 	t.Parallel()
-	forEachDB(t, func(t *testing.T, url string) {
+	storetest.ForEachDB(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTestStore(t, url)
 		_, content, err := s.GetDocument(ctx, "doc_missing")
@@ -184,7 +185,7 @@ func TestInvalidPutWritesNothing(t *testing.T) {
 		{"invalid UTF-8 title", NewDocument{Owner: "alice", Title: secret + "\xff", Content: []byte("x")}},
 		{"NUL in owner", NewDocument{Owner: "al\x00ice", Title: secret, Content: []byte("x")}},
 	}
-	forEachDB(t, func(t *testing.T, url string) {
+	storetest.ForEachDB(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTestStore(t, url)
 		for _, c := range cases {
@@ -201,7 +202,7 @@ func TestInvalidPutWritesNothing(t *testing.T) {
 
 func TestFailedTransactionWritesNothing(t *testing.T) {
 	t.Parallel()
-	forEachDB(t, func(t *testing.T, url string) {
+	storetest.ForEachDB(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTestStore(t, url)
 		d := NewDocument{Owner: "alice", Title: "t", MediaType: DefaultMediaType, Content: []byte("half")}
@@ -220,7 +221,7 @@ func TestFailedTransactionWritesNothing(t *testing.T) {
 
 func TestListDocuments(t *testing.T) {
 	t.Parallel()
-	forEachDB(t, func(t *testing.T, url string) {
+	storetest.ForEachDB(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTestStore(t, url)
 		var want []Document

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"idflow/internal/store/storetest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,7 @@ import (
 
 func TestOpenMigratesAndReopenIsNoop(t *testing.T) {
 	t.Parallel()
-	forEachDB(t, func(t *testing.T, url string) {
+	storetest.ForEachDB(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s, err := Open(ctx, url)
 		require.NoError(t, err)
@@ -47,7 +48,7 @@ func TestOpenMigratesAndReopenIsNoop(t *testing.T) {
 // as several service instances starting together would.
 func TestConcurrentOpen(t *testing.T) {
 	t.Parallel()
-	forEachDB(t, func(t *testing.T, url string) {
+	storetest.ForEachDB(t, func(t *testing.T, url string) {
 		errs := make([]error, 4)
 		var wg sync.WaitGroup
 		for i := range errs {
@@ -70,7 +71,7 @@ func TestConcurrentOpen(t *testing.T) {
 
 func TestDialect(t *testing.T) {
 	t.Parallel()
-	forEachDB(t, func(t *testing.T, url string) {
+	storetest.ForEachDB(t, func(t *testing.T, url string) {
 		s := openTestStore(t, url)
 		want := DialectSQLite
 		if strings.HasPrefix(url, "postgres") {
@@ -82,7 +83,7 @@ func TestDialect(t *testing.T) {
 
 func TestSQLitePragmas(t *testing.T) {
 	t.Parallel()
-	s := openTestStore(t, sqliteTestURL(t))
+	s := openTestStore(t, storetest.SQLiteURL(t))
 	var mode string
 	var fk, timeout int
 	require.NoError(t, s.DB().Get(&mode, "PRAGMA journal_mode"))
@@ -167,7 +168,7 @@ func TestOpenUnreachablePostgres(t *testing.T) {
 func TestSQLiteStoresContentAsBlob(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := openTestStore(t, sqliteTestURL(t))
+	s := openTestStore(t, storetest.SQLiteURL(t))
 	_, err := s.PutDocument(ctx, NewDocument{Owner: "o", Content: []byte("12345")})
 	require.NoError(t, err)
 	var kind string
