@@ -20,12 +20,16 @@ var (
 	OutcomeKey = temporal.NewSearchAttributeKeyKeyword("IdflowOutcome")
 	// ProviderRefKey is the provider's id for this process (session, applicant).
 	ProviderRefKey = temporal.NewSearchAttributeKeyKeyword("IdflowProviderRef")
+	// RejectedStepsKey lists the verification steps a provider asks to redo.
+	RejectedStepsKey = temporal.NewSearchAttributeKeyKeywordList("IdflowRejectedSteps")
+	// ModerationCommentKey is the provider's comment meant for the applicant.
+	ModerationCommentKey = temporal.NewSearchAttributeKeyString("IdflowModerationComment")
 )
 
 // SearchAttributeKeys lists every custom search attribute the workflows use;
 // the worker registers them at start.
 func SearchAttributeKeys() []temporal.SearchAttributeKey {
-	return []temporal.SearchAttributeKey{ProcessTypeKey, StageKey, OutcomeKey, ProviderRefKey}
+	return []temporal.SearchAttributeKey{ProcessTypeKey, StageKey, OutcomeKey, ProviderRefKey, RejectedStepsKey, ModerationCommentKey}
 }
 
 // Outcome is a process's proofing status, as getProofingStatus reports it.

@@ -9,4 +9,5 @@ import (
 // contract name.
 func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(SimplifiedIdentification, workflow.RegisterOptions{Name: SimplifiedIdentificationWorkflow})
+	r.RegisterWorkflowWithOptions(KYCVerification, workflow.RegisterOptions{Name: KYCVerificationWorkflow})
 }

@@ -1,0 +1,337 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"idflow/activities"
+)
+
+const (
+	reviewDelay = 5 * time.Minute
+	applicantID = "65a1b2c3d4e5f60718293a4b"
+)
+
+var (
+	green       = activities.ReviewState{Status: "completed", Answer: "GREEN"}
+	retryPhotos = activities.ReviewState{Status: "completed", Answer: "RED", RejectType: "RETRY",
+		RejectLabels: []string{"UNSATISFACTORY_PHOTOS"}, ModerationComment: "Фото документа нечёткое."}
+	finalForgery = activities.ReviewState{Status: "completed", Answer: "RED", RejectType: "FINAL",
+		RejectLabels: []string{"FORGERY"}}
+	blacklisted = activities.ReviewState{ReviewID: "later", Status: "completed", Answer: "RED", RejectType: "FINAL",
+		RejectLabels: []string{"BLACKLIST"}}
+	rejectedIdentity = activities.RejectedStepsResult{Steps: []activities.RejectedStep{{
+		Step: "IDENTITY", IDDocType: "ID_CARD", Country: "RUS", RejectedImageIDs: []int64{2},
+		RejectLabels: []string{"UNSATISFACTORY_PHOTOS"}, ModerationComment: "Фото документа нечёткое.",
+	}}}
+)
+
+// kycSuite runs KYCVerification against a fake IDnGO whose review of each
+// attempt comes reviewDelay after the applicant was sent to review.
+type kycSuite struct {
+	suite.Suite
+	testsuite.WorkflowTestSuite
+	env *testsuite.TestWorkflowEnvironment
+
+	answers     []activities.ReviewState // the review of attempt 1, 2, ...
+	attempt     int
+	pendingAt   time.Time
+	override    *activities.ReviewState // a later review set by hand (blacklisting)
+	uploads     []activities.KYCDocument
+	reads       int
+	decidedAt   time.Duration
+	startedAt   time.Time
+}
+
+func TestKYCVerification(t *testing.T) {
+	suite.Run(t, new(kycSuite))
+}
+
+func (s *kycSuite) SetupTest() {
+	s.answers, s.attempt, s.override, s.uploads, s.reads, s.decidedAt = nil, 0, nil, nil, 0, 0
+	s.newEnv()
+	s.startedAt = s.env.Now()
+}
+
+// newEnv makes a test environment whose IDnGO activities talk to the fake.
+func (s *kycSuite) newEnv() {
+	s.env = s.NewTestWorkflowEnvironment()
+	s.env.RegisterWorkflow(KYCVerification)
+	s.env.RegisterActivity(&activities.IDnGO{})
+
+	s.env.OnActivity(idngoActivities.EnsureApplicant, mock.Anything, mock.Anything).Return(
+		activities.EnsureApplicantResult{ApplicantID: applicantID}, nil).Maybe()
+	s.env.OnActivity(idngoActivities.UploadDocument, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.UploadDocumentInput) (activities.UploadDocumentResult, error) {
+			s.uploads = append(s.uploads, in.Document)
+			return activities.UploadDocumentResult{ImageID: int64(len(s.uploads))}, nil
+		}).Maybe()
+	s.env.OnActivity(idngoActivities.SetFixedInfo, mock.Anything, mock.Anything).Return(nil).Maybe()
+	s.env.OnActivity(idngoActivities.RequestReview, mock.Anything, mock.Anything).Return(
+		func(context.Context, string) error {
+			s.attempt++
+			s.pendingAt = s.env.Now()
+			return nil
+		}).Maybe()
+	s.env.OnActivity(idngoActivities.ReadReview, mock.Anything, mock.Anything).Return(
+		func(context.Context, string) (activities.ReviewState, error) {
+			s.reads++
+			return s.currentReview(), nil
+		}).Maybe()
+	s.env.OnActivity(idngoActivities.RejectedSteps, mock.Anything, mock.Anything).Return(rejectedIdentity, nil).Maybe()
+}
+
+func (s *kycSuite) currentReview() activities.ReviewState {
+	if s.override != nil {
+		return *s.override
+	}
+	if s.attempt == 0 || s.env.Now().Before(s.pendingAt.Add(reviewDelay)) {
+		return activities.ReviewState{Status: "pending", AttemptCount: s.attempt}
+	}
+	r := s.answers[min(s.attempt, len(s.answers))-1]
+	r.ReviewID, r.AttemptCount = "review-"+string(rune('0'+s.attempt)), s.attempt
+	return r
+}
+
+func kycInput() KYCVerificationInput {
+	return KYCVerificationInput{
+		ExternalUserID: "user-1", LevelName: "basic-kyc-level",
+		Applicant: activities.ApplicantRef{Info: &activities.ApplicantInfo{FirstName: "Иван", LastName: "Иванов"}},
+		Documents: []activities.KYCDocument{
+			{IDDocType: "ID_CARD", IDDocSubType: "FRONT_SIDE", Country: "RUS", DocumentID: "doc_front"},
+			{IDDocType: "ID_CARD", IDDocSubType: "BACK_SIDE", Country: "RUS", DocumentID: "doc_back"},
+			{IDDocType: "SELFIE", Country: "RUS", DocumentID: "doc_selfie"},
+		},
+		MonitoringPeriod: 24 * time.Hour,
+	}
+}
+
+// webhook delivers an applicantReviewed event after delay.
+func (s *kycSuite) webhook(delay time.Duration, correlationID string) {
+	s.env.RegisterDelayedCallback(func() {
+		s.env.SignalWorkflow(KYCEventSignal, KYCEvent{CorrelationID: correlationID, Type: "applicantReviewed"})
+	}, delay)
+}
+
+// resubmit sends the resubmit-documents update after delay.
+func (s *kycSuite) resubmit(delay time.Duration, docs ...activities.KYCDocument) *updateResult {
+	r := &updateResult{}
+	s.env.RegisterDelayedCallback(func() {
+		s.env.UpdateWorkflow(ResubmitDocumentsUpdate, "resubmit-"+delay.String(), &testsuite.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) { r.rejected = err },
+			OnComplete: func(_ any, err error) {
+				r.completed, r.failed = true, err
+			},
+		}, ResubmitDocumentsRequest{Documents: docs})
+	}, delay)
+	return r
+}
+
+// decisionTime records when the outcome left pending, via the status query.
+func (s *kycSuite) watchDecision(every time.Duration, until time.Duration) {
+	for at := every; at <= until; at += every {
+		s.env.RegisterDelayedCallback(func() {
+			v, err := s.env.QueryWorkflow(StatusQuery)
+			s.Require().NoError(err)
+			var st KYCStatus
+			s.Require().NoError(v.Get(&st))
+			if s.decidedAt == 0 && !st.DecidedAt.IsZero() {
+				s.decidedAt = st.DecidedAt.Sub(s.startedAt)
+			}
+		}, at)
+	}
+}
+
+func (s *kycSuite) kycResult() KYCStatus {
+	s.Require().True(s.env.IsWorkflowCompleted())
+	s.Require().NoError(s.env.GetWorkflowError())
+	var out KYCStatus
+	s.Require().NoError(s.env.GetWorkflowResult(&out))
+	return out
+}
+
+func (s *kycSuite) kycQuery() KYCStatus {
+	v, err := s.env.QueryWorkflow(StatusQuery)
+	s.Require().NoError(err)
+	var st KYCStatus
+	s.Require().NoError(v.Get(&st))
+	return st
+}
+
+func (s *kycSuite) TestGreen() {
+	s.answers = []activities.ReviewState{green}
+	s.webhook(reviewDelay+time.Second, "c1")
+	s.webhook(reviewDelay+2*time.Second, "c1") // IDnGO delivers duplicates
+	s.env.ExecuteWorkflow(KYCVerification, kycInput())
+
+	out := s.kycResult()
+	s.Equal(OutcomeAccepted, out.Outcome)
+	s.Equal(applicantID, out.ApplicantID)
+	s.Equal(1, out.Attempt)
+	s.Equal("GREEN", out.Review.Answer)
+	s.Len(s.uploads, 3)
+	s.Less(out.DecidedAt.Sub(s.startedAt), reviewDelay+time.Minute, "decided on the webhook, not on the poll")
+	s.Equal(2, s.reads, "the duplicate webhook is not read twice; one more read ends monitoring")
+}
+
+func (s *kycSuite) TestRetryOnceThenGreen() {
+	s.answers = []activities.ReviewState{retryPhotos, green}
+	s.webhook(reviewDelay+time.Second, "c1")
+	s.env.RegisterDelayedCallback(func() {
+		st := s.kycQuery()
+		s.Equal(StageAwaitingResubmit, st.Stage)
+		s.Equal(OutcomePending, st.Outcome)
+		s.Equal(rejectedIdentity.Steps, st.RejectedSteps)
+		s.Equal("Фото документа нечёткое.", st.ModerationComment)
+		s.Len(st.Waiting, 1)
+	}, 30*time.Minute)
+	newFront := activities.KYCDocument{IDDocType: "ID_CARD", IDDocSubType: "FRONT_SIDE", Country: "RUS", DocumentID: "doc_front2"}
+	resubmitted := s.resubmit(time.Hour, newFront)
+	s.webhook(time.Hour+reviewDelay+time.Second, "c2")
+	s.env.ExecuteWorkflow(KYCVerification, kycInput())
+
+	out := s.kycResult()
+	s.Equal(OutcomeAccepted, out.Outcome)
+	s.Equal(2, out.Attempt)
+	s.NoError(resubmitted.rejected)
+	s.Len(s.uploads, 4, "only the rejected side is uploaded again")
+	s.Equal(newFront, s.uploads[3])
+}
+
+func (s *kycSuite) TestResubmissionForAStepNotRejectedIsRefused() {
+	s.answers = []activities.ReviewState{retryPhotos, green}
+	selfie := activities.KYCDocument{IDDocType: "SELFIE", Country: "RUS", DocumentID: "doc_selfie2"}
+	refused := s.resubmit(time.Hour, selfie)
+	early := s.resubmit(time.Minute, selfie)
+	s.resubmit(2*time.Hour, activities.KYCDocument{IDDocType: "ID_CARD", IDDocSubType: "FRONT_SIDE", Country: "RUS", DocumentID: "doc_front2"})
+	s.env.ExecuteWorkflow(KYCVerification, kycInput())
+
+	s.Require().Error(refused.rejected)
+	s.Contains(refused.rejected.Error(), "step SELFIE was not rejected")
+	s.Require().Error(early.rejected, "nothing to resubmit before a RED:RETRY")
+	s.Equal(OutcomeAccepted, s.kycResult().Outcome)
+	s.Len(s.uploads, 4)
+}
+
+func (s *kycSuite) TestRetryUntilTheCap() {
+	s.answers = []activities.ReviewState{retryPhotos}
+	in := kycInput()
+	in.MaxAttempts = 2
+	front := activities.KYCDocument{IDDocType: "ID_CARD", IDDocSubType: "FRONT_SIDE", Country: "RUS", DocumentID: "doc_front2"}
+	s.resubmit(time.Hour, front)
+	s.env.ExecuteWorkflow(KYCVerification, in)
+
+	out := s.kycResult()
+	s.Equal(OutcomeRejected, out.Outcome)
+	s.Equal(ReasonRetryCapReached, out.Reason)
+	s.Equal(2, out.Attempt)
+}
+
+func (s *kycSuite) TestRetryWithoutResubmissionExpires() {
+	s.answers = []activities.ReviewState{retryPhotos}
+	in := kycInput()
+	in.ResubmitTimeout = 48 * time.Hour
+	s.watchDecision(time.Hour, 60*time.Hour)
+	s.env.ExecuteWorkflow(KYCVerification, in)
+
+	out := s.kycResult()
+	s.Equal(OutcomeExpired, out.Outcome)
+	s.Equal(ReasonResubmitTimeout, out.Reason)
+	s.InDelta(float64(48*time.Hour+reviewDelay), float64(s.decidedAt), float64(2*time.Hour))
+}
+
+func (s *kycSuite) TestFinalReject() {
+	s.answers = []activities.ReviewState{finalForgery}
+	s.webhook(reviewDelay+time.Second, "c1")
+	s.env.ExecuteWorkflow(KYCVerification, kycInput())
+
+	out := s.kycResult()
+	s.Equal(OutcomeRejected, out.Outcome)
+	s.Equal(ReasonReviewFinalReject, out.Reason)
+	s.Equal([]string{"FORGERY"}, out.Review.RejectLabels)
+	s.Equal("FINAL", out.Review.RejectType)
+}
+
+func (s *kycSuite) TestLostWebhookIsReconciledByThePoll() {
+	s.answers = []activities.ReviewState{green}
+	s.env.ExecuteWorkflow(KYCVerification, kycInput())
+
+	out := s.kycResult()
+	s.Equal(OutcomeAccepted, out.Outcome)
+	decided := out.DecidedAt.Sub(s.startedAt)
+	s.GreaterOrEqual(decided, DefaultReconcileAfter)
+	s.Less(decided, DefaultReconcileAfter+time.Minute)
+}
+
+func (s *kycSuite) TestRedAfterGreenRevokes() {
+	s.answers = []activities.ReviewState{green}
+	s.webhook(reviewDelay+time.Second, "c1")
+	s.env.RegisterDelayedCallback(func() {
+		s.Equal(OutcomeAccepted, s.kycQuery().Outcome)
+		s.override = &blacklisted
+	}, 3*time.Hour)
+	s.webhook(3*time.Hour+time.Second, "c2")
+	s.env.RegisterDelayedCallback(func() {
+		st := s.kycQuery()
+		s.Equal(OutcomeRevoked, st.Outcome)
+		s.Equal(ReasonLaterRedAfterGreen, st.Reason)
+		s.Equal([]string{"BLACKLIST"}, st.Review.RejectLabels)
+		s.Equal(StageMonitoring, st.Stage)
+	}, 3*time.Hour+time.Minute)
+	s.env.ExecuteWorkflow(KYCVerification, kycInput())
+
+	s.Equal(OutcomeRevoked, s.kycResult().Outcome)
+}
+
+func (s *kycSuite) TestLongMonitoringContinuesAsNew() {
+	s.answers = []activities.ReviewState{green}
+	in := kycInput()
+	in.MonitoringPeriod = 90 * 24 * time.Hour
+	s.webhook(reviewDelay+time.Second, "c1")
+	// Ten days of daily reads later, pretend the history has grown long.
+	s.env.RegisterDelayedCallback(func() { s.env.SetCurrentHistoryLength(DefaultContinueAsNewAfter) }, 10*24*time.Hour)
+	s.env.ExecuteWorkflow(KYCVerification, in)
+
+	s.True(s.env.IsWorkflowCompleted())
+	var canErr *workflow.ContinueAsNewError
+	s.Require().True(errors.As(s.env.GetWorkflowError(), &canErr), "got %v", s.env.GetWorkflowError())
+	s.Equal(KYCVerificationWorkflow, canErr.WorkflowType.Name)
+	var next KYCVerificationInput
+	s.Require().NoError(converter.GetDefaultDataConverter().FromPayloads(canErr.Input, &next))
+	s.Require().NotNil(next.Resume)
+	s.Equal(OutcomeAccepted, next.Resume.Status.Outcome)
+	s.Equal([]string{"c1"}, next.Resume.SeenEvents)
+	s.Less(s.env.Now().Sub(s.startedAt), in.MonitoringPeriod, "continued as new well before the period ended")
+
+	// The next run resumes monitoring where the last one stopped, without a new review.
+	attempts := s.attempt
+	s.newEnv()
+	s.env.ExecuteWorkflow(KYCVerification, next)
+	s.True(s.env.IsWorkflowCompleted())
+	if err := s.env.GetWorkflowError(); err != nil {
+		s.Require().True(errors.As(err, &canErr), "only another continue-as-new may end a run: %v", err)
+	}
+	s.Equal(attempts, s.attempt, "no new review requested after continue-as-new")
+}
+
+func (s *kycSuite) TestInvalidInputIsRefusedBeforeAnyCall() {
+	in := kycInput()
+	in.Documents[0].Country = "RU"
+	in.ExternalUserID = ""
+	s.env.ExecuteWorkflow(KYCVerification, in)
+
+	err := s.env.GetWorkflowError()
+	s.Require().Error(err)
+	s.Contains(err.Error(), "externalUserId")
+	s.Contains(err.Error(), "documents[0].country")
+	s.env.AssertNotCalled(s.T(), "EnsureApplicant", mock.Anything, mock.Anything)
+}
