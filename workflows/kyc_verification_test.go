@@ -41,14 +41,14 @@ type kycSuite struct {
 	testsuite.WorkflowTestSuite
 	env *testsuite.TestWorkflowEnvironment
 
-	answers     []activities.ReviewState // the review of attempt 1, 2, ...
-	attempt     int
-	pendingAt   time.Time
-	override    *activities.ReviewState // a later review set by hand (blacklisting)
-	uploads     []activities.KYCDocument
-	reads       int
-	decidedAt   time.Duration
-	startedAt   time.Time
+	answers   []activities.ReviewState // the review of attempt 1, 2, ...
+	attempt   int
+	pendingAt time.Time
+	override  *activities.ReviewState // a later review set by hand (blacklisting)
+	uploads   []activities.KYCDocument
+	reads     int
+	decidedAt time.Duration
+	startedAt time.Time
 }
 
 func TestKYCVerification(t *testing.T) {
