@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -97,7 +96,7 @@ func startIdentification(cmd *cobra.Command, env *environment, p identity.Person
 	if err != nil {
 		return err
 	}
-	doc, err := storePerson(cmd, gw, p, workflowID)
+	personDocID, err := storeJSON(cmd, gw, p, workflowID, activities.PersonMediaType)
 	if err != nil {
 		return err
 	}
@@ -107,7 +106,7 @@ func startIdentification(cmd *cobra.Command, env *environment, p identity.Person
 	}
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflowID, TaskQueue: env.cfg.TaskQueue},
 		workflows.SimplifiedIdentificationWorkflow, workflows.SimplifiedIdentificationInput{
-			RequestID: requestID, PersonDocumentID: doc.ID, SMSCodeTimeout: smsTimeout,
+			RequestID: requestID, PersonDocumentID: personDocID, SMSCodeTimeout: smsTimeout,
 		})
 	if err != nil {
 		return fmt.Errorf("start workflow: %w", err)
@@ -116,31 +115,6 @@ func startIdentification(cmd *cobra.Command, env *environment, p identity.Person
 	fmt.Fprintf(out, "workflow: %s\nui: %s\n", run.GetID(), env.workflowURL(run.GetID()))
 	fmt.Fprintf(out, "next: starter sms-code %s CODE   |   starter status %s\n", run.GetID(), run.GetID())
 	return nil
-}
-
-// storePerson puts the person's data in the document store, owned by the workflow.
-func storePerson(cmd *cobra.Command, gw *gatewayClient, p identity.Person, owner string) (storedDocument, error) {
-	body, err := json.Marshal(p)
-	if err != nil {
-		return storedDocument{}, err
-	}
-	tmp, err := os.CreateTemp("", "person-*.json")
-	if err != nil {
-		return storedDocument{}, err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(body); err != nil {
-		_ = tmp.Close()
-		return storedDocument{}, err
-	}
-	if err := tmp.Close(); err != nil {
-		return storedDocument{}, err
-	}
-	doc, err := gw.putFile(cmd.Context(), tmp.Name(), owner, activities.PersonMediaType)
-	if err != nil {
-		return doc, fmt.Errorf("store person data: %w", err)
-	}
-	return doc, nil
 }
 
 func smsCodeCommand(env *environment) *cobra.Command {
