@@ -30,7 +30,7 @@ func TestDocumentsPutAndGet(t *testing.T) {
 		content   []byte
 		mediaType string // from the extension
 	}{
-		{filepath.Join(dir, "notes.txt"), []byte("hello, idflow\n"), "text/plain"},
+		{filepath.Join(dir, "notes.txt"), []byte("hello, idflow\n"), "text/plain; charset=utf-8"}, // from the .txt extension
 		{filepath.Join(dir, "scan.pdf"), []byte("%PDF-1.7\x00\x01\x02 binary \xff\xfe"), "application/pdf"},
 	}
 	var paths []string
