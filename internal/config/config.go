@@ -60,6 +60,15 @@ type Worker struct {
 	MandarinMerchantID string `env:"IDFLOW_MANDARIN_MERCHANT_ID"`
 	MandarinSecret     string `env:"IDFLOW_MANDARIN_SECRET"`
 
+	// IDnGOBaseURL is IDnGO's API; https unless loopback. Unset means KYC
+	// fails with ProviderNotConfigured (and under -dev, that the sandbox is used).
+	IDnGOBaseURL string `env:"IDFLOW_IDNGO_BASE_URL"`
+	// IDnGOAppToken and IDnGOSecretKey sign requests to IDnGO.
+	IDnGOAppToken  string `env:"IDFLOW_IDNGO_APP_TOKEN"`
+	IDnGOSecretKey string `env:"IDFLOW_IDNGO_SECRET_KEY"`
+	// IDnGOWebhookSecret checks X-Payload-Digest of IDnGO's webhooks.
+	IDnGOWebhookSecret string `env:"IDFLOW_IDNGO_WEBHOOK_SECRET"`
+
 	// DevDir holds the -dev state: databases, the generated token.
 	DevDir string `env:"IDFLOW_DEV_DIR, default=.idflow"`
 	// DevTemporalIP is the address the embedded Temporal frontend binds to.
@@ -72,6 +81,10 @@ type Worker struct {
 	DevSandboxAddr string `env:"IDFLOW_DEV_SANDBOX_ADDR, default=127.0.0.1:8090"`
 	// DevSMEVDelay is how long the Mandarin sandbox's SMEV check takes.
 	DevSMEVDelay time.Duration `env:"IDFLOW_DEV_SMEV_DELAY, default=20s"`
+	// DevIDnGOReviewDelay is how long the IDnGO sandbox takes to review.
+	DevIDnGOReviewDelay time.Duration `env:"IDFLOW_DEV_IDNGO_REVIEW_DELAY, default=10s"`
+	// DevIDnGODuplicateWebhooks makes the IDnGO sandbox send each review webhook twice.
+	DevIDnGODuplicateWebhooks bool `env:"IDFLOW_DEV_IDNGO_DUPLICATE_WEBHOOKS, default=true"`
 }
 
 // Starter holds every setting of the starter CLI.
@@ -142,6 +155,9 @@ func (c Worker) check(dev bool) error {
 	}
 	if (c.MandarinMerchantID == "") != (c.MandarinSecret == "") {
 		add("IDFLOW_MANDARIN_SECRET", "IDFLOW_MANDARIN_MERCHANT_ID and IDFLOW_MANDARIN_SECRET must be set together")
+	}
+	if c.IDnGOBaseURL != "" && (c.IDnGOAppToken == "" || c.IDnGOSecretKey == "" || c.IDnGOWebhookSecret == "") {
+		add("IDFLOW_IDNGO_BASE_URL", "needs IDFLOW_IDNGO_APP_TOKEN, IDFLOW_IDNGO_SECRET_KEY and IDFLOW_IDNGO_WEBHOOK_SECRET too")
 	}
 	if c.DocumentMaxBytes <= 0 {
 		add("IDFLOW_DOCUMENT_MAX_BYTES", "must be a positive number of bytes")
