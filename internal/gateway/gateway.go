@@ -32,6 +32,11 @@ type Deps struct {
 	ReadyChecks      []Check
 	Logger           *zap.Logger
 	Metrics          *metrics.Metrics
+	// Webhooks are the providers served at POST /webhooks/{provider}.
+	Webhooks []WebhookSource
+	// OnWebhook, if set, is called after a new webhook is stored (the
+	// worker passes the inbox dispatcher's Notify).
+	OnWebhook func()
 }
 
 // Gateway routes the worker's HTTP requests.
@@ -50,6 +55,7 @@ func New(deps Deps) *Gateway {
 	g.mux.Handle("GET /v1/documents", g.authorized(g.listDocuments))
 	g.mux.Handle("GET /v1/documents/{id}", g.authorized(g.getDocument))
 	g.mux.Handle("GET /v1/documents/{id}/info", g.authorized(g.documentInfo))
+	g.registerWebhooks() // POST /webhooks/{provider}, GET /v1/inbox
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such route")
 	})

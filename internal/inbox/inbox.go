@@ -1,0 +1,371 @@
+// Package inbox delivers stored webhooks to their workflows.
+//
+// The gateway commits every verified webhook to the store's inbox table
+// before it answers the provider (see [store.Store.AddInboxEvent]); the
+// [Dispatcher] then reads due rows, maps each to a workflow signal with the
+// provider's [Route], signals the workflow and marks the row delivered. All
+// state is in the table, so a restarted (or second) worker process picks up
+// whatever is not delivered yet; a lease on each row keeps two dispatchers
+// from delivering it at the same time.
+//
+// # Guarantees
+//
+// Each webhook is stored once per (provider, dedupe key), however often the
+// provider sends it, and signalled once in normal operation. A process that
+// dies after the signal went out but before the row was marked delivered
+// signals it again once the lease has passed: routes should put the event's
+// id or dedupe key in the payload so that workflows can ignore a repeat.
+//
+// # Failures
+//
+//   - The route fails (the body cannot be routed): the event becomes
+//     "unmatched" at once, with the route's error, and is not retried.
+//   - Temporal answers NotFound (no such workflow, or it has completed): the
+//     event is "unmatched" and retried with backoff, since the workflow may
+//     be just starting, up to Options.UnmatchedAttempts times; then it is
+//     kept, unmatched, for operators (GET /v1/inbox?status=unmatched).
+//   - Any other error (Temporal unreachable, timeouts): the event stays
+//     "pending" and is retried with exponential backoff, without limit. The
+//     rest of the batch waits for the next poll, so an outage costs one
+//     failing call per poll rather than one per event.
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/api/serviceerror"
+	"go.uber.org/zap"
+
+	"idflow/internal/store"
+)
+
+// Delivery is where one event goes: a signal to a workflow.
+type Delivery struct {
+	WorkflowID string
+	SignalName string
+	Payload    any // the signal's argument
+}
+
+// Route maps one provider's event to its delivery. It must depend on the
+// event alone (it runs again on every retry). An error means the event can
+// never be routed, such as a body without the expected fields: the event
+// becomes "unmatched" with that error, which is stored and logged, so it
+// must not quote the body.
+type Route func(ev store.InboxEvent) (Delivery, error)
+
+// Signaler sends workflow signals; go.temporal.io/sdk/client.Client satisfies it.
+type Signaler interface {
+	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
+}
+
+// Options tune a Dispatcher; zero fields take the defaults shown.
+type Options struct {
+	PollInterval      time.Duration    // 1s: how often to look for due events without a Notify
+	Lease             time.Duration    // 30s: how long a claimed event is reserved for one dispatcher
+	SignalTimeout     time.Duration    // 10s, at most Lease/2: the bound of one SignalWorkflow call
+	MinBackoff        time.Duration    // 1s: the pause after the first failed attempt, doubled on each further one
+	MaxBackoff        time.Duration    // 1m: the longest pause
+	UnmatchedAttempts int              // 10: NotFound answers before an event is given up
+	BatchSize         int              // 100: events read per query
+	Clock             func() time.Time // time.Now
+}
+
+func (o Options) withDefaults() Options {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.PollInterval, time.Second)
+	def(&o.Lease, 30*time.Second)
+	def(&o.SignalTimeout, 10*time.Second)
+	o.SignalTimeout = min(o.SignalTimeout, o.Lease/2)
+	def(&o.MinBackoff, time.Second)
+	def(&o.MaxBackoff, time.Minute)
+	o.MaxBackoff = max(o.MaxBackoff, o.MinBackoff)
+	if o.UnmatchedAttempts <= 0 {
+		o.UnmatchedAttempts = 10
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 100
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	return o
+}
+
+// Failure reasons, the "reason" label of idflow_inbox_failures_total.
+const (
+	ReasonUnavailable = "unavailable" // the signal failed otherwise: Temporal unreachable, timeout, ...
+	ReasonNotFound    = "not_found"   // Temporal knows no such (running) workflow
+	ReasonUnroutable  = "unroutable"  // no route for the provider, or the route failed
+	ReasonStore       = "store"       // a database call failed
+)
+
+// markAttempts and markPause bound the retries of recording a delivery.
+const (
+	markAttempts = 3
+	markPause    = 200 * time.Millisecond
+	markTimeout  = 10 * time.Second
+)
+
+// Dispatcher delivers due inbox events to their workflows; see the package doc.
+type Dispatcher struct {
+	st     *store.Store
+	sig    Signaler
+	routes map[string]Route
+	log    *zap.Logger
+	opts   Options
+	wake   chan struct{}
+
+	delivered *prometheus.CounterVec // provider
+	failures  *prometheus.CounterVec // provider, reason
+	unmatched *prometheus.CounterVec // provider
+}
+
+// NewDispatcher builds a dispatcher over st; routes are keyed by provider.
+// Its metrics are registered with reg unless reg is nil; collectors already
+// registered by an earlier dispatcher are reused.
+func NewDispatcher(st *store.Store, sig Signaler, routes map[string]Route, log *zap.Logger, reg prometheus.Registerer, opts Options) *Dispatcher {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	d := &Dispatcher{
+		st: st, sig: sig, routes: routes, log: log.Named("inbox"), opts: opts.withDefaults(),
+		wake: make(chan struct{}, 1),
+		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idflow_inbox_delivered_total",
+			Help: "Inbox events signalled to their workflow, by provider.",
+		}, []string{"provider"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idflow_inbox_failures_total",
+			Help: "Failed inbox delivery attempts and store errors, by provider and reason.",
+		}, []string{"provider", "reason"}),
+		unmatched: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idflow_inbox_unmatched_total",
+			Help: "Inbox events given up as unmatched (kept for operators), by provider.",
+		}, []string{"provider"}),
+	}
+	d.delivered = register(reg, d.delivered, d.log)
+	d.failures = register(reg, d.failures, d.log)
+	d.unmatched = register(reg, d.unmatched, d.log)
+	return d
+}
+
+// register adds c to reg, or returns the equal collector registered before.
+func register(reg prometheus.Registerer, c *prometheus.CounterVec, log *zap.Logger) *prometheus.CounterVec {
+	if reg == nil {
+		return c
+	}
+	err := reg.Register(c)
+	var already prometheus.AlreadyRegisteredError
+	if errors.As(err, &already) {
+		if existing, ok := already.ExistingCollector.(*prometheus.CounterVec); ok {
+			return existing
+		}
+	}
+	if err != nil {
+		log.Warn("inbox metric not registered", zap.Error(err))
+	}
+	return c
+}
+
+// Notify wakes Run to look for due events now; it never blocks.
+func (d *Dispatcher) Notify() {
+	select {
+	case d.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// Run delivers due events until ctx ends, then returns nil once the
+// delivery in flight, if any, is recorded. It looks for due events at start,
+// on every Notify and every PollInterval. Store errors are logged and
+// retried at the next poll; it returns an error only when misconfigured.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	if d.st == nil || d.sig == nil {
+		return errors.New("inbox: dispatcher needs a store and a signaler")
+	}
+	d.log.Info("inbox dispatcher started", zap.Int("routes", len(d.routes)),
+		zap.Duration("pollInterval", d.opts.PollInterval), zap.Duration("lease", d.opts.Lease))
+	defer d.log.Info("inbox dispatcher stopped")
+	timer := time.NewTimer(d.opts.PollInterval)
+	defer timer.Stop()
+	for {
+		d.dispatchDue(ctx)
+		timer.Reset(d.opts.PollInterval)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-d.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+// dispatchDue delivers due events, batch after batch, until none is left,
+// an outage stops it, or ctx ends.
+func (d *Dispatcher) dispatchDue(ctx context.Context) {
+	for ctx.Err() == nil {
+		evs, err := d.st.DueInboxEvents(ctx, d.opts.Clock(), d.opts.BatchSize)
+		if err != nil {
+			d.storeFailed(ctx, "", "read due inbox events", err)
+			return
+		}
+		claimed := 0
+		for _, ev := range evs {
+			if ctx.Err() != nil {
+				return
+			}
+			now := d.opts.Clock()
+			ok, err := d.st.ClaimInboxEvent(ctx, ev.ID, now, now.Add(d.opts.Lease))
+			if err != nil {
+				d.storeFailed(ctx, ev.Provider, "claim inbox event", err, zap.String("eventId", ev.ID))
+				return
+			}
+			if !ok {
+				continue // another dispatcher has it, or had it
+			}
+			claimed++
+			// Once claimed, the event is seen through even if ctx ends now,
+			// so that a graceful shutdown leaves no lease behind.
+			if !d.deliver(context.WithoutCancel(ctx), ev) {
+				return
+			}
+		}
+		if claimed == 0 || len(evs) < d.opts.BatchSize {
+			return
+		}
+	}
+}
+
+// deliver routes and signals one claimed event and records the outcome. It
+// reports false when the signal failed for a reason other than NotFound,
+// which likely fails the next events too.
+func (d *Dispatcher) deliver(ctx context.Context, ev store.InboxEvent) bool {
+	log := d.log.With(zap.String("eventId", ev.ID), zap.String("provider", ev.Provider),
+		zap.String("eventType", ev.EventType), zap.Int("attempt", ev.Attempts+1))
+	del, err := d.route(ev)
+	if err != nil {
+		d.failures.WithLabelValues(ev.Provider, ReasonUnroutable).Inc()
+		d.giveUp(ctx, log, ev, del.WorkflowID, err.Error())
+		return true
+	}
+	log = log.With(zap.String("workflowId", del.WorkflowID), zap.String("signal", del.SignalName))
+
+	sctx, cancel := context.WithTimeout(ctx, d.opts.SignalTimeout)
+	err = d.sig.SignalWorkflow(sctx, del.WorkflowID, "", del.SignalName, del.Payload)
+	cancel()
+	var notFound *serviceerror.NotFound
+	switch {
+	case err == nil:
+		d.delivered.WithLabelValues(ev.Provider).Inc()
+		d.markDelivered(ctx, log, ev, del.WorkflowID)
+		return true
+	case errors.As(err, &notFound):
+		d.failures.WithLabelValues(ev.Provider, ReasonNotFound).Inc()
+		n := ev.UnmatchedAttempts + 1
+		if n >= d.opts.UnmatchedAttempts {
+			d.giveUp(ctx, log, ev, del.WorkflowID, fmt.Sprintf("workflow not found after %d attempts: %v", n, err))
+			return true
+		}
+		next := d.opts.Clock().Add(d.backoff(n))
+		log.Info("inbox event unmatched, will retry", zap.Error(err), zap.Time("nextAttempt", next))
+		d.markRetry(ctx, log, ev, del.WorkflowID, store.InboxUnmatched, "workflow not found: "+err.Error(), next)
+		return true
+	default:
+		d.failures.WithLabelValues(ev.Provider, ReasonUnavailable).Inc()
+		next := d.opts.Clock().Add(d.backoff(ev.Attempts + 1))
+		log.Warn("inbox delivery failed, will retry", zap.Error(err), zap.Time("nextAttempt", next))
+		d.markRetry(ctx, log, ev, del.WorkflowID, store.InboxPending, "signal failed: "+err.Error(), next)
+		return false
+	}
+}
+
+// route applies the provider's route, turning a panic into an error.
+func (d *Dispatcher) route(ev store.InboxEvent) (del Delivery, err error) {
+	r, ok := d.routes[ev.Provider]
+	if !ok || r == nil {
+		return Delivery{}, errors.New("no route for this provider")
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			del, err = Delivery{}, errors.New("route panicked")
+			d.log.Error("inbox route panicked", zap.String("eventId", ev.ID), zap.String("provider", ev.Provider),
+				zap.Stack("stack"))
+		}
+	}()
+	del, err = r(ev)
+	switch {
+	case err != nil:
+		return del, fmt.Errorf("route: %w", err)
+	case del.WorkflowID == "" || del.SignalName == "":
+		return del, errors.New("route: no workflow id or signal name")
+	}
+	return del, nil
+}
+
+// backoff is the pause after the attempt-th failure: MinBackoff doubled
+// attempt-1 times, at most MaxBackoff.
+func (d *Dispatcher) backoff(attempt int) time.Duration {
+	b := d.opts.MinBackoff
+	for i := 1; i < attempt && b < d.opts.MaxBackoff; i++ {
+		b *= 2
+	}
+	return min(b, d.opts.MaxBackoff)
+}
+
+// giveUp keeps the event as unmatched, never to be retried.
+func (d *Dispatcher) giveUp(ctx context.Context, log *zap.Logger, ev store.InboxEvent, workflowID, reason string) {
+	d.unmatched.WithLabelValues(ev.Provider).Inc()
+	log.Warn("inbox event unmatched, giving up", zap.String("workflowId", workflowID), zap.String("reason", reason))
+	d.markRetry(ctx, log, ev, workflowID, store.InboxUnmatched, reason, time.Time{})
+}
+
+// markDelivered records a delivery, retrying briefly: an unrecorded delivery
+// is repeated once the lease passes.
+func (d *Dispatcher) markDelivered(ctx context.Context, log *zap.Logger, ev store.InboxEvent, workflowID string) {
+	ctx, cancel := context.WithTimeout(ctx, markTimeout)
+	defer cancel()
+	var err error
+	for i := range markAttempts {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(markPause):
+			}
+		}
+		if err = d.st.MarkInboxDelivered(ctx, ev.ID, workflowID, d.opts.Clock()); err == nil {
+			log.Info("inbox event delivered")
+			return
+		}
+	}
+	d.failures.WithLabelValues(ev.Provider, ReasonStore).Inc()
+	log.Error("inbox event delivered but not recorded; it will be signalled again after the lease",
+		zap.Error(err), zap.Duration("lease", d.opts.Lease))
+}
+
+// markRetry records a failed attempt; if that fails too, the lease expires
+// and the event is simply tried again.
+func (d *Dispatcher) markRetry(ctx context.Context, log *zap.Logger, ev store.InboxEvent, workflowID, status, reason string, next time.Time) {
+	ctx, cancel := context.WithTimeout(ctx, markTimeout)
+	defer cancel()
+	if err := d.st.MarkInboxRetry(ctx, ev.ID, workflowID, status, reason, next); err != nil {
+		d.failures.WithLabelValues(ev.Provider, ReasonStore).Inc()
+		log.Error("record failed inbox delivery", zap.Error(err))
+	}
+}
+
+// storeFailed logs a store error, unless it is only ctx ending.
+func (d *Dispatcher) storeFailed(ctx context.Context, provider, what string, err error, fields ...zap.Field) {
+	if ctx.Err() != nil {
+		return
+	}
+	d.failures.WithLabelValues(provider, ReasonStore).Inc()
+	d.log.Warn(what, append(fields, zap.Error(err))...)
+}

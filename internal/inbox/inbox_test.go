@@ -1,0 +1,396 @@
+package inbox
+
+import (
+	"context"
+	"fmt"
+	"idflow/internal/store/storetest"
+	"sort"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/serviceerror"
+
+	"idflow/internal/store"
+)
+
+func TestDeliversOnceAndMarksDelivered(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		ev := f.add("evt-1", "wf-1")
+		f.run(f.dispatcher(f.sig, f.options()))
+
+		got := f.waitDelivered(ev.ID)
+		assert.Equal(t, "wf-1", got.WorkflowID)
+		assert.Equal(t, 1, got.Attempts)
+		assert.Equal(t, f.clock.Now(), got.DeliveredAt)
+		assert.True(t, got.NextAttemptAt.IsZero())
+		assert.True(t, got.LeaseUntil.IsZero())
+		assert.Empty(t, got.LastError)
+		require.Equal(t, []sent{{WorkflowID: "wf-1", Name: testSignal,
+			Payload: testPayload{EventID: "evt-1", EventType: "test.event"}}}, f.sig.all())
+
+		// Later events go out too; the delivered one is never signalled again.
+		ev2 := f.add("evt-2", "wf-2")
+		f.waitDelivered(ev2.ID)
+		f.clock.Advance(time.Hour)
+		ev3 := f.add("evt-3", "wf-3")
+		f.waitDelivered(ev3.ID)
+		assert.Equal(t, []string{"wf-1", "wf-2", "wf-3"}, f.sig.workflows())
+		assert.Equal(t, 3.0, f.counter("idflow_inbox_delivered_total", byProvider("")))
+	})
+}
+
+// TestDuplicateWebhookSignalledOnce: the provider sends one event three
+// times, before and after it is delivered.
+func TestDuplicateWebhookSignalledOnce(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		ctx := context.Background()
+		body := []byte(`{"workflowId":"wf-1"}`)
+		ev := f.addRaw(testProvider, "evt-1", body)
+		_, inserted, err := f.st.AddInboxEvent(ctx, testProvider, "evt-1", "test.event", body)
+		require.NoError(t, err)
+		require.False(t, inserted)
+		d := f.dispatcher(f.sig, f.options())
+		f.run(d)
+		f.waitDelivered(ev.ID)
+
+		_, inserted, err = f.st.AddInboxEvent(ctx, testProvider, "evt-1", "test.event", body)
+		require.NoError(t, err)
+		require.False(t, inserted)
+		d.Notify()
+		f.waitDelivered(f.add("evt-2", "wf-2").ID) // a full pass after the repeat
+		assert.Equal(t, []string{"wf-1", "wf-2"}, f.sig.workflows())
+	})
+}
+
+// TestTemporalOutage: while Temporal is unreachable events stay pending,
+// retried with growing pauses; once it is back they are delivered, once.
+func TestTemporalOutage(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		var down atomic.Bool
+		down.Store(true)
+		f.sig.setFail(func(int, sent) error {
+			if down.Load() {
+				return serviceerror.NewUnavailable("connection refused")
+			}
+			return nil
+		})
+		a, b := f.add("evt-a", "wf-a"), f.add("evt-b", "wf-b")
+		f.run(f.dispatcher(f.sig, f.options()))
+
+		const failures = 5
+		wantPauses := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second}
+		for i := 1; i <= failures; i++ {
+			for _, ev := range []store.InboxEvent{a, b} {
+				got := f.waitAttempts(ev.ID, i)
+				assert.Equal(t, i, got.Attempts)
+				assert.Equal(t, store.InboxPending, got.Status)
+				assert.Contains(t, got.LastError, "connection refused")
+				assert.Equal(t, f.clock.Now().Add(wantPauses[i-1]), got.NextAttemptAt, "attempt %d", i)
+				assert.True(t, got.LeaseUntil.IsZero(), "released after each attempt")
+			}
+			if i < failures {
+				f.clock.Advance(wantPauses[i-1])
+			}
+		}
+		assert.Empty(t, f.sig.workflows())
+
+		down.Store(false)
+		f.clock.Advance(wantPauses[failures-1])
+		for _, ev := range []store.InboxEvent{a, b} {
+			got := f.waitDelivered(ev.ID)
+			assert.Equal(t, failures+1, got.Attempts)
+			assert.Empty(t, got.LastError)
+		}
+		assert.ElementsMatch(t, []string{"wf-a", "wf-b"}, f.sig.workflows())
+		assert.Equal(t, 2*failures+2, f.sig.callCount())
+		assert.Equal(t, float64(2*failures), f.counter("idflow_inbox_failures_total", byProvider(ReasonUnavailable)))
+		assert.Equal(t, 2.0, f.counter("idflow_inbox_delivered_total", byProvider("")))
+	})
+}
+
+// TestRestartDeliversTheRest stops a dispatcher in the middle of its work
+// and starts a new one, with a new signaler, on the same database.
+func TestRestartDeliversTheRest(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		var evs []store.InboxEvent
+		for i := range 5 {
+			evs = append(evs, f.add(fmt.Sprint("evt-", i), fmt.Sprint("wf-", i)))
+		}
+		// The first process is told to stop while it signals the third event.
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		first := &fakeSignaler{fail: func(n int, _ sent) error {
+			if n == 3 {
+				cancel()
+			}
+			return nil
+		}}
+		require.NoError(t, <-runUntil(ctx, f.dispatcher(first, f.options())))
+		assert.Equal(t, []string{"wf-0", "wf-1", "wf-2"}, first.workflows(), "the signal in flight completes")
+		for i, ev := range evs {
+			got := f.event(ev.ID)
+			assert.True(t, got.LeaseUntil.IsZero(), "a graceful stop leaves no lease")
+			if i < 3 {
+				assert.Equal(t, store.InboxDelivered, got.Status)
+			} else {
+				assert.Equal(t, store.InboxPending, got.Status)
+			}
+		}
+
+		// The new process reopens the database and picks up where it stopped.
+		f.st = openStore(t, dbURL)
+		second := &fakeSignaler{}
+		f.run(f.dispatcher(second, f.options()))
+		for _, ev := range evs {
+			f.waitDelivered(ev.ID)
+		}
+		assert.Equal(t, []string{"wf-3", "wf-4"}, second.workflows())
+	})
+}
+
+// TestCrashedHolderLeaseExpires: a process died holding a lease on an
+// event; another one delivers it once the lease has passed, not before.
+func TestCrashedHolderLeaseExpires(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		orphan := f.add("evt-orphan", "wf-orphan")
+		opts := f.options()
+		now := f.clock.Now()
+		ok, err := f.st.ClaimInboxEvent(context.Background(), orphan.ID, now, now.Add(opts.Lease))
+		require.NoError(t, err)
+		require.True(t, ok)
+
+		d := f.dispatcher(f.sig, opts)
+		f.run(d)
+		f.waitDelivered(f.add("evt-1", "wf-1").ID)
+		d.Notify()
+		f.waitDelivered(f.add("evt-2", "wf-2").ID)
+		assert.Equal(t, store.InboxPending, f.event(orphan.ID).Status, "leased elsewhere")
+		assert.Equal(t, []string{"wf-1", "wf-2"}, f.sig.workflows())
+
+		f.clock.Advance(opts.Lease + time.Microsecond)
+		got := f.waitDelivered(orphan.ID)
+		assert.Equal(t, 1, got.Attempts)
+		assert.Equal(t, []string{"wf-1", "wf-2", "wf-orphan"}, f.sig.workflows())
+	})
+}
+
+// TestNotFoundBecomesUnmatched: a signal to a workflow Temporal does not
+// know is retried UnmatchedAttempts times, then the event is kept as unmatched.
+func TestNotFoundBecomesUnmatched(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		f.sig.setFail(func(_ int, s sent) error {
+			if s.WorkflowID == "wf-missing" {
+				return serviceerror.NewNotFound("workflow not found for ID: wf-missing")
+			}
+			return nil
+		})
+		lost := f.add("evt-lost", "wf-missing")
+		opts := f.options()
+		f.run(f.dispatcher(f.sig, opts))
+
+		for i := 1; i < opts.UnmatchedAttempts; i++ {
+			got := f.waitAttempts(lost.ID, i)
+			assert.Equal(t, store.InboxUnmatched, got.Status)
+			assert.Equal(t, i, got.UnmatchedAttempts)
+			assert.Equal(t, "wf-missing", got.WorkflowID)
+			assert.Contains(t, got.LastError, "not found")
+			pause := time.Second << (i - 1)
+			assert.Equal(t, f.clock.Now().Add(pause), got.NextAttemptAt, "still retried")
+			f.clock.Advance(pause)
+		}
+		got := f.waitFor(lost.ID, "given up", func(ev store.InboxEvent) bool { return ev.NextAttemptAt.IsZero() })
+		assert.Equal(t, store.InboxUnmatched, got.Status)
+		assert.Equal(t, opts.UnmatchedAttempts, got.Attempts)
+		assert.Contains(t, got.LastError, "not found after 3 attempts")
+
+		// Kept and listed for operators, never retried.
+		f.clock.Advance(time.Hour)
+		f.waitDelivered(f.add("evt-ok", "wf-ok").ID)
+		assert.Equal(t, opts.UnmatchedAttempts+1, f.sig.callCount())
+		listed, err := f.st.ListInboxEvents(context.Background(), store.InboxFilter{Status: store.InboxUnmatched})
+		require.NoError(t, err)
+		require.Len(t, listed, 1)
+		assert.Equal(t, lost.ID, listed[0].ID)
+		assert.Equal(t, 1.0, f.counter("idflow_inbox_unmatched_total", byProvider("")))
+		assert.Equal(t, 3.0, f.counter("idflow_inbox_failures_total", byProvider(ReasonNotFound)))
+	})
+}
+
+// TestNotFoundThenWorkflowStarts: the webhook beat its workflow's start.
+func TestNotFoundThenWorkflowStarts(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		var started atomic.Bool
+		f.sig.setFail(func(int, sent) error {
+			if !started.Load() {
+				return serviceerror.NewNotFound("workflow not found")
+			}
+			return nil
+		})
+		ev := f.add("evt-early", "wf-1")
+		f.run(f.dispatcher(f.sig, f.options()))
+		got := f.waitAttempts(ev.ID, 1)
+		assert.Equal(t, store.InboxUnmatched, got.Status)
+
+		started.Store(true)
+		f.clock.Advance(time.Second)
+		got = f.waitDelivered(ev.ID)
+		assert.Equal(t, 2, got.Attempts)
+		assert.Equal(t, 1, got.UnmatchedAttempts)
+		assert.Empty(t, got.LastError)
+		assert.Equal(t, []string{"wf-1"}, f.sig.workflows())
+	})
+}
+
+// TestUnroutableBecomesUnmatchedAtOnce: bodies the route cannot map, and
+// providers without a route, are given up at the first attempt.
+func TestUnroutableBecomesUnmatchedAtOnce(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		notJSON := f.addRaw(testProvider, "evt-bad", []byte("SECRET not json"))
+		noWorkflow := f.addRaw(testProvider, "evt-nowf", []byte(`{"other":"SECRET"}`))
+		noRoute := f.addRaw("ghost", "evt-ghost", []byte(`{"workflowId":"wf-ghost"}`))
+		panicky := f.addRaw("panicky", "evt-panic", []byte(`{}`))
+		emptyDelivery := f.addRaw("empty", "evt-empty", []byte(`{}`))
+		routes := map[string]Route{
+			testProvider: testRoute,
+			"panicky":    func(store.InboxEvent) (Delivery, error) { panic("SECRET") },
+			"empty":      func(store.InboxEvent) (Delivery, error) { return Delivery{SignalName: "s"}, nil },
+		}
+		d := NewDispatcher(f.st, f.sig, routes, nil, f.reg, f.options())
+		f.run(d)
+
+		wantErrors := map[string]string{
+			notJSON.ID:       "route: body is not JSON",
+			noWorkflow.ID:    "route: body names no workflow",
+			noRoute.ID:       "no route for this provider",
+			panicky.ID:       "route panicked",
+			emptyDelivery.ID: "route: no workflow id or signal name",
+		}
+		for id, want := range wantErrors {
+			got := f.waitFor(id, "given up", func(ev store.InboxEvent) bool { return ev.Status == store.InboxUnmatched })
+			assert.Equal(t, want, got.LastError)
+			assert.Equal(t, 1, got.Attempts)
+			assert.True(t, got.NextAttemptAt.IsZero(), "not retried")
+			assert.NotContains(t, got.LastError, "SECRET")
+		}
+		// The dispatcher survived the panic and goes on.
+		f.clock.Advance(time.Hour)
+		f.waitDelivered(f.add("evt-ok", "wf-ok").ID)
+		assert.Equal(t, 1, f.sig.callCount(), "nothing unroutable was signalled")
+		assert.Equal(t, 2.0, f.counter("idflow_inbox_unmatched_total", byProvider("")))
+		assert.Equal(t, 1.0, f.counter("idflow_inbox_unmatched_total", map[string]string{"provider": "ghost"}))
+		assert.Equal(t, 2.0, f.counter("idflow_inbox_failures_total", byProvider(ReasonUnroutable)))
+	})
+}
+
+// TestTwoDispatchersDeliverEachOnce runs two worker processes, each with
+// its own connection pool, over one database.
+func TestTwoDispatchersDeliverEachOnce(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		const n = 40
+		var ids, want []string
+		for i := range n {
+			ids = append(ids, f.add(fmt.Sprint("evt-", i), fmt.Sprint("wf-", i)).ID)
+			want = append(want, fmt.Sprint("wf-", i))
+		}
+		opts := f.options()
+		opts.BatchSize = 3
+		f.run(f.dispatcher(f.sig, opts))
+		other := &fixture{t: t, st: openStore(t, dbURL), clock: f.clock, reg: f.reg}
+		f.run(other.dispatcher(f.sig, opts))
+		for _, id := range ids {
+			f.waitDelivered(id)
+		}
+		got := f.sig.workflows()
+		sort.Strings(got)
+		sort.Strings(want)
+		assert.Equal(t, want, got, "every event signalled exactly once")
+	})
+}
+
+// TestNotifyWakesDispatcher: with a poll interval of an hour, only Notify
+// can have started the delivery.
+func TestNotifyWakesDispatcher(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, storetest.SQLiteURL(t))
+	opts := f.options()
+	opts.PollInterval = time.Hour
+	d := f.dispatcher(f.sig, opts)
+	f.run(d)
+	for i := range 3 {
+		ev := f.add(fmt.Sprint("evt-", i), fmt.Sprint("wf-", i))
+		d.Notify()
+		d.Notify() // never blocks
+		f.waitDelivered(ev.ID)
+	}
+}
+
+func TestRunWithoutSignaler(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, storetest.SQLiteURL(t))
+	err := NewDispatcher(f.st, nil, nil, nil, nil, Options{}).Run(context.Background())
+	assert.ErrorContains(t, err, "needs a store and a signaler")
+}
+
+// TestMetricsRegisterTwice: a second dispatcher on one registry (a restart
+// in process) shares the first one's counters instead of failing.
+func TestMetricsRegisterTwice(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, storetest.SQLiteURL(t))
+	d1 := f.dispatcher(f.sig, f.options())
+	d2 := f.dispatcher(f.sig, f.options())
+	assert.Same(t, d1.delivered, d2.delivered)
+	d2.delivered.WithLabelValues(testProvider).Inc()
+	assert.Equal(t, 1.0, f.counter("idflow_inbox_delivered_total", byProvider("")))
+}
+
+func TestOptionsDefaultsAndBackoff(t *testing.T) {
+	t.Parallel()
+	o := Options{}.withDefaults()
+	assert.Equal(t, time.Second, o.PollInterval)
+	assert.Equal(t, 30*time.Second, o.Lease)
+	assert.Equal(t, 10*time.Second, o.SignalTimeout)
+	assert.Equal(t, time.Second, o.MinBackoff)
+	assert.Equal(t, time.Minute, o.MaxBackoff)
+	assert.Equal(t, 10, o.UnmatchedAttempts)
+	assert.Equal(t, 100, o.BatchSize)
+	assert.NotNil(t, o.Clock)
+	assert.Equal(t, time.Second, Options{Lease: 2 * time.Second}.withDefaults().SignalTimeout,
+		"a signal must end well within the lease")
+
+	d := &Dispatcher{opts: o}
+	var got []time.Duration
+	for attempt := 1; attempt <= 9; attempt++ {
+		got = append(got, d.backoff(attempt))
+	}
+	assert.Equal(t, []time.Duration{1, 2, 4, 8, 16, 32, 60, 60, 60}, seconds(got))
+	assert.Equal(t, time.Minute, d.backoff(1000), "no overflow")
+}
+
+func seconds(ds []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = d / time.Second
+	}
+	return out
+}
