@@ -61,7 +61,7 @@ func newRootCommand() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(group(documentsCommand(env)), group(workflowsCommand(env)), statusCommand(env),
-		identifyCommand(env), smsCodeCommand(env), group(kycCommand(env)))
+		identifyCommand(env), smsCodeCommand(env), group(kycCommand(env)), group(inboxCommand(env)))
 	return root
 }
 

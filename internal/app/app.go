@@ -17,6 +17,7 @@ import (
 
 	"idflow/internal/config"
 	"idflow/internal/gateway"
+	"idflow/internal/inbox"
 	"idflow/internal/metrics"
 	"idflow/internal/store"
 	"idflow/internal/temporalclient"
@@ -44,25 +45,34 @@ type Info struct {
 }
 
 // Run starts everything, blocks until ctx ends, then shuts down gracefully:
-// the gateway drains, the worker lets in-flight activities finish (up to
-// IDFLOW_SHUTDOWN_TIMEOUT), then the client, the embedded server and the store close.
+// the gateway drains, the inbox dispatcher stops, the worker lets in-flight
+// activities finish (up to IDFLOW_SHUTDOWN_TIMEOUT), then the client, the
+// store and, under -dev, the sandboxes and the embedded server close.
 func Run(ctx context.Context, opts Options) (err error) {
 	cfg, log := opts.Config, opts.Logger
 	var stack cleanupStack
 	defer func() { err = errors.Join(err, stack.run(log)) }()
 
+	// The gateway listens first: under -dev the sandboxes send webhooks to it.
+	listener, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("gateway: listen on %s (IDFLOW_HTTP_ADDR): %w", cfg.HTTPAddr, err)
+	}
+	stack.push("gateway listener", func() error { return ignoreClosed(listener.Close()) })
+	info := Info{GatewayURL: "http://" + listener.Addr().String()}
+
 	var dev *devStack
 	if opts.Dev {
-		if dev, err = startDev(ctx, &cfg, log, &stack); err != nil {
+		if dev, err = startDev(ctx, &cfg, info.GatewayURL, log, &stack); err != nil {
 			return err
 		}
+		info.UIURL, info.SandboxURL = dev.temporal.UIURL(), dev.sandboxURL
 	}
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
 	stack.push("store", st.Close)
-
 	m, err := metrics.New()
 	if err != nil {
 		return err
@@ -75,47 +85,20 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if err := registerSearchAttributes(ctx, tc, copts.Namespace, dev != nil, log); err != nil {
 		return err
 	}
+	info.TemporalAddress, info.APIToken = copts.HostPort, cfg.APIToken
 
-	w := worker.New(tc, cfg.TaskQueue, worker.Options{WorkerStopTimeout: cfg.ShutdownTimeout})
-	if err := register(w, cfg, dependencies{store: st, logger: log}); err != nil {
+	if err := startWorker(tc, cfg, dependencies{store: st, logger: log}, &stack); err != nil {
 		return err
 	}
+	dispatcher := inbox.NewDispatcher(st, tc, map[string]inbox.Route{idngoProvider: routeIDnGO}, log, m.Registerer(), inbox.Options{})
+	startDispatcher(dispatcher, &stack)
+	serveErr := serveGateway(listener, newGateway(cfg, st, tc, m, log, dispatcher.Notify), cfg, &stack)
 
-	listener, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("gateway: listen on %s (IDFLOW_HTTP_ADDR): %w", cfg.HTTPAddr, err)
-	}
-	gw := gateway.New(gateway.Deps{
-		Store: st, APIToken: cfg.APIToken, MaxDocumentBytes: cfg.DocumentMaxBytes, Logger: log, Metrics: m,
-		ReadyChecks: []gateway.Check{
-			{Name: "database", Run: st.Ping},
-			{Name: "temporal", Run: func(ctx context.Context) error {
-				_, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{})
-				return err
-			}},
-		},
-	})
-	srv := &http.Server{Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second}
-
-	if err := w.Start(); err != nil {
-		_ = listener.Close()
-		return fmt.Errorf("start worker: %w", err)
-	}
-	stack.push("worker", func() error { w.Stop(); return nil })
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(listener) }()
-	stack.push("gateway", func() error { return shutdownHTTP(srv, cfg.ShutdownTimeout) })
-
-	info := Info{GatewayURL: "http://" + listener.Addr().String(), TemporalAddress: copts.HostPort, APIToken: cfg.APIToken}
-	if dev != nil {
-		info.UIURL, info.SandboxURL = dev.temporal.UIURL(), dev.sandboxURL
-	}
 	log.Info("worker running", zap.String("taskQueue", cfg.TaskQueue), zap.String("gateway", info.GatewayURL),
 		zap.String("temporal", info.TemporalAddress))
 	if opts.Ready != nil {
 		opts.Ready(info)
 	}
-
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
@@ -123,6 +106,66 @@ func Run(ctx context.Context, opts Options) (err error) {
 	case err := <-serveErr:
 		return fmt.Errorf("gateway stopped: %w", err)
 	}
+}
+
+func startWorker(tc client.Client, cfg config.Worker, deps dependencies, stack *cleanupStack) error {
+	w := worker.New(tc, cfg.TaskQueue, worker.Options{WorkerStopTimeout: cfg.ShutdownTimeout})
+	if err := register(w, cfg, deps); err != nil {
+		return err
+	}
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	stack.push("worker", func() error { w.Stop(); return nil })
+	return nil
+}
+
+// startDispatcher delivers inbox events to workflows until shutdown.
+func startDispatcher(d *inbox.Dispatcher, stack *cleanupStack) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	stack.push("inbox dispatcher", func() error {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+		return nil
+	})
+}
+
+func newGateway(cfg config.Worker, st *store.Store, tc client.Client, m *metrics.Metrics, log *zap.Logger, onWebhook func()) *gateway.Gateway {
+	deps := gateway.Deps{
+		Store: st, APIToken: cfg.APIToken, MaxDocumentBytes: cfg.DocumentMaxBytes, Logger: log, Metrics: m,
+		OnWebhook: onWebhook,
+		ReadyChecks: []gateway.Check{
+			{Name: "database", Run: st.Ping},
+			{Name: "temporal", Run: func(ctx context.Context) error {
+				_, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{})
+				return err
+			}},
+		},
+	}
+	if cfg.IDnGOWebhookSecret != "" {
+		deps.Webhooks = append(deps.Webhooks, idngoWebhooks(cfg.IDnGOWebhookSecret))
+	}
+	return gateway.New(deps)
+}
+
+// serveGateway serves HTTP on the listener until shutdown drains it.
+func serveGateway(listener net.Listener, gw *gateway.Gateway, cfg config.Worker, stack *cleanupStack) <-chan error {
+	srv := &http.Server{Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(listener) }()
+	stack.push("gateway", func() error { return shutdownHTTP(srv, cfg.ShutdownTimeout) })
+	return serveErr
+}
+
+func ignoreClosed(err error) error {
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
 }
 
 func dialTemporal(ctx context.Context, dev *devStack, log *zap.Logger, m *metrics.Metrics) (client.Client, client.Options, error) {

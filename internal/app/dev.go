@@ -17,6 +17,7 @@ import (
 
 	"idflow/internal/config"
 	"idflow/internal/devserver"
+	sandboxidngo "idflow/internal/sandbox/idngo"
 	sandboxmandarin "idflow/internal/sandbox/mandarin"
 )
 
@@ -28,7 +29,7 @@ type devStack struct {
 
 // startDev prepares the dev directory and token, then starts the embedded
 // Temporal server and UI. It fills in cfg.APIToken when it was unset.
-func startDev(ctx context.Context, cfg *config.Worker, log *zap.Logger, stack *cleanupStack) (*devStack, error) {
+func startDev(ctx context.Context, cfg *config.Worker, gatewayURL string, log *zap.Logger, stack *cleanupStack) (*devStack, error) {
 	if err := os.MkdirAll(cfg.DevDir, 0o700); err != nil {
 		return nil, fmt.Errorf("dev dir %s (IDFLOW_DEV_DIR): %w", cfg.DevDir, err)
 	}
@@ -56,7 +57,7 @@ func startDev(ctx context.Context, cfg *config.Worker, log *zap.Logger, stack *c
 	if err := srv.WaitReady(readyCtx); err != nil {
 		return nil, err
 	}
-	sandboxURL, err := startSandboxes(cfg, stack)
+	sandboxURL, err := startSandboxes(cfg, gatewayURL, stack)
 	if err != nil {
 		return nil, err
 	}
@@ -67,11 +68,14 @@ func startDev(ctx context.Context, cfg *config.Worker, log *zap.Logger, stack *c
 const (
 	devMandarinMerchant = "idflow-dev"
 	devMandarinSecret   = "idflow-dev-secret"
+	devIDnGOAppToken    = "idflow-dev-app-token"
+	devIDnGOSecretKey   = "idflow-dev-secret-key"
+	devIDnGOWebhookKey  = "idflow-dev-webhook-secret"
 )
 
 // startSandboxes serves the provider sandboxes on IDFLOW_DEV_SANDBOX_ADDR,
 // one path prefix each, and points unconfigured providers at them.
-func startSandboxes(cfg *config.Worker, stack *cleanupStack) (string, error) {
+func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) (string, error) {
 	listener, err := net.Listen("tcp", cfg.DevSandboxAddr)
 	if err != nil {
 		return "", fmt.Errorf("sandboxes: listen on %s (IDFLOW_DEV_SANDBOX_ADDR): %w", cfg.DevSandboxAddr, err)
@@ -84,6 +88,17 @@ func startSandboxes(cfg *config.Worker, stack *cleanupStack) (string, error) {
 		})
 		mux.Handle("/mandarin/", http.StripPrefix("/mandarin", sb.Handler()))
 		cfg.MandarinBaseURL, cfg.MandarinMerchantID, cfg.MandarinSecret = baseURL+"/mandarin", devMandarinMerchant, devMandarinSecret
+	}
+	if cfg.IDnGOBaseURL == "" {
+		sb := sandboxidngo.New(sandboxidngo.Config{
+			AppToken: devIDnGOAppToken, SecretKey: devIDnGOSecretKey,
+			WebhookURL: gatewayURL + "/webhooks/" + idngoProvider, WebhookSecret: devIDnGOWebhookKey,
+			ReviewDelay: cfg.DevIDnGOReviewDelay, DuplicateWebhooks: cfg.DevIDnGODuplicateWebhooks,
+		})
+		stack.push("IDnGO sandbox", func() error { sb.Close(); return nil })
+		mux.Handle("/idngo/", http.StripPrefix("/idngo", sb.Handler()))
+		cfg.IDnGOBaseURL, cfg.IDnGOAppToken, cfg.IDnGOSecretKey, cfg.IDnGOWebhookSecret =
+			baseURL+"/idngo", devIDnGOAppToken, devIDnGOSecretKey, devIDnGOWebhookKey
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(listener) }()

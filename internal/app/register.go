@@ -8,6 +8,7 @@ import (
 
 	"idflow/activities"
 	"idflow/internal/config"
+	"idflow/internal/providers/idngo"
 	"idflow/internal/providers/mandarin"
 	"idflow/internal/store"
 	"idflow/workflows"
@@ -25,9 +26,27 @@ func register(w worker.Registry, cfg config.Worker, deps dependencies) error {
 	if err != nil {
 		return err
 	}
+	idngoClient, err := newIDnGOClient(cfg, deps.logger)
+	if err != nil {
+		return err
+	}
 	workflows.Register(w)
 	w.RegisterActivity(&activities.Mandarin{Client: mandarinClient, Store: deps.store})
+	w.RegisterActivity(&activities.IDnGO{Client: idngoClient, Store: deps.store})
 	return nil
+}
+
+// newIDnGOClient is nil, with a warning, when no credentials are set.
+func newIDnGOClient(cfg config.Worker, log *zap.Logger) (*idngo.Client, error) {
+	if cfg.IDnGOBaseURL == "" {
+		log.Warn("IDnGO not configured (IDFLOW_IDNGO_BASE_URL): KYC verification will fail with ProviderNotConfigured")
+		return nil, nil
+	}
+	c, err := idngo.New(idngo.Config{BaseURL: cfg.IDnGOBaseURL, AppToken: cfg.IDnGOAppToken, SecretKey: cfg.IDnGOSecretKey})
+	if err != nil {
+		return nil, fmt.Errorf("config: IDFLOW_IDNGO_BASE_URL: %w", err)
+	}
+	return c, nil
 }
 
 // newMandarinClient is nil, with a warning, when no credentials are set.

@@ -1,0 +1,239 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"idflow/activities"
+	"idflow/internal/config"
+	"idflow/internal/providers/idngo"
+	"idflow/workflows"
+)
+
+// kycSystem runs the worker with a fast IDnGO sandbox that duplicates its
+// review webhooks on purpose.
+func kycSystem(t *testing.T) *system {
+	return startSystem(t, func(c *config.Worker) {
+		c.DevIDnGOReviewDelay, c.DevIDnGODuplicateWebhooks = 300*time.Millisecond, true
+	})
+}
+
+// document stores an image under a file name the sandbox reacts to.
+func (s *system) document(t *testing.T, docType, subType, fileName string) activities.KYCDocument {
+	return activities.KYCDocument{IDDocType: docType, IDDocSubType: subType, Country: "RUS",
+		DocumentID: s.putDocument(t, fileName, "image/jpeg", []byte("\xff\xd8\xff\xe0 fake jpeg of "+fileName))}
+}
+
+// startKYC starts a verification whose reconciliation polls come only after
+// an hour: decisions in these tests travel by webhook.
+func (s *system) startKYC(t *testing.T, externalUserID string, docs ...activities.KYCDocument) client.WorkflowRun {
+	t.Helper()
+	run, err := s.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID: workflows.KYCWorkflowID(externalUserID), TaskQueue: "idflow-e2e",
+	}, workflows.KYCVerificationWorkflow, workflows.KYCVerificationInput{
+		ExternalUserID: externalUserID, LevelName: "basic-kyc-level", Documents: docs,
+		Applicant:      activities.ApplicantRef{Info: &activities.ApplicantInfo{FirstName: "Иван", LastName: "Иванов"}},
+		ReconcileAfter: time.Hour, MonitorReconcileEvery: time.Hour, MonitoringPeriod: 20 * time.Second,
+	})
+	require.NoError(t, err)
+	return run
+}
+
+func (s *system) kycStatus(t *testing.T, workflowID string) workflows.KYCStatus {
+	t.Helper()
+	v, err := s.client.QueryWorkflow(context.Background(), workflowID, "", workflows.StatusQuery)
+	require.NoError(t, err)
+	var st workflows.KYCStatus
+	require.NoError(t, v.Get(&st))
+	return st
+}
+
+// awaitKYC polls the status query until cond holds.
+func (s *system) awaitKYC(t *testing.T, workflowID string, cond func(workflows.KYCStatus) bool) workflows.KYCStatus {
+	t.Helper()
+	var st workflows.KYCStatus
+	require.Eventually(t, func() bool {
+		st = s.kycStatus(t, workflowID)
+		return cond(st)
+	}, 60*time.Second, 100*time.Millisecond, "last status: %+v", st)
+	return st
+}
+
+// TestKYCRetryThenGreenEndToEnd: the sandbox rejects the front side
+// (RED:RETRY), the moderation comment shows in the status and the search
+// attributes, only a new front side is uploaded, and the next review is GREEN.
+// Every review webhook arrives twice; each is stored and delivered once.
+func TestKYCRetryThenGreenEndToEnd(t *testing.T) {
+	sys := kycSystem(t)
+	run := sys.startKYC(t, "e2e-retry",
+		sys.document(t, "ID_CARD", "FRONT_SIDE", "front-retry.jpg"),
+		sys.document(t, "ID_CARD", "BACK_SIDE", "back.jpg"),
+		sys.document(t, "SELFIE", "", "selfie.jpg"))
+
+	st := sys.awaitKYC(t, run.GetID(), func(st workflows.KYCStatus) bool { return st.Stage == workflows.StageAwaitingResubmit })
+	require.Len(t, st.RejectedSteps, 1)
+	assert.Equal(t, "IDENTITY", st.RejectedSteps[0].Step)
+	assert.Len(t, st.RejectedSteps[0].RejectedImageIDs, 1, "only the front side")
+	assert.NotEmpty(t, st.ModerationComment)
+	assert.Equal(t, "RETRY", st.Review.RejectType)
+	sa := searchAttributes(t, sys, run.GetID())
+	assert.Contains(t, sa, "IdflowRejectedSteps")
+	assert.Contains(t, sa, "IdflowModerationComment")
+
+	_, err := sys.resubmit(run.GetID(), sys.document(t, "SELFIE", "", "selfie-again.jpg"))
+	require.ErrorContains(t, err, "step SELFIE was not rejected")
+	res, err := sys.resubmit(run.GetID(), sys.document(t, "ID_CARD", "FRONT_SIDE", "front.jpg"))
+	require.NoError(t, err)
+	assert.Equal(t, 2, res.Attempt)
+
+	st = sys.awaitKYC(t, run.GetID(), func(st workflows.KYCStatus) bool { return st.Outcome == workflows.OutcomeAccepted })
+	assert.Equal(t, 2, st.Attempt)
+	assert.Equal(t, "GREEN", st.Review.Answer)
+	assertInboxDeliveredOnce(t, sys)
+	recordHistory(t, sys.history(t, run.GetID()), "kyc-retry-then-green")
+}
+
+// TestKYCLaterRedAfterGreenRevokes: GREEN, then the sandbox blacklists the
+// applicant and sends a new RED review, which revokes the acceptance.
+func TestKYCLaterRedAfterGreenRevokes(t *testing.T) {
+	sys := kycSystem(t)
+	run := sys.startKYC(t, "e2e-blacklist",
+		sys.document(t, "PASSPORT", "", "passport-blacklist.jpg"),
+		sys.document(t, "SELFIE", "", "selfie.jpg"))
+
+	sys.awaitKYC(t, run.GetID(), func(st workflows.KYCStatus) bool { return st.Outcome == workflows.OutcomeAccepted })
+	st := sys.awaitKYC(t, run.GetID(), func(st workflows.KYCStatus) bool { return st.Outcome == workflows.OutcomeRevoked })
+	assert.Equal(t, workflows.ReasonLaterRedAfterGreen, st.Reason)
+	assert.Equal(t, []string{"BLACKLIST"}, st.Review.RejectLabels)
+	assert.Equal(t, workflows.StageMonitoring, st.Stage)
+}
+
+// TestKYCFinalReject: a forged document ends in RED:FINAL.
+func TestKYCFinalReject(t *testing.T) {
+	sys := kycSystem(t)
+	run := sys.startKYC(t, "e2e-forgery",
+		sys.document(t, "PASSPORT", "", "passport-forgery.jpg"),
+		sys.document(t, "SELFIE", "", "selfie.jpg"))
+	st := sys.awaitKYC(t, run.GetID(), func(st workflows.KYCStatus) bool { return st.Outcome == workflows.OutcomeRejected })
+	assert.Equal(t, workflows.ReasonReviewFinalReject, st.Reason)
+	assert.Equal(t, []string{"FORGERY"}, st.Review.RejectLabels)
+}
+
+// TestWebhookWithoutWorkflowIsKept: an event for an applicant no workflow
+// follows is stored, answered 200, not delivered, and listed for operators;
+// one with a bad digest is refused and not stored.
+func TestWebhookWithoutWorkflowIsKept(t *testing.T) {
+	sys := kycSystem(t)
+	body := []byte(`{"applicantId":"0123456789abcdef01234567","correlationId":"orphan-1","externalUserId":"nobody",` +
+		`"type":"applicantReviewed","reviewStatus":"completed","reviewResult":{"reviewAnswer":"GREEN"}}`)
+	digest, err := idngo.PayloadDigest("idflow-dev-webhook-secret", idngo.DigestSHA256, body)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusUnauthorized, postWebhook(t, sys, body, "0000"+digest[4:]))
+	assert.Equal(t, http.StatusOK, postWebhook(t, sys, body, digest))
+
+	require.Eventually(t, func() bool {
+		ev, ok := inboxEvent(t, sys, "orphan-1")
+		return ok && ev.Status != "delivered" && ev.LastError != ""
+	}, 30*time.Second, 100*time.Millisecond)
+	for _, ev := range inboxEvents(t, sys) {
+		assert.NotEqual(t, "0000"+digest[4:], ev.DedupeKey)
+	}
+}
+
+func (s *system) resubmit(workflowID string, docs ...activities.KYCDocument) (workflows.ResubmitDocumentsResult, error) {
+	var res workflows.ResubmitDocumentsResult
+	handle, err := s.client.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
+		WorkflowID: workflowID, UpdateName: workflows.ResubmitDocumentsUpdate,
+		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{workflows.ResubmitDocumentsRequest{Documents: docs}},
+	})
+	if err == nil {
+		err = handle.Get(context.Background(), &res)
+	}
+	return res, err
+}
+
+func searchAttributes(t *testing.T, sys *system, workflowID string) map[string]any {
+	t.Helper()
+	desc, err := sys.client.DescribeWorkflowExecution(context.Background(), workflowID, "")
+	require.NoError(t, err)
+	out := map[string]any{}
+	for k := range desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields() {
+		out[k] = true
+	}
+	return out
+}
+
+func postWebhook(t *testing.T, sys *system, body []byte, digest string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, sys.info.GatewayURL+"/webhooks/idngo", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set(idngo.HeaderPayloadDigest, digest)
+	req.Header.Set(idngo.HeaderPayloadDigestAlg, idngo.DigestSHA256)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// inboxRow is what GET /v1/inbox lists for one event.
+type inboxRow struct {
+	DedupeKey string `json:"dedupeKey"`
+	EventType string `json:"eventType"`
+	Status    string `json:"status"`
+	LastError string `json:"lastError"`
+}
+
+func inboxEvents(t *testing.T, sys *system) []inboxRow {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, sys.info.GatewayURL+"/v1/inbox?limit="+strconv.Itoa(1000), nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+sys.info.APIToken)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var out struct{ Events []inboxRow }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	return out.Events
+}
+
+func inboxEvent(t *testing.T, sys *system, dedupeKey string) (inboxRow, bool) {
+	for _, ev := range inboxEvents(t, sys) {
+		if ev.DedupeKey == dedupeKey {
+			return ev, true
+		}
+	}
+	return inboxRow{}, false
+}
+
+// assertInboxDeliveredOnce: every event is stored once (the sandbox sent the
+// reviews twice) and delivered.
+func assertInboxDeliveredOnce(t *testing.T, sys *system) {
+	t.Helper()
+	var reviewed []string
+	require.Eventually(t, func() bool {
+		reviewed = reviewed[:0]
+		for _, ev := range inboxEvents(t, sys) {
+			if ev.Status != "delivered" {
+				return false
+			}
+			if ev.EventType == idngo.TypeApplicantReviewed {
+				reviewed = append(reviewed, ev.DedupeKey)
+			}
+		}
+		return true
+	}, 30*time.Second, 100*time.Millisecond)
+	slices.Sort(reviewed)
+	assert.Len(t, slices.Compact(slices.Clone(reviewed)), len(reviewed), "each review stored once")
+	assert.Len(t, reviewed, 2, "two reviews, each sent twice by the sandbox, stored once")
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+func inboxCommand(env *environment) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "inbox",
+		Short: "Provider callbacks received by the gateway, and whether they reached their workflow",
+	}
+	cmd.AddCommand(inboxListCommand(env))
+	return cmd
+}
+
+// inboxEvent is one row of GET /v1/inbox (bodies are never listed).
+type inboxEvent struct {
+	ID         string `json:"id"`
+	Provider   string `json:"provider"`
+	DedupeKey  string `json:"dedupeKey"`
+	EventType  string `json:"eventType"`
+	WorkflowID string `json:"workflowId"`
+	Status     string `json:"status"`
+	Attempts   int    `json:"attempts"`
+	LastError  string `json:"lastError"`
+	ReceivedAt string `json:"receivedAt"`
+}
+
+func inboxListCommand(env *environment) *cobra.Command {
+	var provider, status string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "list [--status pending|delivered|unmatched] [--provider idngo]",
+		Short: "List received callbacks, newest first",
+		Args:  args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			gw, err := env.gateway()
+			if err != nil {
+				return err
+			}
+			q := url.Values{"provider": {provider}, "status": {status}, "limit": {strconv.Itoa(limit)}}
+			req, err := http.NewRequestWithContext(cmd.Context(), http.MethodGet, gw.baseURL+"/v1/inbox?"+q.Encode(), nil)
+			if err != nil {
+				return err
+			}
+			var out struct{ Events []inboxEvent }
+			if err := gw.do(req, http.StatusOK, &out); err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "RECEIVED\tPROVIDER\tTYPE\tSTATUS\tATTEMPTS\tWORKFLOW ID\tKEY\tLAST ERROR")
+			for _, ev := range out.Events {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", ev.ReceivedAt, ev.Provider, ev.EventType, ev.Status,
+					ev.Attempts, ev.WorkflowID, ev.DedupeKey, ev.LastError)
+			}
+			if len(out.Events) == 0 {
+				fmt.Fprintln(tw, "(none)")
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&provider, "provider", "", "only this provider")
+	cmd.Flags().StringVar(&status, "status", "", "only this status: pending, delivered or unmatched")
+	cmd.Flags().IntVar(&limit, "limit", 100, "how many at most")
+	return cmd
+}
