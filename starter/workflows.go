@@ -80,6 +80,9 @@ func formatSearchAttributes(sa *commonpb.SearchAttributes) string {
 		if err := converter.GetDefaultDataConverter().FromPayload(fields[k], &v); err != nil {
 			v = "?"
 		}
+		if v == "" {
+			continue // an attribute cleared by the workflow
+		}
 		parts = append(parts, fmt.Sprintf("%s=%v", k, v))
 	}
 	return strings.Join(parts, " ")

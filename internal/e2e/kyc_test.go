@@ -17,6 +17,7 @@ import (
 	"idflow/activities"
 	"idflow/internal/config"
 	"idflow/internal/providers/idngo"
+	sandbox "idflow/internal/sandbox/idngo"
 	"idflow/workflows"
 )
 
@@ -84,13 +85,16 @@ func TestKYCRetryThenGreenEndToEnd(t *testing.T) {
 	require.Len(t, st.RejectedSteps, 1)
 	assert.Equal(t, "IDENTITY", st.RejectedSteps[0].Step)
 	assert.Len(t, st.RejectedSteps[0].RejectedImageIDs, 1, "only the front side")
-	assert.NotEmpty(t, st.ModerationComment)
+	assert.Equal(t, sandbox.ModerationCommentRetry, st.ModerationComment)
 	assert.Equal(t, "RETRY", st.Review.RejectType)
+	statusJSON, err := json.Marshal(st)
+	require.NoError(t, err)
+	assert.NotContains(t, string(statusJSON), sandbox.ClientCommentRetry, "the clientComment never reaches the workflow")
 	sa := searchAttributes(t, sys, run.GetID())
 	assert.Contains(t, sa, "IdflowRejectedSteps")
 	assert.Contains(t, sa, "IdflowModerationComment")
 
-	_, err := sys.resubmit(run.GetID(), sys.document(t, "SELFIE", "", "selfie-again.jpg"))
+	_, err = sys.resubmit(run.GetID(), sys.document(t, "SELFIE", "", "selfie-again.jpg"))
 	require.ErrorContains(t, err, "step SELFIE was not rejected")
 	res, err := sys.resubmit(run.GetID(), sys.document(t, "ID_CARD", "FRONT_SIDE", "front.jpg"))
 	require.NoError(t, err)
