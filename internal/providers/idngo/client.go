@@ -9,9 +9,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"idflow/internal/providers/endpoint"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -62,7 +62,7 @@ type Client struct {
 
 // New checks cfg and returns a Client.
 func New(cfg Config) (*Client, error) {
-	base, err := parseBaseURL(cfg.BaseURL)
+	base, err := endpoint.ParseBaseURL("idngo", cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -78,38 +78,9 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if c.http == nil {
-		c.http = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		}}
+		c.http = endpoint.NewHTTPClient()
 	}
 	return c, nil
-}
-
-// parseBaseURL accepts an https URL, or an http URL whose host is a loopback address.
-func parseBaseURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.Hostname() == "" {
-		return nil, errors.New("idngo: base URL must be an absolute URL")
-	}
-	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname())) {
-		return nil, errors.New("idngo: base URL must use https (http only for loopback hosts)")
-	}
-	if u.User != nil {
-		return nil, errors.New("idngo: base URL must not contain credentials")
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
-	u.RawPath = strings.TrimSuffix(u.RawPath, "/")
-	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
-	return u, nil
-}
-
-// isLoopback reports whether host is localhost, 127.0.0.0/8 or ::1.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Sign returns lowercase hex HMAC-SHA256(secret, ts + METHOD + pathWithQuery + body),

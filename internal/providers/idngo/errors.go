@@ -3,6 +3,7 @@ package idngo
 import (
 	"encoding/json"
 	"errors"
+	"idflow/internal/providers/endpoint"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -125,7 +126,7 @@ type errorBody struct {
 
 // statusError builds the error for a non-2xx answer from its status and body.
 func statusError(code int, body []byte) *Error {
-	e := &Error{StatusCode: code, Retryable: retryableStatus(code)}
+	e := &Error{StatusCode: code, Retryable: endpoint.RetryableStatus(code)}
 	var eb errorBody
 	_ = decodeLenient(body, &eb) // a non-JSON body leaves eb empty
 	e.Description = truncate(clean(eb.Description))
@@ -139,15 +140,6 @@ func statusError(code int, body []byte) *Error {
 		}
 	}
 	return e
-}
-
-// retryableStatus reports whether an HTTP status is transient: 408, 425, 429 or 5xx.
-func retryableStatus(code int) bool {
-	switch code {
-	case http.StatusRequestTimeout, http.StatusTooEarly, http.StatusTooManyRequests:
-		return true
-	}
-	return code >= 500
 }
 
 // decodeLenient unmarshals JSON, tolerating values of unexpected types (those

@@ -8,8 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"idflow/internal/providers/endpoint"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -51,7 +51,7 @@ type Client struct {
 
 // New checks cfg and returns a Client.
 func New(cfg Config) (*Client, error) {
-	base, err := parseBaseURL(cfg.BaseURL)
+	base, err := endpoint.ParseBaseURL("mandarin", cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -64,34 +64,9 @@ func New(cfg Config) (*Client, error) {
 		c.timeout = DefaultTimeout
 	}
 	if c.http == nil {
-		c.http = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		}}
+		c.http = endpoint.NewHTTPClient()
 	}
 	return c, nil
-}
-
-// parseBaseURL accepts an https URL, or an http URL whose host is a loopback address.
-func parseBaseURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return nil, errors.New("mandarin: base URL must be an absolute URL")
-	}
-	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname())) {
-		return nil, errors.New("mandarin: base URL must use https (http only for loopback hosts)")
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
-	u.RawQuery, u.Fragment = "", ""
-	return u, nil
-}
-
-// isLoopback reports whether host is localhost, 127.0.0.0/8 or ::1.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // AuthHeader returns the X-Auth value: merchantID-sha256hex(merchantID-requestID-secret)-requestID.

@@ -3,6 +3,7 @@ package mandarin
 import (
 	"encoding/json"
 	"errors"
+	"idflow/internal/providers/endpoint"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -107,16 +108,7 @@ func transportError(err error) error {
 
 // statusError builds the error for a non-200 answer from its status and body.
 func statusError(code int, body []byte) error {
-	return &Error{StatusCode: code, Message: providerMessage(code, body), Retryable: retryableStatus(code)}
-}
-
-// retryableStatus reports whether an HTTP status is transient: 408, 425, 429 or 5xx.
-func retryableStatus(code int) bool {
-	switch code {
-	case http.StatusRequestTimeout, http.StatusTooEarly, http.StatusTooManyRequests:
-		return true
-	}
-	return code >= 500
+	return &Error{StatusCode: code, Message: providerMessage(code, body), Retryable: endpoint.RetryableStatus(code)}
 }
 
 // providerMessage extracts the provider's "error" text, or falls back to the status text.
