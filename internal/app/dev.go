@@ -11,9 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"go.uber.org/zap"
 	"net"
 	"net/http"
+
+	"go.uber.org/zap"
 
 	"idflow/internal/config"
 	"idflow/internal/devserver"

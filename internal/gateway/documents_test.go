@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"idflow/internal/store/storetest"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"idflow/internal/store/storetest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"idflow/internal/store/storetest"
 	"net/http"
 	"strings"
 	"testing"
+
+	"idflow/internal/store/storetest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

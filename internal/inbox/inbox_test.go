@@ -3,11 +3,12 @@ package inbox
 import (
 	"context"
 	"fmt"
-	"idflow/internal/store/storetest"
 	"sort"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"idflow/internal/store/storetest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"encoding/binary"
-	"idflow/internal/store/storetest"
+	"strconv"
 	"testing"
+
+	"idflow/internal/store/storetest"
 
 	"github.com/stretchr/testify/require"
 )
@@ -31,4 +33,35 @@ func BenchmarkPutDocument(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
 		})
 	}
+}
+
+// BenchmarkAddInboxEvent measures storing one webhook (the work the gateway
+// does before answering 200), new and duplicate, on an SQLite file.
+func BenchmarkAddInboxEvent(b *testing.B) {
+	ctx := context.Background()
+	body := []byte(`{"applicantId":"0123456789abcdef01234567","correlationId":"c","type":"applicantReviewed"}`)
+	b.Run("new", func(b *testing.B) {
+		s := openTestStore(b, storetest.SQLiteURL(b))
+		b.ReportAllocs()
+		n := 0
+		for b.Loop() {
+			n++
+			_, inserted, err := s.AddInboxEvent(ctx, "idngo", "c-"+strconv.Itoa(n), "applicantReviewed", body)
+			require.NoError(b, err)
+			require.True(b, inserted)
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+	b.Run("duplicate", func(b *testing.B) {
+		s := openTestStore(b, storetest.SQLiteURL(b))
+		_, _, err := s.AddInboxEvent(ctx, "idngo", "same", "applicantReviewed", body)
+		require.NoError(b, err)
+		b.ReportAllocs()
+		for b.Loop() {
+			_, inserted, err := s.AddInboxEvent(ctx, "idngo", "same", "applicantReviewed", body)
+			require.NoError(b, err)
+			require.False(b, inserted)
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
 }

@@ -7,11 +7,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"idflow/internal/store/storetest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"idflow/internal/store/storetest"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/assert"

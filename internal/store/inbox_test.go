@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"idflow/internal/store/storetest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"idflow/internal/store/storetest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -3,13 +3,14 @@ package store
 import (
 	"context"
 	"errors"
-	"idflow/internal/store/storetest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"idflow/internal/store/storetest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"idflow/internal/providers/endpoint"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -18,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"idflow/internal/providers/endpoint"
 )
 
 // DefaultTimeout bounds each request when Config.Timeout is zero.

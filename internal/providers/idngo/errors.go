@@ -3,13 +3,14 @@ package idngo
 import (
 	"encoding/json"
 	"errors"
-	"idflow/internal/providers/endpoint"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"idflow/internal/providers/endpoint"
 )
 
 // Provider error codes (Error.ErrorCode) of document uploads and applicant state.

@@ -8,12 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"idflow/internal/providers/endpoint"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"idflow/internal/providers/endpoint"
 
 	"github.com/google/uuid"
 )

@@ -3,12 +3,13 @@ package mandarin
 import (
 	"encoding/json"
 	"errors"
-	"idflow/internal/providers/endpoint"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"idflow/internal/providers/endpoint"
 )
 
 // InitRequest holds the person's data for InitIdentification; it redacts itself in fmt and slog.
