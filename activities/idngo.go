@@ -111,6 +111,11 @@ func (a *IDnGO) UploadDocument(ctx context.Context, in UploadDocumentInput) (Upl
 	}
 	meta := idngo.IDDocMetadata{IDDocType: in.Document.IDDocType, IDDocSubType: in.Document.IDDocSubType, Country: in.Document.Country}
 	image, err := a.Client.AddIDDocument(ctx, in.ApplicantID, meta, doc.Title, content)
+	if idngo.ErrorCodeOf(err) == idngo.ErrCodeDuplicateDocument {
+		// A retry of an upload that reached IDnGO the first time: the image is there.
+		activity.GetLogger(ctx).Info("document already uploaded", "ApplicantID", in.ApplicantID, "DocumentID", doc.ID)
+		return UploadDocumentResult{}, nil
+	}
 	if err != nil {
 		return UploadDocumentResult{}, idngoError(err)
 	}

@@ -1,0 +1,54 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"idflow/internal/store"
+)
+
+// newStore opens a fresh SQLite store for one test.
+func newStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "idflow.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+// putJSON stores a value as a JSON document and returns its id.
+func putJSON(t *testing.T, st *store.Store, value any, mediaType string) string {
+	t.Helper()
+	body, err := json.Marshal(value)
+	require.NoError(t, err)
+	doc, err := st.PutDocument(context.Background(), store.NewDocument{Owner: "test", Title: "data.json", MediaType: mediaType, Content: body})
+	require.NoError(t, err)
+	return doc.ID
+}
+
+// activityEnv runs activities the way a worker does, outside a workflow.
+func activityEnv(t *testing.T, acts any) *testsuite.TestActivityEnvironment {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(acts)
+	return env
+}
+
+// requireFinal asserts a non-retryable application error of the given type.
+func requireFinal(t *testing.T, err error, errType string) *temporal.ApplicationError {
+	t.Helper()
+	var appErr *temporal.ApplicationError
+	require.True(t, errors.As(err, &appErr), "want an application error, got %v", err)
+	require.Equal(t, errType, appErr.Type())
+	require.True(t, appErr.NonRetryable(), "must not be retried")
+	return appErr
+}
+

@@ -1,0 +1,124 @@
+package activities
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"idflow/internal/providers/idngo"
+	"idflow/internal/store"
+	sandbox "idflow/internal/sandbox/idngo"
+)
+
+func idngoActivities(t *testing.T) *IDnGO {
+	t.Helper()
+	sb := sandbox.New(sandbox.Config{AppToken: "app", SecretKey: "secret", ReviewDelay: 50 * time.Millisecond})
+	t.Cleanup(sb.Close)
+	srv := httptest.NewServer(sb.Handler())
+	t.Cleanup(srv.Close)
+	c, err := idngo.New(idngo.Config{BaseURL: srv.URL, AppToken: "app", SecretKey: "secret"})
+	require.NoError(t, err)
+	return &IDnGO{Client: c, Store: newStore(t)}
+}
+
+// image stores a fake image under a file name the sandbox reacts to.
+func image(t *testing.T, st *store.Store, docType, subType, fileName string) KYCDocument {
+	t.Helper()
+	doc, err := st.PutDocument(t.Context(), store.NewDocument{Owner: "test", Title: fileName, MediaType: "image/jpeg",
+		Content: []byte("\xff\xd8\xff\xe0 " + fileName)})
+	require.NoError(t, err)
+	return KYCDocument{IDDocType: docType, IDDocSubType: subType, Country: "RUS", DocumentID: doc.ID}
+}
+
+// TestKYCActivitiesAgainstTheSandbox walks one applicant through the
+// activities: a second EnsureApplicant finds the first applicant, a second
+// RequestReview finds it in review, and the rejected step comes back with
+// its moderation comment but never the clientComment.
+func TestKYCActivitiesAgainstTheSandbox(t *testing.T) {
+	a := idngoActivities(t)
+	env := activityEnv(t, a)
+	ensure := EnsureApplicantInput{ExternalUserID: "user-1", LevelName: "basic-kyc-level",
+		Applicant: ApplicantRef{InfoDocumentID: putJSON(t, a.Store, ApplicantInfo{FirstName: "Иван", LastName: "Иванов"}, ApplicantInfoMediaType)}}
+	var first, second EnsureApplicantResult
+	v, err := env.ExecuteActivity(a.EnsureApplicant, ensure)
+	require.NoError(t, err)
+	require.NoError(t, v.Get(&first))
+	v, err = env.ExecuteActivity(a.EnsureApplicant, ensure)
+	require.NoError(t, err)
+	require.NoError(t, v.Get(&second))
+	assert.Equal(t, first.ApplicantID, second.ApplicantID, "a retried create finds the same applicant")
+	id := first.ApplicantID
+
+	for _, doc := range []KYCDocument{
+		image(t, a.Store, "ID_CARD", "FRONT_SIDE", "front-retry.jpg"),
+		image(t, a.Store, "ID_CARD", "BACK_SIDE", "back.jpg"),
+		image(t, a.Store, "SELFIE", "", "selfie.jpg"),
+	} {
+		_, err := env.ExecuteActivity(a.UploadDocument, UploadDocumentInput{ApplicantID: id, Document: doc})
+		require.NoError(t, err)
+	}
+	_, err = env.ExecuteActivity(a.SetFixedInfo, SetFixedInfoInput{ApplicantID: id, Applicant: ensure.Applicant})
+	require.NoError(t, err)
+	_, err = env.ExecuteActivity(a.RequestReview, id)
+	require.NoError(t, err)
+	_, err = env.ExecuteActivity(a.RequestReview, id)
+	require.NoError(t, err, "already in review counts as done")
+
+	var review ReviewState
+	require.Eventually(t, func() bool {
+		v, err := env.ExecuteActivity(a.ReadReview, id)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&review))
+		return review.Completed()
+	}, 5*time.Second, 20*time.Millisecond)
+	assert.Equal(t, "RED", review.Answer)
+	assert.Equal(t, "RETRY", review.RejectType)
+
+	v, err = env.ExecuteActivity(a.RejectedSteps, id)
+	require.NoError(t, err)
+	var rejected RejectedStepsResult
+	require.NoError(t, v.Get(&rejected))
+	require.Len(t, rejected.Steps, 1)
+	step := rejected.Steps[0]
+	assert.Equal(t, "IDENTITY", step.Step)
+	assert.Len(t, step.RejectedImageIDs, 1, "only the front side")
+	assert.Equal(t, sandbox.ModerationCommentRetry, step.ModerationComment)
+	encoded, err := json.Marshal(rejected)
+	require.NoError(t, err)
+	assert.NotContains(t, string(encoded), sandbox.ClientCommentRetry)
+}
+
+// TestUploadRetryAfterADeliveredUpload: IDnGO answers a repeated image with
+// 409 duplicate-document; for a retried activity that means done.
+func TestUploadRetryAfterADeliveredUpload(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusConflict)
+		_, _ = w.Write([]byte(`{"description":"Duplicate document","code":409,"errorCode":1000,"errorName":"duplicate-document"}`))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := idngo.New(idngo.Config{BaseURL: srv.URL, AppToken: "app", SecretKey: "secret"})
+	require.NoError(t, err)
+	a := &IDnGO{Client: c, Store: newStore(t)}
+	doc := image(t, a.Store, "PASSPORT", "", "passport.jpg")
+
+	_, err = activityEnv(t, a).ExecuteActivity(a.UploadDocument, UploadDocumentInput{ApplicantID: "0123456789abcdef01234567", Document: doc})
+	require.NoError(t, err)
+}
+
+// TestKYCProviderRefusalsAreFinal: IDnGO's own 4xx is final; a document
+// missing from the store is invalid input.
+func TestKYCProviderRefusalsAreFinal(t *testing.T) {
+	a := idngoActivities(t)
+	env := activityEnv(t, a)
+	_, err := env.ExecuteActivity(a.RequestReview, "0123456789abcdef01234567")
+	requireFinal(t, err, ErrTypeProviderRejected)
+	_, err = env.ExecuteActivity(a.UploadDocument, UploadDocumentInput{ApplicantID: "0123456789abcdef01234567",
+		Document: KYCDocument{IDDocType: "PASSPORT", Country: "RUS", DocumentID: "doc_missing"}})
+	requireFinal(t, err, ErrTypeInvalidInput)
+}

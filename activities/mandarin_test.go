@@ -1,0 +1,97 @@
+package activities
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"idflow/internal/providers/mandarin"
+	sandbox "idflow/internal/sandbox/mandarin"
+	"idflow/workflows/identity"
+)
+
+func mandarinActivities(t *testing.T) (*Mandarin, *sandbox.Sandbox) {
+	t.Helper()
+	sb := sandbox.New(sandbox.Config{MerchantID: "m", Secret: "s", SMEVDelay: -1})
+	srv := httptest.NewServer(sb.Handler())
+	t.Cleanup(srv.Close)
+	c, err := mandarin.New(mandarin.Config{BaseURL: srv.URL, MerchantID: "m", Secret: "s"})
+	require.NoError(t, err)
+	return &Mandarin{Client: c, Store: newStore(t)}, sb
+}
+
+func testPerson() identity.Person {
+	return identity.Person{LastName: sandbox.TestLastName, FirstName: sandbox.TestFirstName, Patronymic: sandbox.TestPatronymic,
+		PassportSeries: sandbox.TestPassportSeries, PassportNumber: sandbox.TestPassportNumber,
+		SNILS: "112-233-445 95", Phone: sandbox.TestPhone}
+}
+
+// TestInitIdentificationFromTheDocumentStore: the person comes from the
+// store (claim check), is normalized and opens a session.
+func TestInitIdentificationFromTheDocumentStore(t *testing.T) {
+	a, sb := mandarinActivities(t)
+	env := activityEnv(t, a)
+	docID := putJSON(t, a.Store, testPerson(), PersonMediaType)
+
+	v, err := env.ExecuteActivity(a.InitIdentification, InitIdentificationInput{PersonDocumentID: docID})
+	require.NoError(t, err)
+	var out InitIdentificationResult
+	require.NoError(t, v.Get(&out))
+	assert.NotEmpty(t, out.SessionID)
+	assert.Equal(t, 1, sb.SessionCount())
+
+	v, err = env.ExecuteActivity(a.CheckPerson, CheckPersonInput{SessionID: out.SessionID, UntilFinished: true})
+	require.NoError(t, err)
+	var check PersonCheckResult
+	require.NoError(t, v.Get(&check))
+	assert.True(t, check.Finished && check.Verified)
+}
+
+// TestInvalidPersonIsNeverSent: a person failing validation is a final
+// InvalidInput error listing the fields, without their values, and no
+// (billable) request reaches the provider.
+func TestInvalidPersonIsNeverSent(t *testing.T) {
+	a, sb := mandarinActivities(t)
+	env := activityEnv(t, a)
+	p := testPerson()
+	p.SNILS, p.Phone = "11223344596", "89001234567"
+
+	_, err := env.ExecuteActivity(a.InitIdentification, InitIdentificationInput{Person: &p})
+	appErr := requireFinal(t, err, ErrTypeInvalidInput)
+	assert.Contains(t, appErr.Error(), "person.snils")
+	assert.Contains(t, appErr.Error(), "person.phone")
+	assert.NotContains(t, appErr.Error(), "89001234567")
+	assert.Zero(t, sb.SessionCount())
+
+	_, err = env.ExecuteActivity(a.InitIdentification, InitIdentificationInput{PersonDocumentID: "doc_missing"})
+	requireFinal(t, err, ErrTypeInvalidInput)
+}
+
+// TestPhoneCheckAndProviderRefusals: a wrong code is a verdict, an unknown
+// session is the provider's final refusal, a missing client is final too.
+func TestPhoneCheckAndProviderRefusals(t *testing.T) {
+	a, _ := mandarinActivities(t)
+	env := activityEnv(t, a)
+	p := testPerson()
+	v, err := env.ExecuteActivity(a.InitIdentification, InitIdentificationInput{Person: &p})
+	require.NoError(t, err)
+	var session InitIdentificationResult
+	require.NoError(t, v.Get(&session))
+
+	_, err = env.ExecuteActivity(a.SubmitSMSCode, SubmitSMSCodeInput{SessionID: session.SessionID, Code: "123456"})
+	require.NoError(t, err)
+	v, err = env.ExecuteActivity(a.PhoneCheck, session.SessionID)
+	require.NoError(t, err)
+	var phone PhoneCheckResult
+	require.NoError(t, v.Get(&phone))
+	assert.False(t, phone.Verified)
+
+	_, err = env.ExecuteActivity(a.PhoneCheck, "no-such-session")
+	requireFinal(t, err, ErrTypeProviderRejected)
+
+	unconfigured := &Mandarin{Store: a.Store}
+	_, err = activityEnv(t, unconfigured).ExecuteActivity(unconfigured.PhoneCheck, session.SessionID)
+	requireFinal(t, err, ErrTypeProviderNotConfigured)
+}
