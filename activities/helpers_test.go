@@ -51,4 +51,3 @@ func requireFinal(t *testing.T, err error, errType string) *temporal.Application
 	require.True(t, appErr.NonRetryable(), "must not be retried")
 	return appErr
 }
-

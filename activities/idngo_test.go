@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"idflow/internal/providers/idngo"
-	"idflow/internal/store"
 	sandbox "idflow/internal/sandbox/idngo"
+	"idflow/internal/store"
 )
 
 func idngoActivities(t *testing.T) *IDnGO {
