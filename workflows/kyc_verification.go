@@ -27,8 +27,12 @@ const (
 	ResubmitDocumentsUpdate = "resubmit-documents"
 
 	// DefaultReconcileAfter: webhooks get lost, so with no event for this
-	// long the workflow reads the applicant itself.
+	// long the workflow reads the applicant itself; the interval then doubles
+	// up to MaxReconcileInterval, so that a review stuck for days (onHold)
+	// costs a few dozen reads, not thousands of history events.
 	DefaultReconcileAfter = 30 * time.Minute
+	// MaxReconcileInterval caps the reads while waiting for a review.
+	MaxReconcileInterval = 6 * time.Hour
 	// DefaultReviewDeadline bounds the wait for a review of one attempt.
 	DefaultReviewDeadline = 14 * 24 * time.Hour
 	// DefaultResubmitTimeout bounds the wait for documents after a RED:RETRY.
@@ -348,19 +352,25 @@ func (k *kycVerification) reviewAttempt(ctx workflow.Context) error {
 
 // awaitReview waits for the review of the current attempt. A webhook only
 // announces it: the applicant, read back, is the truth (this also discards
-// stale and duplicate events). With no event for ReconcileAfter the
-// workflow reads the applicant anyway, in case the webhook was lost.
+// stale and duplicate events). With no event for ReconcileAfter (then
+// twice that, up to MaxReconcileInterval) the workflow reads the applicant
+// anyway, in case the webhook was lost.
 func (k *kycVerification) awaitReview(ctx workflow.Context) (activities.ReviewState, error) {
 	deadline := workflow.Now(ctx).Add(k.in.ReviewDeadline)
+	interval := k.in.ReconcileAfter
 	for {
-		k.waitFor(Wait{For: "IDnGO review (webhook, or a read every " + k.in.ReconcileAfter.String() + ")", From: "provider", Until: deadline})
+		k.waitFor(Wait{For: "IDnGO review (webhook, or a read in " + interval.String() + ")", From: "provider", Until: deadline})
 		left := deadline.Sub(workflow.Now(ctx))
 		if left <= 0 {
 			k.decide(ctx, OutcomeExpired, ReasonReviewTimeout)
 			return activities.ReviewState{}, nil
 		}
-		if _, err := k.nextEvent(ctx, min(k.in.ReconcileAfter, left)); err != nil {
+		event, err := k.nextEvent(ctx, min(interval, left))
+		if err != nil {
 			return activities.ReviewState{}, err
+		}
+		if !event {
+			interval = min(2*interval, max(MaxReconcileInterval, k.in.ReconcileAfter))
 		}
 		review, err := k.readReview(ctx)
 		if err != nil || review.Completed() {

@@ -272,6 +272,23 @@ func (s *kycSuite) TestLostWebhookIsReconciledByThePoll() {
 	s.Less(decided, DefaultReconcileAfter+time.Minute)
 }
 
+// TestStalledReviewBacksOff: a review that never comes is read at 30 min,
+// then 1 h, 2 h, ... up to every 6 h, and expires at the review deadline.
+func (s *kycSuite) TestStalledReviewBacksOff() {
+	s.answers = []activities.ReviewState{green}
+	s.override = &activities.ReviewState{Status: "onHold", AttemptCount: 1}
+	in := kycInput()
+	in.ReviewDeadline = 14 * 24 * time.Hour
+	in.MonitoringPeriod = time.Hour
+	s.env.ExecuteWorkflow(KYCVerification, in)
+
+	out := s.kycResult()
+	s.Equal(OutcomeExpired, out.Outcome)
+	s.Equal(ReasonReviewTimeout, out.Reason)
+	s.Less(s.reads, 70, "14 days of waiting cost a few dozen reads")
+	s.Greater(s.reads, 50)
+}
+
 func (s *kycSuite) TestRedAfterGreenRevokes() {
 	s.answers = []activities.ReviewState{green}
 	s.webhook(reviewDelay+time.Second, "c1")
