@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"idflow/internal/clocktest"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap/zapcore"
@@ -102,28 +104,10 @@ func (f *fakeSignaler) callCount() int {
 	return f.calls
 }
 
-// fakeClock is a settable clock, in whole microseconds like the store.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
 // newFakeClock starts a minute ahead of the real clock, so that events
 // stored from now on are due at once.
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Now().UTC().Add(time.Minute).Truncate(time.Microsecond)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+func newFakeClock() *clocktest.Clock {
+	return clocktest.New(time.Now().UTC().Add(time.Minute).Truncate(time.Microsecond))
 }
 
 // fixture is a store, a fake signaler, a fake clock and a metrics registry.
@@ -132,7 +116,7 @@ type fixture struct {
 	url   string
 	st    *store.Store
 	sig   *fakeSignaler
-	clock *fakeClock
+	clock *clocktest.Clock
 	reg   *prometheus.Registry
 }
 

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"idflow/internal/clocktest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -26,28 +28,10 @@ const (
 	delay    = 3 * time.Minute
 )
 
-// fakeClock is a settable clock for the sandbox.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // startSandbox serves a sandbox and returns its URL and clock.
-func startSandbox(t *testing.T) (string, *fakeClock, *sandbox.Sandbox) {
+func startSandbox(t *testing.T) (string, *clocktest.Clock, *sandbox.Sandbox) {
 	t.Helper()
-	clock := &fakeClock{now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
 	sb := sandbox.New(sandbox.Config{MerchantID: merchant, Secret: secret, SMEVDelay: delay, Clock: clock.Now})
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"idflow/internal/clocktest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -25,36 +27,18 @@ const (
 	delay    = 2 * time.Minute
 )
 
-// fakeClock is a settable clock for the sandbox.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // env is a sandbox behind an httptest server with a fake clock.
 type env struct {
 	t     *testing.T
 	sb    *sandbox.Sandbox
 	srv   *httptest.Server
-	clock *fakeClock
+	clock *clocktest.Clock
 	reqN  atomic.Int64
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	clock := &fakeClock{now: time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC))
 	sb := sandbox.New(sandbox.Config{MerchantID: merchant, Secret: secret, SMEVDelay: delay, Clock: clock.Now})
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)
@@ -397,7 +381,7 @@ func TestSMSInvalid(t *testing.T) {
 }
 
 func TestCustomAcceptedCodeAndDefaults(t *testing.T) {
-	clock := &fakeClock{now: time.Unix(0, 0)}
+	clock := clocktest.New(time.Unix(0, 0))
 	sb := sandbox.New(sandbox.Config{MerchantID: merchant, Secret: secret, AcceptedCode: "4321", Clock: clock.Now})
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)
