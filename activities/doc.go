@@ -9,9 +9,14 @@
 package activities
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 
 	"go.temporal.io/sdk/temporal"
+
+	"idflow/internal/store"
 )
 
 // Application error types, as seen in the Temporal UI and in workflow code.
@@ -39,3 +44,20 @@ func finalError(errType string, err error) error {
 
 // errNotConfigured is returned by activities of a provider the worker has no client for.
 var errNotConfigured = errors.New("provider not configured on this worker (see the README's configuration table)")
+
+// loadJSON reads a claim-checked value (personal data kept out of workflow
+// history) from the document store. A missing or malformed document is
+// invalid input, final; a store failure is retried.
+func loadJSON(ctx context.Context, st *store.Store, what, documentID string, out any) error {
+	_, content, err := st.GetDocument(ctx, documentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return finalError(ErrTypeInvalidInput, fmt.Errorf("%s document %s not found", what, documentID))
+	}
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(content, out); err != nil {
+		return finalError(ErrTypeInvalidInput, fmt.Errorf("%s document %s is not a %s JSON object", what, documentID, what))
+	}
+	return nil
+}

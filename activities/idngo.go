@@ -3,9 +3,7 @@ package activities
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -266,16 +264,9 @@ func appendMissing(list []string, items ...string) []string {
 func (a *IDnGO) resolveInfo(ctx context.Context, ref ApplicantRef) (*idngo.ApplicantInfo, error) {
 	info := ref.Info
 	if info == nil && ref.InfoDocumentID != "" {
-		_, content, err := a.Store.GetDocument(ctx, ref.InfoDocumentID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, finalError(ErrTypeInvalidInput, fmt.Errorf("applicant document %s not found", ref.InfoDocumentID))
-		}
-		if err != nil {
-			return nil, err
-		}
 		info = &ApplicantInfo{}
-		if err := json.Unmarshal(content, info); err != nil {
-			return nil, finalError(ErrTypeInvalidInput, fmt.Errorf("applicant document %s is not an applicant JSON object", ref.InfoDocumentID))
+		if err := loadJSON(ctx, a.Store, "applicant", ref.InfoDocumentID, info); err != nil {
+			return nil, err
 		}
 	}
 	if info == nil {

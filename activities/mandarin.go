@@ -2,9 +2,7 @@ package activities
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -68,15 +66,8 @@ func (m *Mandarin) resolvePerson(ctx context.Context, in InitIdentificationInput
 	case in.Person != nil:
 		p = *in.Person
 	case in.PersonDocumentID != "":
-		_, content, err := m.Store.GetDocument(ctx, in.PersonDocumentID)
-		if errors.Is(err, store.ErrNotFound) {
-			return p, finalError(ErrTypeInvalidInput, fmt.Errorf("person document %s not found", in.PersonDocumentID))
-		}
-		if err != nil {
+		if err := loadJSON(ctx, m.Store, "person", in.PersonDocumentID, &p); err != nil {
 			return p, err
-		}
-		if err := json.Unmarshal(content, &p); err != nil {
-			return p, finalError(ErrTypeInvalidInput, fmt.Errorf("person document %s is not a person JSON object", in.PersonDocumentID))
 		}
 	default:
 		return p, finalError(ErrTypeInvalidInput, errors.New("person: neither data nor a document id given"))
