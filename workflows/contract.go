@@ -56,3 +56,11 @@ type Wait struct {
 	// Until is the deadline, after which the process moves on without it.
 	Until time.Time `json:"until,omitzero"`
 }
+
+// durationOr is d, or fallback when d is not set (zero or negative).
+func durationOr(d, fallback time.Duration) time.Duration {
+	if d <= 0 {
+		return fallback
+	}
+	return d
+}

@@ -171,11 +171,11 @@ type kycVerification struct {
 }
 
 func kycDefaults(in KYCVerificationInput) KYCVerificationInput {
-	in.ReconcileAfter = cmpOr(in.ReconcileAfter, DefaultReconcileAfter)
-	in.ReviewDeadline = cmpOr(in.ReviewDeadline, DefaultReviewDeadline)
-	in.ResubmitTimeout = cmpOr(in.ResubmitTimeout, DefaultResubmitTimeout)
-	in.MonitoringPeriod = cmpOr(in.MonitoringPeriod, DefaultMonitoringPeriod)
-	in.MonitorReconcileEvery = cmpOr(in.MonitorReconcileEvery, DefaultMonitorReconcileEvery)
+	in.ReconcileAfter = durationOr(in.ReconcileAfter, DefaultReconcileAfter)
+	in.ReviewDeadline = durationOr(in.ReviewDeadline, DefaultReviewDeadline)
+	in.ResubmitTimeout = durationOr(in.ResubmitTimeout, DefaultResubmitTimeout)
+	in.MonitoringPeriod = durationOr(in.MonitoringPeriod, DefaultMonitoringPeriod)
+	in.MonitorReconcileEvery = durationOr(in.MonitorReconcileEvery, DefaultMonitorReconcileEvery)
 	if in.MaxAttempts <= 0 {
 		in.MaxAttempts = DefaultMaxReviewAttempts
 	}
@@ -183,13 +183,6 @@ func kycDefaults(in KYCVerificationInput) KYCVerificationInput {
 		in.ContinueAsNewAfter = DefaultContinueAsNewAfter
 	}
 	return in
-}
-
-func cmpOr(d, fallback time.Duration) time.Duration {
-	if d <= 0 {
-		return fallback
-	}
-	return d
 }
 
 func (k *kycVerification) run(ctx workflow.Context) (KYCStatus, error) {

@@ -147,18 +147,10 @@ type simplifiedIdentification struct {
 }
 
 func withDefaults(in SimplifiedIdentificationInput) SimplifiedIdentificationInput {
-	if in.SMSCodeTimeout <= 0 {
-		in.SMSCodeTimeout = DefaultSMSCodeTimeout
-	}
-	if in.PersonCheckLimit <= 0 {
-		in.PersonCheckLimit = PersonCheckLimit
-	}
-	if in.PersonCheckPollInitial <= 0 {
-		in.PersonCheckPollInitial = DefaultPersonCheckPollInitial
-	}
-	if in.PersonCheckPollMax <= 0 {
-		in.PersonCheckPollMax = DefaultPersonCheckPollMax
-	}
+	in.SMSCodeTimeout = durationOr(in.SMSCodeTimeout, DefaultSMSCodeTimeout)
+	in.PersonCheckLimit = durationOr(in.PersonCheckLimit, PersonCheckLimit)
+	in.PersonCheckPollInitial = durationOr(in.PersonCheckPollInitial, DefaultPersonCheckPollInitial)
+	in.PersonCheckPollMax = durationOr(in.PersonCheckPollMax, DefaultPersonCheckPollMax)
 	return in
 }
 
