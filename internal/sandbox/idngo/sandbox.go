@@ -274,18 +274,6 @@ func (s *Sandbox) Applicant(applicantID string) (ApplicantSnapshot, bool) {
 	return a.snapshot(), true
 }
 
-// ApplicantByExternalUserID returns a copy of the applicant with that
-// externalUserId, and whether it exists.
-func (s *Sandbox) ApplicantByExternalUserID(externalUserID string) (ApplicantSnapshot, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := s.applicants[s.byExternal[externalUserID]]
-	if !ok {
-		return ApplicantSnapshot{}, false
-	}
-	return a.snapshot(), true
-}
-
 // ApplicantCount returns the number of applicants created so far.
 func (s *Sandbox) ApplicantCount() int {
 	s.mu.Lock()
