@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -84,6 +85,18 @@ func (s *system) putDocument(t *testing.T, title, mediaType string, content []by
 	var doc struct{ ID string }
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&doc))
 	return doc.ID
+}
+
+// get fetches a gateway path that needs no token and returns the body.
+func (s *system) get(t *testing.T, path string) string {
+	t.Helper()
+	resp, err := http.Get(s.info.GatewayURL + path)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return string(body)
 }
 
 // history reads a workflow's whole event history.

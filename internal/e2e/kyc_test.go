@@ -152,6 +152,16 @@ func TestWebhookWithoutWorkflowIsKept(t *testing.T) {
 	for _, ev := range inboxEvents(t, sys) {
 		assert.NotEqual(t, "0000"+digest[4:], ev.DedupeKey)
 	}
+
+	// An event type this project does not know is accepted and recorded too.
+	unknown := []byte(`{"applicantId":"0123456789abcdef01234567","correlationId":"new-kind-1","externalUserId":"nobody",` +
+		`"type":"applicantPersonalInfoChanged"}`)
+	digest, err = idngo.PayloadDigest("idflow-dev-webhook-secret", idngo.DigestSHA256, unknown)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, postWebhook(t, sys, unknown, digest))
+	ev, ok := inboxEvent(t, sys, "new-kind-1")
+	require.True(t, ok, "stored")
+	assert.Equal(t, "applicantPersonalInfoChanged", ev.EventType)
 }
 
 func (s *system) resubmit(workflowID string, docs ...activities.KYCDocument) (workflows.ResubmitDocumentsResult, error) {

@@ -93,6 +93,10 @@ func TestSimplifiedIdentificationEndToEnd(t *testing.T) {
 		"the malformed code left no trace in history")
 	recordHistory(t, h, "simplified-identification-accepted")
 
+	metrics := sys.get(t, "/metrics")
+	assert.Contains(t, metrics, "temporal_workflow_completed", "the SDK's metrics reach /metrics")
+	assert.Contains(t, metrics, "idflow_http_requests_total")
+
 	desc, err := sys.client.DescribeWorkflowExecution(context.Background(), run.GetID(), "")
 	require.NoError(t, err)
 	sa := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()
