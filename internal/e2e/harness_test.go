@@ -10,9 +10,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/sethvargo/go-envconfig"
 	"github.com/stretchr/testify/require"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
@@ -34,13 +36,15 @@ type system struct {
 // does, on free ports and a temporary state directory.
 func startSystem(t *testing.T, tune func(*config.Worker)) *system {
 	t.Helper()
-	cfg := config.Worker{
-		TaskQueue: "idflow-e2e", HTTPAddr: "127.0.0.1:0", DocumentMaxBytes: 1 << 20,
-		LogLevel: "warn", LogFormat: "console", ShutdownTimeout: 5 * time.Second,
-		DevDir: t.TempDir(), DevTemporalIP: "127.0.0.1", DevTemporalPort: freeport.MustGetFreePort(),
-		DevSandboxAddr: "127.0.0.1:0", DevSMEVDelay: time.Second,
-	}
-	cfg.DatabaseURL = "sqlite://" + filepath.Join(cfg.DevDir, "idflow.db")
+	// The real configuration path, with free ports and a temporary state directory.
+	cfg, err := config.LoadWorker(context.Background(), envconfig.MapLookuper(map[string]string{
+		"IDFLOW_TASK_QUEUE": "idflow-e2e", "IDFLOW_HTTP_ADDR": "127.0.0.1:0", "IDFLOW_LOG_LEVEL": "warn",
+		"IDFLOW_SHUTDOWN_TIMEOUT": "5s", "IDFLOW_DEV_DIR": t.TempDir(), "IDFLOW_DEV_SANDBOX_ADDR": "127.0.0.1:0",
+		"IDFLOW_DEV_TEMPORAL_PORT": strconv.Itoa(freeport.MustGetFreePort()),
+		"IDFLOW_DEV_UI_PORT":       strconv.Itoa(freeport.MustGetFreePort()),
+		"IDFLOW_DEV_SMEV_DELAY":    "1s",
+	}), true)
+	require.NoError(t, err)
 	if tune != nil {
 		tune(&cfg)
 	}
