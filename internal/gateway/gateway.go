@@ -62,15 +62,6 @@ func New(deps Deps) *Gateway {
 	return g
 }
 
-// Handle adds a route to the gateway; token says whether it needs the bearer token.
-func (g *Gateway) Handle(pattern string, h http.HandlerFunc, token bool) {
-	if token {
-		g.mux.Handle(pattern, g.authorized(h))
-		return
-	}
-	g.mux.Handle(pattern, h)
-}
-
 // Handler is the gateway's root handler, with request logging and metrics.
 func (g *Gateway) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

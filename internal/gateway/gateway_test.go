@@ -146,16 +146,3 @@ func TestAuthSchemeIsCaseInsensitive(t *testing.T) {
 		map[string]string{"Authorization": "bearer " + testToken})
 	decodeJSON[documentResponse](t, resp, http.StatusCreated)
 }
-
-func TestHandleAddsRoutes(t *testing.T) {
-	g := newSQLiteGateway(t)
-	hello := func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, "hello") }
-	g.gw.Handle("GET /v1/hello", hello, true)
-	g.gw.Handle("GET /public", hello, false)
-
-	assert.Equal(t, "hello", decodeJSON[string](t, g.get("/v1/hello"), http.StatusOK))
-	resp := g.send(http.MethodGet, "/v1/hello", nil, map[string]string{"Authorization": ""})
-	requireAPIError(t, resp, http.StatusUnauthorized, "unauthorized")
-	resp = g.send(http.MethodGet, "/public", nil, map[string]string{"Authorization": ""})
-	assert.Equal(t, "hello", decodeJSON[string](t, resp, http.StatusOK))
-}
