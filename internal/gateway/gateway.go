@@ -1,6 +1,6 @@
 // Package gateway is the worker's HTTP face: health and readiness probes,
-// Prometheus metrics, and the bearer-token /v1 API (documents, and the
-// process endpoints added beside them).
+// Prometheus metrics, the bearer-token /v1 API (documents, the inbox) and
+// the provider webhooks, each checked by its provider's signature.
 package gateway
 
 import (
