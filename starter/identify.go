@@ -11,17 +11,16 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
-	"idflow/activities"
+	"idflow/internal/pii"
 	"idflow/internal/validate"
-	"idflow/workflows"
-	"idflow/workflows/identity"
+	"idflow/workflows/simplifiedid"
 )
 
 // requestIDPattern keeps request ids (and so workflow ids) short and plain.
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 func identifyCommand(env *environment) *cobra.Command {
-	var person identity.Person
+	var person pii.Person
 	var passport, requestID string
 	var smsTimeout time.Duration
 	cmd := &cobra.Command{
@@ -56,7 +55,7 @@ with 'starter sms-code WORKFLOW_ID CODE' and follow it with 'starter status WORK
 }
 
 // checkIdentifyInput prints nothing and returns every bad field at once, as a usage error.
-func checkIdentifyInput(p *identity.Person, passport, requestID string) error {
+func checkIdentifyInput(p *pii.Person, passport, requestID string) error {
 	var errs validate.FieldErrors
 	if !requestIDPattern.MatchString(requestID) {
 		errs.Add("request-id", "1 to 64 letters, digits, '.', '_' or '-'")
@@ -88,14 +87,14 @@ func (l fieldErrorList) Error() string {
 	return msg
 }
 
-func startIdentification(cmd *cobra.Command, env *environment, p identity.Person, requestID string, smsTimeout time.Duration) error {
+func startIdentification(cmd *cobra.Command, env *environment, p pii.Person, requestID string, smsTimeout time.Duration) error {
 	ctx := cmd.Context()
-	workflowID := workflows.SimplifiedIdentificationWorkflowID(requestID)
+	workflowID := simplifiedid.WorkflowID(requestID)
 	gw, err := env.gateway()
 	if err != nil {
 		return err
 	}
-	personDocID, err := storeJSON(cmd, gw, p, workflowID, activities.PersonMediaType)
+	personDocID, err := storeJSON(cmd, gw, p, workflowID, simplifiedid.PersonMediaType)
 	if err != nil {
 		return err
 	}
@@ -104,7 +103,7 @@ func startIdentification(cmd *cobra.Command, env *environment, p identity.Person
 		return err
 	}
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflowID, TaskQueue: env.cfg.TaskQueue},
-		workflows.SimplifiedIdentificationWorkflow, workflows.SimplifiedIdentificationInput{
+		simplifiedid.WorkflowType, simplifiedid.Input{
 			RequestID: requestID, PersonDocumentID: personDocID, SMSCodeTimeout: smsTimeout,
 		})
 	if err != nil {
@@ -127,13 +126,13 @@ func smsCodeCommand(env *environment) *cobra.Command {
 				return err
 			}
 			handle, err := c.UpdateWorkflow(cmd.Context(), client.UpdateWorkflowOptions{
-				WorkflowID: a[0], UpdateName: workflows.SubmitSMSCodeUpdate, WaitForStage: client.WorkflowUpdateStageCompleted,
-				Args: []any{workflows.SMSCodeRequest{Code: a[1]}},
+				WorkflowID: a[0], UpdateName: simplifiedid.SubmitSMSCodeUpdate, WaitForStage: client.WorkflowUpdateStageCompleted,
+				Args: []any{simplifiedid.SMSCodeRequest{Code: a[1]}},
 			})
 			if err != nil {
 				return fmt.Errorf("code not taken: %w", err)
 			}
-			var res workflows.SMSCodeResult
+			var res simplifiedid.SMSCodeResult
 			if err := handle.Get(cmd.Context(), &res); err != nil {
 				return fmt.Errorf("code not taken: %w", err)
 			}
@@ -142,11 +141,11 @@ func smsCodeCommand(env *environment) *cobra.Command {
 	}
 }
 
-func printSMSCodeResult(w io.Writer, res workflows.SMSCodeResult) error {
+func printSMSCodeResult(w io.Writer, res simplifiedid.SMSCodeResult) error {
 	verdict := "accepted: the phone is verified"
 	if !res.Accepted {
 		verdict = fmt.Sprintf("not accepted: wrong code, %d attempt(s) left", res.AttemptsLeft)
 	}
-	_, err := fmt.Fprintf(w, "%s (attempts used %d of %d)\n", verdict, res.AttemptsUsed, workflows.MaxSMSCodeAttempts)
+	_, err := fmt.Fprintf(w, "%s (attempts used %d of %d)\n", verdict, res.AttemptsUsed, simplifiedid.MaxSMSCodeAttempts)
 	return err
 }

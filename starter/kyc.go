@@ -9,9 +9,9 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
-	"idflow/activities"
+	"idflow/internal/pii"
 	"idflow/internal/validate"
-	"idflow/workflows"
+	"idflow/workflows/kyc"
 )
 
 func kycCommand(env *environment) *cobra.Command {
@@ -25,7 +25,7 @@ func kycCommand(env *environment) *cobra.Command {
 
 // docSpec is one --doc TYPE:COUNTRY[:SUBTYPE]=FILE.
 type docSpec struct {
-	doc  activities.KYCDocument
+	doc  kyc.Document
 	file string
 }
 
@@ -44,7 +44,7 @@ func parseDocSpecs(values []string, errs *validate.FieldErrors) []docSpec {
 			errs.Add(field, "cannot read "+file)
 			continue
 		}
-		spec := docSpec{file: file, doc: activities.KYCDocument{IDDocType: strings.ToUpper(parts[0]), Country: strings.ToUpper(parts[1])}}
+		spec := docSpec{file: file, doc: kyc.Document{IDDocType: strings.ToUpper(parts[0]), Country: strings.ToUpper(parts[1])}}
 		if len(parts) == 3 {
 			spec.doc.IDDocSubType = strings.ToUpper(parts[2])
 		}
@@ -57,8 +57,8 @@ func parseDocSpecs(values []string, errs *validate.FieldErrors) []docSpec {
 }
 
 // uploadDocs stores the files, owned by the workflow, and returns their references.
-func uploadDocs(cmd *cobra.Command, gw *gatewayClient, specs []docSpec, owner string) ([]activities.KYCDocument, error) {
-	docs := make([]activities.KYCDocument, 0, len(specs))
+func uploadDocs(cmd *cobra.Command, gw *gatewayClient, specs []docSpec, owner string) ([]kyc.Document, error) {
+	docs := make([]kyc.Document, 0, len(specs))
 	for _, spec := range specs {
 		stored, err := gw.putFile(cmd.Context(), spec.file, owner, "")
 		if err != nil {
@@ -73,7 +73,7 @@ func uploadDocs(cmd *cobra.Command, gw *gatewayClient, specs []docSpec, owner st
 func kycStartCommand(env *environment) *cobra.Command {
 	var externalUserID, level string
 	var docs []string
-	var info activities.ApplicantInfo
+	var info pii.ApplicantInfo
 	cmd := &cobra.Command{
 		Use:   "start --external-user-id ID --level LEVEL --doc TYPE:COUNTRY[:SUBTYPE]=FILE ...",
 		Short: "Upload the documents to the document store and start a KYCVerification",
@@ -107,18 +107,18 @@ KYCVerification workflow with id kyc-EXTERNAL_USER_ID. Follow it with 'starter s
 	return cmd
 }
 
-func startKYC(cmd *cobra.Command, env *environment, externalUserID, level string, info activities.ApplicantInfo, specs []docSpec) error {
-	workflowID := workflows.KYCWorkflowID(externalUserID)
+func startKYC(cmd *cobra.Command, env *environment, externalUserID, level string, info pii.ApplicantInfo, specs []docSpec) error {
+	workflowID := kyc.WorkflowID(externalUserID)
 	gw, err := env.gateway()
 	if err != nil {
 		return err
 	}
-	input := workflows.KYCVerificationInput{ExternalUserID: externalUserID, LevelName: level}
+	input := kyc.Input{ExternalUserID: externalUserID, LevelName: level}
 	if input.Documents, err = uploadDocs(cmd, gw, specs, workflowID); err != nil {
 		return err
 	}
-	if info != (activities.ApplicantInfo{}) {
-		if input.Applicant.InfoDocumentID, err = storeJSON(cmd, gw, info, workflowID, activities.ApplicantInfoMediaType); err != nil {
+	if info != (pii.ApplicantInfo{}) {
+		if input.Applicant.InfoDocumentID, err = storeJSON(cmd, gw, info, workflowID, kyc.ApplicantInfoMediaType); err != nil {
 			return err
 		}
 	}
@@ -127,7 +127,7 @@ func startKYC(cmd *cobra.Command, env *environment, externalUserID, level string
 		return err
 	}
 	run, err := c.ExecuteWorkflow(cmd.Context(), client.StartWorkflowOptions{ID: workflowID, TaskQueue: env.cfg.TaskQueue},
-		workflows.KYCVerificationWorkflow, input)
+		kyc.WorkflowType, input)
 	if err != nil {
 		return fmt.Errorf("start workflow: %w", err)
 	}
@@ -195,13 +195,13 @@ func resubmitKYC(cmd *cobra.Command, env *environment, workflowID string, specs 
 		return err
 	}
 	handle, err := c.UpdateWorkflow(cmd.Context(), client.UpdateWorkflowOptions{
-		WorkflowID: workflowID, UpdateName: workflows.ResubmitDocumentsUpdate, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{workflows.ResubmitDocumentsRequest{Documents: docs}},
+		WorkflowID: workflowID, UpdateName: kyc.ResubmitDocumentsUpdate, WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args: []any{kyc.ResubmitDocumentsRequest{Documents: docs}},
 	})
 	if err != nil {
 		return fmt.Errorf("documents not taken: %w", err)
 	}
-	var res workflows.ResubmitDocumentsResult
+	var res kyc.ResubmitDocumentsResult
 	if err := handle.Get(cmd.Context(), &res); err != nil {
 		return fmt.Errorf("documents not taken: %w", err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"idflow/workflows"
+	"idflow/workflows/process"
 )
 
 func statusCommand(env *environment) *cobra.Command {
@@ -24,7 +24,7 @@ func statusCommand(env *environment) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			value, err := c.QueryWorkflow(cmd.Context(), ids[0], "", workflows.StatusQuery)
+			value, err := c.QueryWorkflow(cmd.Context(), ids[0], "", process.StatusQuery)
 			if err != nil {
 				return fmt.Errorf("query %s: %w", ids[0], err)
 			}

@@ -1,8 +1,9 @@
-// Package workflows holds the deterministic workflow code and the public
-// contract every service relies on: workflow, signal, update and query names,
-// search-attribute keys, inputs and outputs.
+// Package workflows registers every process's workflow type and holds the
+// replay suite over recorded histories. The processes themselves live one
+// per package below (simplifiedid, kyc), each with a contract.go a service
+// links, on the shared core in workflows/process.
 //
 // Workflow code here uses only workflow.* for time, sleep, concurrency,
 // randomness and side effects; it never imports the store, provider clients,
-// net/http or the clock. CI runs workflowcheck over this package.
+// net/http or the clock. CI runs workflowcheck over these packages.
 package workflows

@@ -3,11 +3,14 @@ package workflows
 import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"idflow/workflows/kyc"
+	"idflow/workflows/simplifiedid"
 )
 
 // Register puts every workflow type on a worker or a replayer, under its
 // contract name.
 func Register(r worker.WorkflowRegistry) {
-	r.RegisterWorkflowWithOptions(SimplifiedIdentification, workflow.RegisterOptions{Name: SimplifiedIdentificationWorkflow})
-	r.RegisterWorkflowWithOptions(KYCVerification, workflow.RegisterOptions{Name: KYCVerificationWorkflow})
+	r.RegisterWorkflowWithOptions(simplifiedid.SimplifiedIdentification, workflow.RegisterOptions{Name: simplifiedid.WorkflowType})
+	r.RegisterWorkflowWithOptions(kyc.KYCVerification, workflow.RegisterOptions{Name: kyc.WorkflowType})
 }

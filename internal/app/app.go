@@ -21,7 +21,7 @@ import (
 	"idflow/internal/metrics"
 	"idflow/internal/store"
 	"idflow/internal/temporalclient"
-	"idflow/workflows"
+	"idflow/workflows/process"
 )
 
 // Options say how to run the worker process.
@@ -187,7 +187,7 @@ func dialTemporal(ctx context.Context, dev *devStack, log *zap.Logger, m *metric
 // failure stops the start; against a shared server the worker may lack the
 // permission, so it warns and the operator registers them once by hand.
 func registerSearchAttributes(ctx context.Context, tc client.Client, ns string, dev bool, log *zap.Logger) error {
-	err := temporalclient.EnsureSearchAttributes(ctx, tc, ns, workflows.SearchAttributeKeys())
+	err := temporalclient.EnsureSearchAttributes(ctx, tc, ns, process.SearchAttributeKeys())
 	switch {
 	case err == nil:
 		return nil

@@ -6,7 +6,8 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
-	"idflow/activities"
+	idngoacts "idflow/activities/idngo"
+	mandarinacts "idflow/activities/mandarin"
 	"idflow/internal/config"
 	"idflow/internal/providers/idngo"
 	"idflow/internal/providers/mandarin"
@@ -31,8 +32,8 @@ func register(w worker.Registry, cfg config.Worker, deps dependencies) error {
 		return err
 	}
 	workflows.Register(w)
-	w.RegisterActivity(&activities.Mandarin{Client: mandarinClient, Store: deps.store})
-	w.RegisterActivity(&activities.IDnGO{Client: idngoClient, Store: deps.store})
+	mandarinacts.Register(w, &mandarinacts.Activities{Client: mandarinClient, Store: deps.store})
+	idngoacts.Register(w, &idngoacts.Activities{Client: idngoClient, Store: deps.store})
 	return nil
 }
 

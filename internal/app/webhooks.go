@@ -8,7 +8,7 @@ import (
 	"idflow/internal/inbox"
 	"idflow/internal/providers/idngo"
 	"idflow/internal/store"
-	"idflow/workflows"
+	"idflow/workflows/kyc"
 )
 
 // idngoProvider names IDnGO in webhook paths and in the inbox.
@@ -39,9 +39,9 @@ func routeIDnGO(ev store.InboxEvent) (inbox.Delivery, error) {
 	if wh.ExternalUserID == "" {
 		return inbox.Delivery{}, errors.New("webhook without externalUserId")
 	}
-	event := workflows.KYCEvent{CorrelationID: wh.CorrelationID, Type: wh.Type, ReviewStatus: wh.ReviewStatus}
+	event := kyc.Event{CorrelationID: wh.CorrelationID, Type: wh.Type, ReviewStatus: wh.ReviewStatus}
 	if wh.ReviewResult != nil {
 		event.ReviewAnswer = wh.ReviewResult.ReviewAnswer
 	}
-	return inbox.Delivery{WorkflowID: workflows.KYCWorkflowID(wh.ExternalUserID), SignalName: workflows.KYCEventSignal, Payload: event}, nil
+	return inbox.Delivery{WorkflowID: kyc.WorkflowID(wh.ExternalUserID), SignalName: kyc.EventSignal, Payload: event}, nil
 }

@@ -14,11 +14,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"idflow/activities"
 	"idflow/internal/config"
+	"idflow/internal/pii"
 	"idflow/internal/providers/idngo"
 	sandbox "idflow/internal/sandbox/idngo"
-	"idflow/workflows"
+	"idflow/workflows/kyc"
+	"idflow/workflows/process"
 )
 
 // kycSystem runs the worker with a fast IDnGO sandbox that duplicates its
@@ -30,39 +31,39 @@ func kycSystem(t *testing.T) *system {
 }
 
 // document stores an image under a file name the sandbox reacts to.
-func (s *system) document(t *testing.T, docType, subType, fileName string) activities.KYCDocument {
-	return activities.KYCDocument{IDDocType: docType, IDDocSubType: subType, Country: "RUS",
+func (s *system) document(t *testing.T, docType, subType, fileName string) kyc.Document {
+	return kyc.Document{IDDocType: docType, IDDocSubType: subType, Country: "RUS",
 		DocumentID: s.putDocument(t, fileName, "image/jpeg", []byte("\xff\xd8\xff\xe0 fake jpeg of "+fileName))}
 }
 
 // startKYC starts a verification whose reconciliation polls come only after
 // an hour: decisions in these tests travel by webhook.
-func (s *system) startKYC(t *testing.T, externalUserID string, docs ...activities.KYCDocument) client.WorkflowRun {
+func (s *system) startKYC(t *testing.T, externalUserID string, docs ...kyc.Document) client.WorkflowRun {
 	t.Helper()
 	run, err := s.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
-		ID: workflows.KYCWorkflowID(externalUserID), TaskQueue: "idflow-e2e",
-	}, workflows.KYCVerificationWorkflow, workflows.KYCVerificationInput{
+		ID: kyc.WorkflowID(externalUserID), TaskQueue: "idflow-e2e",
+	}, kyc.WorkflowType, kyc.Input{
 		ExternalUserID: externalUserID, LevelName: "basic-kyc-level", Documents: docs,
-		Applicant:      activities.ApplicantRef{Info: &activities.ApplicantInfo{FirstName: "Иван", LastName: "Иванов"}},
+		Applicant:      kyc.ApplicantRef{Info: &pii.ApplicantInfo{FirstName: "Иван", LastName: "Иванов"}},
 		ReconcileAfter: time.Hour, MonitorReconcileEvery: time.Hour, MonitoringPeriod: 20 * time.Second,
 	})
 	require.NoError(t, err)
 	return run
 }
 
-func (s *system) kycStatus(t *testing.T, workflowID string) workflows.KYCStatus {
+func (s *system) kycStatus(t *testing.T, workflowID string) kyc.Status {
 	t.Helper()
-	v, err := s.client.QueryWorkflow(context.Background(), workflowID, "", workflows.StatusQuery)
+	v, err := s.client.QueryWorkflow(context.Background(), workflowID, "", process.StatusQuery)
 	require.NoError(t, err)
-	var st workflows.KYCStatus
+	var st kyc.Status
 	require.NoError(t, v.Get(&st))
 	return st
 }
 
 // awaitKYC polls the status query until cond holds.
-func (s *system) awaitKYC(t *testing.T, workflowID string, cond func(workflows.KYCStatus) bool) workflows.KYCStatus {
+func (s *system) awaitKYC(t *testing.T, workflowID string, cond func(kyc.Status) bool) kyc.Status {
 	t.Helper()
-	var st workflows.KYCStatus
+	var st kyc.Status
 	require.Eventually(t, func() bool {
 		st = s.kycStatus(t, workflowID)
 		return cond(st)
@@ -81,7 +82,7 @@ func TestKYCRetryThenGreenEndToEnd(t *testing.T) {
 		sys.document(t, "ID_CARD", "BACK_SIDE", "back.jpg"),
 		sys.document(t, "SELFIE", "", "selfie.jpg"))
 
-	st := sys.awaitKYC(t, run.GetID(), func(st workflows.KYCStatus) bool { return st.Stage == workflows.StageAwaitingResubmit })
+	st := sys.awaitKYC(t, run.GetID(), func(st kyc.Status) bool { return st.Stage == kyc.StageAwaitingResubmit })
 	require.Len(t, st.RejectedSteps, 1)
 	assert.Equal(t, "IDENTITY", st.RejectedSteps[0].Step)
 	assert.Len(t, st.RejectedSteps[0].RejectedImageIDs, 1, "only the front side")
@@ -100,7 +101,7 @@ func TestKYCRetryThenGreenEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, res.Attempt)
 
-	st = sys.awaitKYC(t, run.GetID(), func(st workflows.KYCStatus) bool { return st.Outcome == workflows.OutcomeAccepted })
+	st = sys.awaitKYC(t, run.GetID(), func(st kyc.Status) bool { return st.Outcome == process.OutcomeAccepted })
 	assert.Equal(t, 2, st.Attempt)
 	assert.Equal(t, "GREEN", st.Review.Answer)
 	assertInboxDeliveredOnce(t, sys)
@@ -115,11 +116,11 @@ func TestKYCLaterRedAfterGreenRevokes(t *testing.T) {
 		sys.document(t, "PASSPORT", "", "passport-blacklist.jpg"),
 		sys.document(t, "SELFIE", "", "selfie.jpg"))
 
-	sys.awaitKYC(t, run.GetID(), func(st workflows.KYCStatus) bool { return st.Outcome == workflows.OutcomeAccepted })
-	st := sys.awaitKYC(t, run.GetID(), func(st workflows.KYCStatus) bool { return st.Outcome == workflows.OutcomeRevoked })
-	assert.Equal(t, workflows.ReasonLaterRedAfterGreen, st.Reason)
+	sys.awaitKYC(t, run.GetID(), func(st kyc.Status) bool { return st.Outcome == process.OutcomeAccepted })
+	st := sys.awaitKYC(t, run.GetID(), func(st kyc.Status) bool { return st.Outcome == process.OutcomeRevoked })
+	assert.Equal(t, kyc.ReasonLaterRedAfterGreen, st.Reason)
 	assert.Equal(t, []string{"BLACKLIST"}, st.Review.RejectLabels)
-	assert.Equal(t, workflows.StageMonitoring, st.Stage)
+	assert.Equal(t, kyc.StageMonitoring, st.Stage)
 }
 
 // TestKYCFinalReject: a forged document ends in RED:FINAL.
@@ -128,8 +129,8 @@ func TestKYCFinalReject(t *testing.T) {
 	run := sys.startKYC(t, "e2e-forgery",
 		sys.document(t, "PASSPORT", "", "passport-forgery.jpg"),
 		sys.document(t, "SELFIE", "", "selfie.jpg"))
-	st := sys.awaitKYC(t, run.GetID(), func(st workflows.KYCStatus) bool { return st.Outcome == workflows.OutcomeRejected })
-	assert.Equal(t, workflows.ReasonReviewFinalReject, st.Reason)
+	st := sys.awaitKYC(t, run.GetID(), func(st kyc.Status) bool { return st.Outcome == process.OutcomeRejected })
+	assert.Equal(t, kyc.ReasonReviewFinalReject, st.Reason)
 	assert.Equal(t, []string{"FORGERY"}, st.Review.RejectLabels)
 }
 
@@ -164,11 +165,11 @@ func TestWebhookWithoutWorkflowIsKept(t *testing.T) {
 	assert.Equal(t, "applicantPersonalInfoChanged", ev.EventType)
 }
 
-func (s *system) resubmit(workflowID string, docs ...activities.KYCDocument) (workflows.ResubmitDocumentsResult, error) {
-	var res workflows.ResubmitDocumentsResult
+func (s *system) resubmit(workflowID string, docs ...kyc.Document) (kyc.ResubmitDocumentsResult, error) {
+	var res kyc.ResubmitDocumentsResult
 	handle, err := s.client.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
-		WorkflowID: workflowID, UpdateName: workflows.ResubmitDocumentsUpdate,
-		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{workflows.ResubmitDocumentsRequest{Documents: docs}},
+		WorkflowID: workflowID, UpdateName: kyc.ResubmitDocumentsUpdate,
+		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{kyc.ResubmitDocumentsRequest{Documents: docs}},
 	})
 	if err == nil {
 		err = handle.Get(context.Background(), &res)

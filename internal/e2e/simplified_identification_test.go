@@ -12,44 +12,44 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 
-	"idflow/activities"
 	"idflow/internal/config"
+	"idflow/internal/pii"
 	sandbox "idflow/internal/sandbox/mandarin"
-	"idflow/workflows"
-	"idflow/workflows/identity"
+	"idflow/workflows/process"
+	"idflow/workflows/simplifiedid"
 )
 
-func sandboxPerson(lastName string) identity.Person {
-	return identity.Person{LastName: lastName, FirstName: sandbox.TestFirstName, Patronymic: sandbox.TestPatronymic,
+func sandboxPerson(lastName string) pii.Person {
+	return pii.Person{LastName: lastName, FirstName: sandbox.TestFirstName, Patronymic: sandbox.TestPatronymic,
 		PassportSeries: sandbox.TestPassportSeries, PassportNumber: sandbox.TestPassportNumber,
 		SNILS: sandbox.TestSNILS, Phone: sandbox.TestPhone}
 }
 
 // startIdentification stores the person in the document store (claim check)
 // and starts the workflow, as the starter does.
-func (s *system) startIdentification(t *testing.T, requestID string, p identity.Person, tune func(*workflows.SimplifiedIdentificationInput)) client.WorkflowRun {
+func (s *system) startIdentification(t *testing.T, requestID string, p pii.Person, tune func(*simplifiedid.Input)) client.WorkflowRun {
 	t.Helper()
 	body, err := json.Marshal(p)
 	require.NoError(t, err)
-	in := workflows.SimplifiedIdentificationInput{
-		RequestID: requestID, PersonDocumentID: s.putDocument(t, "person.json", activities.PersonMediaType, body),
+	in := simplifiedid.Input{
+		RequestID: requestID, PersonDocumentID: s.putDocument(t, "person.json", simplifiedid.PersonMediaType, body),
 		PersonCheckPollInitial: 200 * time.Millisecond, PersonCheckPollMax: 200 * time.Millisecond,
 	}
 	if tune != nil {
 		tune(&in)
 	}
 	run, err := s.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
-		ID: workflows.SimplifiedIdentificationWorkflowID(requestID), TaskQueue: "idflow-e2e",
-	}, workflows.SimplifiedIdentificationWorkflow, in)
+		ID: simplifiedid.WorkflowID(requestID), TaskQueue: "idflow-e2e",
+	}, simplifiedid.WorkflowType, in)
 	require.NoError(t, err)
 	return run
 }
 
-func (s *system) sendCode(workflowID, code string) (workflows.SMSCodeResult, error) {
-	var res workflows.SMSCodeResult
+func (s *system) sendCode(workflowID, code string) (simplifiedid.SMSCodeResult, error) {
+	var res simplifiedid.SMSCodeResult
 	handle, err := s.client.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
-		WorkflowID: workflowID, UpdateName: workflows.SubmitSMSCodeUpdate,
-		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{workflows.SMSCodeRequest{Code: code}},
+		WorkflowID: workflowID, UpdateName: simplifiedid.SubmitSMSCodeUpdate,
+		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{simplifiedid.SMSCodeRequest{Code: code}},
 	})
 	if err == nil {
 		err = handle.Get(context.Background(), &res)
@@ -57,11 +57,11 @@ func (s *system) sendCode(workflowID, code string) (workflows.SMSCodeResult, err
 	return res, err
 }
 
-func result(t *testing.T, run client.WorkflowRun) workflows.SimplifiedIdentificationStatus {
+func result(t *testing.T, run client.WorkflowRun) simplifiedid.Status {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var out workflows.SimplifiedIdentificationStatus
+	var out simplifiedid.Status
 	require.NoError(t, run.Get(ctx, &out))
 	return out
 }
@@ -77,13 +77,13 @@ func TestSimplifiedIdentificationEndToEnd(t *testing.T) {
 	require.ErrorContains(t, err, "malformed SMS code")
 	res, err := sys.sendCode(run.GetID(), "123456")
 	require.NoError(t, err)
-	assert.Equal(t, workflows.SMSCodeResult{Accepted: false, AttemptsUsed: 1, AttemptsLeft: 4}, res)
+	assert.Equal(t, simplifiedid.SMSCodeResult{Accepted: false, AttemptsUsed: 1, AttemptsLeft: 4}, res)
 	res, err = sys.sendCode(run.GetID(), sandbox.DefaultAcceptedCode)
 	require.NoError(t, err)
 	assert.True(t, res.Accepted)
 
 	out := result(t, run)
-	assert.Equal(t, workflows.OutcomeAccepted, out.Outcome)
+	assert.Equal(t, process.OutcomeAccepted, out.Outcome)
 	assert.True(t, out.PersonCheck.Verified)
 	assert.True(t, out.Billable)
 	assert.NotEmpty(t, out.SessionID)
@@ -110,8 +110,8 @@ func TestSimplifiedIdentificationRejectedBySMEV(t *testing.T) {
 	sys := startSystem(t, nil)
 	run := sys.startIdentification(t, "e2e-not-found", sandboxPerson(sandbox.LastNameNotFound), nil)
 	out := result(t, run)
-	assert.Equal(t, workflows.OutcomeRejected, out.Outcome)
-	assert.Equal(t, workflows.ReasonPersonNotVerified, out.Reason)
+	assert.Equal(t, process.OutcomeRejected, out.Outcome)
+	assert.Equal(t, simplifiedid.ReasonPersonNotVerified, out.Reason)
 	assert.Equal(t, sandbox.ErrorTextPersonNotFound, out.PersonCheck.Error)
 	recordHistory(t, sys.history(t, run.GetID()), "simplified-identification-rejected")
 }
@@ -128,11 +128,11 @@ func TestPersonCheckPollHistoryIsBounded(t *testing.T) {
 		name     string
 		interval time.Duration
 	}{{"slow-polls", 4 * time.Second}, {"fast-polls", time.Second}} {
-		wf := sys.startIdentification(t, "e2e-bounded-"+run.name, sandboxPerson(sandbox.LastNameSlow), func(in *workflows.SimplifiedIdentificationInput) {
+		wf := sys.startIdentification(t, "e2e-bounded-"+run.name, sandboxPerson(sandbox.LastNameSlow), func(in *simplifiedid.Input) {
 			in.PersonCheckLimit, in.PersonCheckPollInitial, in.PersonCheckPollMax = limit, run.interval, run.interval
 		})
 		out := result(t, wf)
-		require.Equal(t, workflows.OutcomeExpired, out.Outcome)
+		require.Equal(t, process.OutcomeExpired, out.Outcome)
 		require.False(t, out.Billable)
 		h := sys.history(t, wf.GetID())
 		attempts, pollEvents := pollHistory(h)

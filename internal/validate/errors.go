@@ -54,9 +54,20 @@ func (fe *FieldErrors) Add(field, msg string) {
 	*fe = append(*fe, FieldError{Field: field, Message: msg})
 }
 
-// Check appends err's message for field when err is not nil.
+// Check appends err's message for field when err is not nil. A validation
+// [Error] is reported by its kind and detail only: the field already names
+// the document, so "passport: passport: empty" becomes "passport: empty".
 func (fe *FieldErrors) Check(field string, err error) {
-	if err != nil {
+	var ve *Error
+	switch {
+	case err == nil:
+	case errors.As(err, &ve):
+		msg := ve.Kind.Error()
+		if ve.Detail != "" {
+			msg += ": " + ve.Detail
+		}
+		fe.Add(field, msg)
+	default:
 		fe.Add(field, err.Error())
 	}
 }

@@ -3,6 +3,7 @@ package validate
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // SMS code lengths accepted by SMSCode, inclusive; the Mandarin sandbox uses 6 digits.
@@ -219,6 +220,63 @@ func SMSCode(s string) error {
 	}
 	if len(s) < SMSCodeMinLen || len(s) > SMSCodeMaxLen {
 		return fail("SMS code", ErrLength, smsCodeDetail)
+	}
+	return nil
+}
+
+// NormalizePhone turns common spellings of a Russian mobile number into
+// "+7" and 10 digits: it drops spaces, dashes, dots and parentheses, and
+// reads a leading 8 or 7 (11 digits) as +7. Anything else is returned with
+// only the separators dropped, for the format check to refuse.
+func NormalizePhone(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '-', '.', '(', ')', '\u00a0':
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(s))
+	if len(s) == 11 && isDigits(s) && (s[0] == '8' || s[0] == '7') {
+		return "+7" + s[1:]
+	}
+	return s
+}
+
+// Date checks a calendar date written yyyy-mm-dd (as IDnGO takes a date of
+// birth), from 1900 on.
+func Date(s string) error {
+	if s == "" {
+		return fail("date", ErrEmpty, "")
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return fail("date", ErrFormat, "want a real date as yyyy-mm-dd")
+	}
+	if t.Year() < 1900 {
+		return fail("date", ErrFormat, "before 1900")
+	}
+	return nil
+}
+
+// CountryAlpha3 checks an ISO 3166-1 alpha-3 country code's form: three
+// capital Latin letters (RUS, not RU).
+func CountryAlpha3(s string) error {
+	if s == "" {
+		return fail("country", ErrEmpty, "")
+	}
+	if len(s) != 3 || strings.IndexFunc(s, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0 {
+		return fail("country", ErrFormat, "want an ISO 3166-1 alpha-3 code such as RUS")
+	}
+	return nil
+}
+
+// PhoneE164 checks an international phone number: "+" and 8 to 15 digits.
+func PhoneE164(s string) error {
+	if s == "" {
+		return fail("phone", ErrEmpty, "")
+	}
+	if len(s) < 9 || len(s) > 16 || s[0] != '+' || !isDigits(s[1:]) {
+		return fail("phone", ErrFormat, "want + and 8 to 15 digits")
 	}
 	return nil
 }

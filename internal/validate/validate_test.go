@@ -189,8 +189,8 @@ func TestFieldErrors(t *testing.T) {
 	fe.Check("person.phone", PhoneMandarin("89001234567"))
 	err := fe.Err()
 	require.Error(t, err)
-	assert.Equal(t, "person.lastName: required; person.snils: SNILS: checksum mismatch; "+
-		"person.phone: phone: invalid format: want +7 and 10 digits", err.Error())
+	assert.Equal(t, "person.lastName: required; person.snils: checksum mismatch; "+
+		"person.phone: invalid format: want +7 and 10 digits", err.Error(), "one prefix per problem: the field names the document")
 
 	var got FieldErrors
 	require.True(t, errors.As(err, &got))
@@ -198,6 +198,21 @@ func TestFieldErrors(t *testing.T) {
 	assert.Equal(t, FieldError{Field: "person.lastName", Message: "required"}, got[0])
 	assert.Equal(t, "person.snils", got[1].Field)
 	assert.Equal(t, "person.phone", got[2].Field)
+}
+
+func TestNormalizePhone(t *testing.T) {
+	for in, want := range map[string]string{
+		"+7 (900) 123-45-67": "+79001234567",
+		"8 900 123 45 67":    "+79001234567",
+		"79001234567":        "+79001234567",
+		"+79001234567":       "+79001234567",
+		"8-900-123-45-6":     "8900123456", // too short: left for the format check
+		"+1 202 555 0100":    "+12025550100",
+	} {
+		assert.Equal(t, want, NormalizePhone(in), in)
+	}
+	assert.NoError(t, PhoneMandarin(NormalizePhone("+7 (900) 123-45-67")))
+	assert.Error(t, PhoneMandarin(NormalizePhone("+1 202 555 0100")))
 }
 
 func FuzzSNILS(f *testing.F) {
@@ -234,4 +249,22 @@ func countDigits(s string) int {
 		}
 	}
 	return n
+}
+
+func TestDateCountryPhoneE164(t *testing.T) {
+	assert.NoError(t, Date("1990-01-31"))
+	assert.NoError(t, Date("2000-02-29"))
+	for _, bad := range []string{"1990-13-01", "1990-02-30", "31.01.1990", "1890-01-01", "1990-1-1"} {
+		assert.ErrorIs(t, Date(bad), ErrFormat, bad)
+	}
+	assert.ErrorIs(t, Date(""), ErrEmpty)
+	assert.NoError(t, CountryAlpha3("RUS"))
+	for _, bad := range []string{"RU", "rus", "RUSS", "R1S"} {
+		assert.ErrorIs(t, CountryAlpha3(bad), ErrFormat, bad)
+	}
+	assert.NoError(t, PhoneE164("+79001234567"))
+	assert.NoError(t, PhoneE164("+12025550100"))
+	for _, bad := range []string{"79001234567", "+7900", "+7900123456789012", "+7 900"} {
+		assert.ErrorIs(t, PhoneE164(bad), ErrFormat, bad)
+	}
 }

@@ -1,4 +1,4 @@
-package activities
+package idngo
 
 import (
 	"encoding/json"
@@ -10,29 +10,39 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"idflow/internal/providers/idngo"
+	"go.temporal.io/sdk/testsuite"
+
+	"idflow/activities/activitytest"
+	"idflow/internal/pii"
+	provider "idflow/internal/providers/idngo"
 	sandbox "idflow/internal/sandbox/idngo"
 	"idflow/internal/store"
+	. "idflow/workflows/kyc" // the contract's names read as the activities' own
+	"idflow/workflows/process"
 )
 
-func idngoActivities(t *testing.T) *IDnGO {
+func activityEnv(t *testing.T, a *Activities) *testsuite.TestActivityEnvironment {
+	return activitytest.ActivityEnv(t, func(env *testsuite.TestActivityEnvironment) { Register(env, a) })
+}
+
+func idngoActivities(t *testing.T) *Activities {
 	t.Helper()
 	sb := sandbox.New(sandbox.Config{AppToken: "app", SecretKey: "secret", ReviewDelay: 50 * time.Millisecond})
 	t.Cleanup(sb.Close)
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)
-	c, err := idngo.New(idngo.Config{BaseURL: srv.URL, AppToken: "app", SecretKey: "secret"})
+	c, err := provider.New(provider.Config{BaseURL: srv.URL, AppToken: "app", SecretKey: "secret"})
 	require.NoError(t, err)
-	return &IDnGO{Client: c, Store: newStore(t)}
+	return &Activities{Client: c, Store: activitytest.NewStore(t)}
 }
 
 // image stores a fake image under a file name the sandbox reacts to.
-func image(t *testing.T, st *store.Store, docType, subType, fileName string) KYCDocument {
+func image(t *testing.T, st *store.Store, docType, subType, fileName string) Document {
 	t.Helper()
 	doc, err := st.PutDocument(t.Context(), store.NewDocument{Owner: "test", Title: fileName, MediaType: "image/jpeg",
 		Content: []byte("\xff\xd8\xff\xe0 " + fileName)})
 	require.NoError(t, err)
-	return KYCDocument{IDDocType: docType, IDDocSubType: subType, Country: "RUS", DocumentID: doc.ID}
+	return Document{IDDocType: docType, IDDocSubType: subType, Country: "RUS", DocumentID: doc.ID}
 }
 
 // TestKYCActivitiesAgainstTheSandbox walks one applicant through the
@@ -43,7 +53,7 @@ func TestKYCActivitiesAgainstTheSandbox(t *testing.T) {
 	a := idngoActivities(t)
 	env := activityEnv(t, a)
 	ensure := EnsureApplicantInput{ExternalUserID: "user-1", LevelName: "basic-kyc-level",
-		Applicant: ApplicantRef{InfoDocumentID: putJSON(t, a.Store, ApplicantInfo{FirstName: "Иван", LastName: "Иванов"}, ApplicantInfoMediaType)}}
+		Applicant: ApplicantRef{InfoDocumentID: activitytest.PutJSON(t, a.Store, pii.ApplicantInfo{FirstName: "Иван", LastName: "Иванов"}, ApplicantInfoMediaType)}}
 	var first, second EnsureApplicantResult
 	v, err := env.ExecuteActivity(a.EnsureApplicant, ensure)
 	require.NoError(t, err)
@@ -54,7 +64,7 @@ func TestKYCActivitiesAgainstTheSandbox(t *testing.T) {
 	assert.Equal(t, first.ApplicantID, second.ApplicantID, "a retried create finds the same applicant")
 	id := first.ApplicantID
 
-	for _, doc := range []KYCDocument{
+	for _, doc := range []Document{
 		image(t, a.Store, "ID_CARD", "FRONT_SIDE", "front-retry.jpg"),
 		image(t, a.Store, "ID_CARD", "BACK_SIDE", "back.jpg"),
 		image(t, a.Store, "SELFIE", "", "selfie.jpg"),
@@ -102,9 +112,9 @@ func TestUploadRetryAfterADeliveredUpload(t *testing.T) {
 		_, _ = w.Write([]byte(`{"description":"Duplicate document","code":409,"errorCode":1000,"errorName":"duplicate-document"}`))
 	}))
 	t.Cleanup(srv.Close)
-	c, err := idngo.New(idngo.Config{BaseURL: srv.URL, AppToken: "app", SecretKey: "secret"})
+	c, err := provider.New(provider.Config{BaseURL: srv.URL, AppToken: "app", SecretKey: "secret"})
 	require.NoError(t, err)
-	a := &IDnGO{Client: c, Store: newStore(t)}
+	a := &Activities{Client: c, Store: activitytest.NewStore(t)}
 	doc := image(t, a.Store, "PASSPORT", "", "passport.jpg")
 
 	_, err = activityEnv(t, a).ExecuteActivity(a.UploadDocument, UploadDocumentInput{ApplicantID: "0123456789abcdef01234567", Document: doc})
@@ -117,8 +127,8 @@ func TestKYCProviderRefusalsAreFinal(t *testing.T) {
 	a := idngoActivities(t)
 	env := activityEnv(t, a)
 	_, err := env.ExecuteActivity(a.RequestReview, "0123456789abcdef01234567")
-	requireFinal(t, err, ErrTypeProviderRejected)
+	activitytest.RequireFinal(t, err, process.ErrTypeProviderRejected)
 	_, err = env.ExecuteActivity(a.UploadDocument, UploadDocumentInput{ApplicantID: "0123456789abcdef01234567",
-		Document: KYCDocument{IDDocType: "PASSPORT", Country: "RUS", DocumentID: "doc_missing"}})
-	requireFinal(t, err, ErrTypeInvalidInput)
+		Document: Document{IDDocType: "PASSPORT", Country: "RUS", DocumentID: "doc_missing"}})
+	activitytest.RequireFinal(t, err, process.ErrTypeInvalidInput)
 }

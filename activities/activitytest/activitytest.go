@@ -1,4 +1,6 @@
-package activities
+// Package activitytest helps test activities: a fresh store, JSON documents,
+// an activity environment and assertions on final errors.
+package activitytest
 
 import (
 	"context"
@@ -14,8 +16,8 @@ import (
 	"idflow/internal/store"
 )
 
-// newStore opens a fresh SQLite store for one test.
-func newStore(t *testing.T) *store.Store {
+// NewStore opens a fresh SQLite store for one test.
+func NewStore(t *testing.T) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "idflow.db"))
 	require.NoError(t, err)
@@ -23,8 +25,8 @@ func newStore(t *testing.T) *store.Store {
 	return st
 }
 
-// putJSON stores a value as a JSON document and returns its id.
-func putJSON(t *testing.T, st *store.Store, value any, mediaType string) string {
+// PutJSON stores a value as a JSON document and returns its id.
+func PutJSON(t *testing.T, st *store.Store, value any, mediaType string) string {
 	t.Helper()
 	body, err := json.Marshal(value)
 	require.NoError(t, err)
@@ -33,17 +35,17 @@ func putJSON(t *testing.T, st *store.Store, value any, mediaType string) string 
 	return doc.ID
 }
 
-// activityEnv runs activities the way a worker does, outside a workflow.
-func activityEnv(t *testing.T, acts any) *testsuite.TestActivityEnvironment {
+// ActivityEnv runs activities the way a worker does, outside a workflow.
+func ActivityEnv(t *testing.T, register func(env *testsuite.TestActivityEnvironment)) *testsuite.TestActivityEnvironment {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestActivityEnvironment()
-	env.RegisterActivity(acts)
+	register(env)
 	return env
 }
 
-// requireFinal asserts a non-retryable application error of the given type.
-func requireFinal(t *testing.T, err error, errType string) *temporal.ApplicationError {
+// RequireFinal asserts a non-retryable application error of the given type.
+func RequireFinal(t *testing.T, err error, errType string) *temporal.ApplicationError {
 	t.Helper()
 	var appErr *temporal.ApplicationError
 	require.True(t, errors.As(err, &appErr), "want an application error, got %v", err)

@@ -1,4 +1,4 @@
-package workflows
+package kyc_test
 
 import (
 	"context"
@@ -12,7 +12,10 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"idflow/activities"
+	idngoacts "idflow/activities/idngo"
+	"idflow/internal/pii"
+	. "idflow/workflows/kyc" // an external test package: the activities import the contract
+	"idflow/workflows/process"
 )
 
 const (
@@ -21,14 +24,14 @@ const (
 )
 
 var (
-	green       = activities.ReviewState{Status: "completed", Answer: "GREEN"}
-	retryPhotos = activities.ReviewState{Status: "completed", Answer: "RED", RejectType: "RETRY",
+	green       = ReviewState{Status: "completed", Answer: "GREEN"}
+	retryPhotos = ReviewState{Status: "completed", Answer: "RED", RejectType: "RETRY",
 		RejectLabels: []string{"UNSATISFACTORY_PHOTOS"}, ModerationComment: "Фото документа нечёткое."}
-	finalForgery = activities.ReviewState{Status: "completed", Answer: "RED", RejectType: "FINAL",
+	finalForgery = ReviewState{Status: "completed", Answer: "RED", RejectType: "FINAL",
 		RejectLabels: []string{"FORGERY"}}
-	blacklisted = activities.ReviewState{ReviewID: "later", Status: "completed", Answer: "RED", RejectType: "FINAL",
+	blacklisted = ReviewState{ReviewID: "later", Status: "completed", Answer: "RED", RejectType: "FINAL",
 		RejectLabels: []string{"BLACKLIST"}}
-	rejectedIdentity = activities.RejectedStepsResult{Steps: []activities.RejectedStep{{
+	rejectedIdentity = RejectedStepsResult{Steps: []RejectedStep{{
 		Step: "IDENTITY", IDDocType: "ID_CARD", Country: "RUS", RejectedImageIDs: []int64{2},
 		RejectLabels: []string{"UNSATISFACTORY_PHOTOS"}, ModerationComment: "Фото документа нечёткое.",
 	}}}
@@ -41,12 +44,13 @@ type kycSuite struct {
 	testsuite.WorkflowTestSuite
 	env *testsuite.TestWorkflowEnvironment
 
-	answers   []activities.ReviewState // the review of attempt 1, 2, ...
+	answers   []ReviewState // the review of attempt 1, 2, ...
 	attempt   int
 	pendingAt time.Time
-	override  *activities.ReviewState // a later review set by hand (blacklisting)
-	uploads   []activities.KYCDocument
+	override  *ReviewState // a later review set by hand (blacklisting)
+	uploads   []Document
 	reads     int
+	ensures   int
 	decidedAt time.Duration
 	startedAt time.Time
 }
@@ -56,7 +60,7 @@ func TestKYCVerification(t *testing.T) {
 }
 
 func (s *kycSuite) SetupTest() {
-	s.answers, s.attempt, s.override, s.uploads, s.reads, s.decidedAt = nil, 0, nil, nil, 0, 0
+	s.answers, s.attempt, s.override, s.uploads, s.reads, s.decidedAt, s.ensures = nil, 0, nil, nil, 0, 0, 0
 	s.newEnv()
 	s.startedAt = s.env.Now()
 }
@@ -65,47 +69,50 @@ func (s *kycSuite) SetupTest() {
 func (s *kycSuite) newEnv() {
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.RegisterWorkflow(KYCVerification)
-	s.env.RegisterActivity(&activities.IDnGO{})
+	idngoacts.Register(s.env, &idngoacts.Activities{})
 
-	s.env.OnActivity(idngoActivities.EnsureApplicant, mock.Anything, mock.Anything).Return(
-		activities.EnsureApplicantResult{ApplicantID: applicantID}, nil).Maybe()
-	s.env.OnActivity(idngoActivities.UploadDocument, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.UploadDocumentInput) (activities.UploadDocumentResult, error) {
-			s.uploads = append(s.uploads, in.Document)
-			return activities.UploadDocumentResult{ImageID: int64(len(s.uploads))}, nil
+	s.env.OnActivity(EnsureApplicantActivity, mock.Anything, mock.Anything).Return(
+		func(context.Context, EnsureApplicantInput) (EnsureApplicantResult, error) {
+			s.ensures++
+			return EnsureApplicantResult{ApplicantID: applicantID}, nil
 		}).Maybe()
-	s.env.OnActivity(idngoActivities.SetFixedInfo, mock.Anything, mock.Anything).Return(nil).Maybe()
-	s.env.OnActivity(idngoActivities.RequestReview, mock.Anything, mock.Anything).Return(
+	s.env.OnActivity(UploadDocumentActivity, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in UploadDocumentInput) (UploadDocumentResult, error) {
+			s.uploads = append(s.uploads, in.Document)
+			return UploadDocumentResult{ImageID: int64(len(s.uploads))}, nil
+		}).Maybe()
+	s.env.OnActivity(SetFixedInfoActivity, mock.Anything, mock.Anything).Return(nil).Maybe()
+	s.env.OnActivity(RequestReviewActivity, mock.Anything, mock.Anything).Return(
 		func(context.Context, string) error {
 			s.attempt++
 			s.pendingAt = s.env.Now()
 			return nil
 		}).Maybe()
-	s.env.OnActivity(idngoActivities.ReadReview, mock.Anything, mock.Anything).Return(
-		func(context.Context, string) (activities.ReviewState, error) {
+	s.env.OnActivity(ReadReviewActivity, mock.Anything, mock.Anything).Return(
+		func(context.Context, string) (ReviewState, error) {
 			s.reads++
 			return s.currentReview(), nil
 		}).Maybe()
-	s.env.OnActivity(idngoActivities.RejectedSteps, mock.Anything, mock.Anything).Return(rejectedIdentity, nil).Maybe()
+	s.env.OnActivity(RejectedStepsActivity, mock.Anything, mock.Anything).Return(rejectedIdentity, nil).Maybe()
 }
 
-func (s *kycSuite) currentReview() activities.ReviewState {
+func (s *kycSuite) currentReview() ReviewState {
 	if s.override != nil {
 		return *s.override
 	}
 	if s.attempt == 0 || s.env.Now().Before(s.pendingAt.Add(reviewDelay)) {
-		return activities.ReviewState{Status: "pending", AttemptCount: s.attempt}
+		return ReviewState{Status: "pending", AttemptCount: s.attempt}
 	}
 	r := s.answers[min(s.attempt, len(s.answers))-1]
 	r.ReviewID, r.AttemptCount = "review-"+string(rune('0'+s.attempt)), s.attempt
 	return r
 }
 
-func kycInput() KYCVerificationInput {
-	return KYCVerificationInput{
+func kycInput() Input {
+	return Input{
 		ExternalUserID: "user-1", LevelName: "basic-kyc-level",
-		Applicant: activities.ApplicantRef{Info: &activities.ApplicantInfo{FirstName: "Иван", LastName: "Иванов"}},
-		Documents: []activities.KYCDocument{
+		Applicant: ApplicantRef{Info: &pii.ApplicantInfo{FirstName: "Иван", LastName: "Иванов"}},
+		Documents: []Document{
 			{IDDocType: "ID_CARD", IDDocSubType: "FRONT_SIDE", Country: "RUS", DocumentID: "doc_front"},
 			{IDDocType: "ID_CARD", IDDocSubType: "BACK_SIDE", Country: "RUS", DocumentID: "doc_back"},
 			{IDDocType: "SELFIE", Country: "RUS", DocumentID: "doc_selfie"},
@@ -117,12 +124,19 @@ func kycInput() KYCVerificationInput {
 // webhook delivers an applicantReviewed event after delay.
 func (s *kycSuite) webhook(delay time.Duration, correlationID string) {
 	s.env.RegisterDelayedCallback(func() {
-		s.env.SignalWorkflow(KYCEventSignal, KYCEvent{CorrelationID: correlationID, Type: "applicantReviewed"})
+		s.env.SignalWorkflow(EventSignal, Event{CorrelationID: correlationID, Type: "applicantReviewed"})
 	}, delay)
 }
 
+// updateResult records what one update came to.
+type updateResult struct {
+	rejected  error
+	failed    error
+	completed bool
+}
+
 // resubmit sends the resubmit-documents update after delay.
-func (s *kycSuite) resubmit(delay time.Duration, docs ...activities.KYCDocument) *updateResult {
+func (s *kycSuite) resubmit(delay time.Duration, docs ...Document) *updateResult {
 	r := &updateResult{}
 	s.env.RegisterDelayedCallback(func() {
 		s.env.UpdateWorkflow(ResubmitDocumentsUpdate, "resubmit-"+delay.String(), &testsuite.TestUpdateCallback{
@@ -140,9 +154,9 @@ func (s *kycSuite) resubmit(delay time.Duration, docs ...activities.KYCDocument)
 func (s *kycSuite) watchDecision(every time.Duration, until time.Duration) {
 	for at := every; at <= until; at += every {
 		s.env.RegisterDelayedCallback(func() {
-			v, err := s.env.QueryWorkflow(StatusQuery)
+			v, err := s.env.QueryWorkflow(process.StatusQuery)
 			s.Require().NoError(err)
-			var st KYCStatus
+			var st Status
 			s.Require().NoError(v.Get(&st))
 			if s.decidedAt == 0 && !st.DecidedAt.IsZero() {
 				s.decidedAt = st.DecidedAt.Sub(s.startedAt)
@@ -151,30 +165,30 @@ func (s *kycSuite) watchDecision(every time.Duration, until time.Duration) {
 	}
 }
 
-func (s *kycSuite) kycResult() KYCStatus {
+func (s *kycSuite) kycResult() Status {
 	s.Require().True(s.env.IsWorkflowCompleted())
 	s.Require().NoError(s.env.GetWorkflowError())
-	var out KYCStatus
+	var out Status
 	s.Require().NoError(s.env.GetWorkflowResult(&out))
 	return out
 }
 
-func (s *kycSuite) kycQuery() KYCStatus {
-	v, err := s.env.QueryWorkflow(StatusQuery)
+func (s *kycSuite) kycQuery() Status {
+	v, err := s.env.QueryWorkflow(process.StatusQuery)
 	s.Require().NoError(err)
-	var st KYCStatus
+	var st Status
 	s.Require().NoError(v.Get(&st))
 	return st
 }
 
 func (s *kycSuite) TestGreen() {
-	s.answers = []activities.ReviewState{green}
+	s.answers = []ReviewState{green}
 	s.webhook(reviewDelay+time.Second, "c1")
 	s.webhook(reviewDelay+2*time.Second, "c1") // IDnGO delivers duplicates
 	s.env.ExecuteWorkflow(KYCVerification, kycInput())
 
 	out := s.kycResult()
-	s.Equal(OutcomeAccepted, out.Outcome)
+	s.Equal(process.OutcomeAccepted, out.Outcome)
 	s.Equal(applicantID, out.ApplicantID)
 	s.Equal(1, out.Attempt)
 	s.Equal("GREEN", out.Review.Answer)
@@ -184,23 +198,23 @@ func (s *kycSuite) TestGreen() {
 }
 
 func (s *kycSuite) TestRetryOnceThenGreen() {
-	s.answers = []activities.ReviewState{retryPhotos, green}
+	s.answers = []ReviewState{retryPhotos, green}
 	s.webhook(reviewDelay+time.Second, "c1")
 	s.env.RegisterDelayedCallback(func() {
 		st := s.kycQuery()
 		s.Equal(StageAwaitingResubmit, st.Stage)
-		s.Equal(OutcomePending, st.Outcome)
+		s.Equal(process.OutcomePending, st.Outcome)
 		s.Equal(rejectedIdentity.Steps, st.RejectedSteps)
 		s.Equal("Фото документа нечёткое.", st.ModerationComment)
 		s.Len(st.Waiting, 1)
 	}, 30*time.Minute)
-	newFront := activities.KYCDocument{IDDocType: "ID_CARD", IDDocSubType: "FRONT_SIDE", Country: "RUS", DocumentID: "doc_front2"}
+	newFront := Document{IDDocType: "ID_CARD", IDDocSubType: "FRONT_SIDE", Country: "RUS", DocumentID: "doc_front2"}
 	resubmitted := s.resubmit(time.Hour, newFront)
 	s.webhook(time.Hour+reviewDelay+time.Second, "c2")
 	s.env.ExecuteWorkflow(KYCVerification, kycInput())
 
 	out := s.kycResult()
-	s.Equal(OutcomeAccepted, out.Outcome)
+	s.Equal(process.OutcomeAccepted, out.Outcome)
 	s.Equal(2, out.Attempt)
 	s.NoError(resubmitted.rejected)
 	s.Len(s.uploads, 4, "only the rejected side is uploaded again")
@@ -208,65 +222,65 @@ func (s *kycSuite) TestRetryOnceThenGreen() {
 }
 
 func (s *kycSuite) TestResubmissionForAStepNotRejectedIsRefused() {
-	s.answers = []activities.ReviewState{retryPhotos, green}
-	selfie := activities.KYCDocument{IDDocType: "SELFIE", Country: "RUS", DocumentID: "doc_selfie2"}
+	s.answers = []ReviewState{retryPhotos, green}
+	selfie := Document{IDDocType: "SELFIE", Country: "RUS", DocumentID: "doc_selfie2"}
 	refused := s.resubmit(time.Hour, selfie)
 	early := s.resubmit(time.Minute, selfie)
-	s.resubmit(2*time.Hour, activities.KYCDocument{IDDocType: "ID_CARD", IDDocSubType: "FRONT_SIDE", Country: "RUS", DocumentID: "doc_front2"})
+	s.resubmit(2*time.Hour, Document{IDDocType: "ID_CARD", IDDocSubType: "FRONT_SIDE", Country: "RUS", DocumentID: "doc_front2"})
 	s.env.ExecuteWorkflow(KYCVerification, kycInput())
 
 	s.Require().Error(refused.rejected)
 	s.Contains(refused.rejected.Error(), "step SELFIE was not rejected")
 	s.Require().Error(early.rejected, "nothing to resubmit before a RED:RETRY")
-	s.Equal(OutcomeAccepted, s.kycResult().Outcome)
+	s.Equal(process.OutcomeAccepted, s.kycResult().Outcome)
 	s.Len(s.uploads, 4)
 }
 
 func (s *kycSuite) TestRetryUntilTheCap() {
-	s.answers = []activities.ReviewState{retryPhotos}
+	s.answers = []ReviewState{retryPhotos}
 	in := kycInput()
 	in.MaxAttempts = 2
-	front := activities.KYCDocument{IDDocType: "ID_CARD", IDDocSubType: "FRONT_SIDE", Country: "RUS", DocumentID: "doc_front2"}
+	front := Document{IDDocType: "ID_CARD", IDDocSubType: "FRONT_SIDE", Country: "RUS", DocumentID: "doc_front2"}
 	s.resubmit(time.Hour, front)
 	s.env.ExecuteWorkflow(KYCVerification, in)
 
 	out := s.kycResult()
-	s.Equal(OutcomeRejected, out.Outcome)
+	s.Equal(process.OutcomeRejected, out.Outcome)
 	s.Equal(ReasonRetryCapReached, out.Reason)
 	s.Equal(2, out.Attempt)
 }
 
 func (s *kycSuite) TestRetryWithoutResubmissionExpires() {
-	s.answers = []activities.ReviewState{retryPhotos}
+	s.answers = []ReviewState{retryPhotos}
 	in := kycInput()
 	in.ResubmitTimeout = 48 * time.Hour
 	s.watchDecision(time.Hour, 60*time.Hour)
 	s.env.ExecuteWorkflow(KYCVerification, in)
 
 	out := s.kycResult()
-	s.Equal(OutcomeExpired, out.Outcome)
+	s.Equal(process.OutcomeExpired, out.Outcome)
 	s.Equal(ReasonResubmitTimeout, out.Reason)
 	s.InDelta(float64(48*time.Hour+reviewDelay), float64(s.decidedAt), float64(2*time.Hour))
 }
 
 func (s *kycSuite) TestFinalReject() {
-	s.answers = []activities.ReviewState{finalForgery}
+	s.answers = []ReviewState{finalForgery}
 	s.webhook(reviewDelay+time.Second, "c1")
 	s.env.ExecuteWorkflow(KYCVerification, kycInput())
 
 	out := s.kycResult()
-	s.Equal(OutcomeRejected, out.Outcome)
+	s.Equal(process.OutcomeRejected, out.Outcome)
 	s.Equal(ReasonReviewFinalReject, out.Reason)
 	s.Equal([]string{"FORGERY"}, out.Review.RejectLabels)
 	s.Equal("FINAL", out.Review.RejectType)
 }
 
 func (s *kycSuite) TestLostWebhookIsReconciledByThePoll() {
-	s.answers = []activities.ReviewState{green}
+	s.answers = []ReviewState{green}
 	s.env.ExecuteWorkflow(KYCVerification, kycInput())
 
 	out := s.kycResult()
-	s.Equal(OutcomeAccepted, out.Outcome)
+	s.Equal(process.OutcomeAccepted, out.Outcome)
 	decided := out.DecidedAt.Sub(s.startedAt)
 	s.GreaterOrEqual(decided, DefaultReconcileAfter)
 	s.Less(decided, DefaultReconcileAfter+time.Minute)
@@ -275,42 +289,42 @@ func (s *kycSuite) TestLostWebhookIsReconciledByThePoll() {
 // TestStalledReviewBacksOff: a review that never comes is read at 30 min,
 // then 1 h, 2 h, ... up to every 6 h, and expires at the review deadline.
 func (s *kycSuite) TestStalledReviewBacksOff() {
-	s.answers = []activities.ReviewState{green}
-	s.override = &activities.ReviewState{Status: "onHold", AttemptCount: 1}
+	s.answers = []ReviewState{green}
+	s.override = &ReviewState{Status: "onHold", AttemptCount: 1}
 	in := kycInput()
 	in.ReviewDeadline = 14 * 24 * time.Hour
 	in.MonitoringPeriod = time.Hour
 	s.env.ExecuteWorkflow(KYCVerification, in)
 
 	out := s.kycResult()
-	s.Equal(OutcomeExpired, out.Outcome)
+	s.Equal(process.OutcomeExpired, out.Outcome)
 	s.Equal(ReasonReviewTimeout, out.Reason)
 	s.Less(s.reads, 70, "14 days of waiting cost a few dozen reads")
 	s.Greater(s.reads, 50)
 }
 
 func (s *kycSuite) TestRedAfterGreenRevokes() {
-	s.answers = []activities.ReviewState{green}
+	s.answers = []ReviewState{green}
 	s.webhook(reviewDelay+time.Second, "c1")
 	s.env.RegisterDelayedCallback(func() {
-		s.Equal(OutcomeAccepted, s.kycQuery().Outcome)
+		s.Equal(process.OutcomeAccepted, s.kycQuery().Outcome)
 		s.override = &blacklisted
 	}, 3*time.Hour)
 	s.webhook(3*time.Hour+time.Second, "c2")
 	s.env.RegisterDelayedCallback(func() {
 		st := s.kycQuery()
-		s.Equal(OutcomeRevoked, st.Outcome)
+		s.Equal(process.OutcomeRevoked, st.Outcome)
 		s.Equal(ReasonLaterRedAfterGreen, st.Reason)
 		s.Equal([]string{"BLACKLIST"}, st.Review.RejectLabels)
 		s.Equal(StageMonitoring, st.Stage)
 	}, 3*time.Hour+time.Minute)
 	s.env.ExecuteWorkflow(KYCVerification, kycInput())
 
-	s.Equal(OutcomeRevoked, s.kycResult().Outcome)
+	s.Equal(process.OutcomeRevoked, s.kycResult().Outcome)
 }
 
 func (s *kycSuite) TestLongMonitoringContinuesAsNew() {
-	s.answers = []activities.ReviewState{green}
+	s.answers = []ReviewState{green}
 	in := kycInput()
 	in.MonitoringPeriod = 90 * 24 * time.Hour
 	s.webhook(reviewDelay+time.Second, "c1")
@@ -321,11 +335,11 @@ func (s *kycSuite) TestLongMonitoringContinuesAsNew() {
 	s.True(s.env.IsWorkflowCompleted())
 	var canErr *workflow.ContinueAsNewError
 	s.Require().True(errors.As(s.env.GetWorkflowError(), &canErr), "got %v", s.env.GetWorkflowError())
-	s.Equal(KYCVerificationWorkflow, canErr.WorkflowType.Name)
-	var next KYCVerificationInput
+	s.Equal(WorkflowType, canErr.WorkflowType.Name)
+	var next Input
 	s.Require().NoError(converter.GetDefaultDataConverter().FromPayloads(canErr.Input, &next))
 	s.Require().NotNil(next.Resume)
-	s.Equal(OutcomeAccepted, next.Resume.Status.Outcome)
+	s.Equal(process.OutcomeAccepted, next.Resume.Status.Outcome)
 	s.Equal([]string{"c1"}, next.Resume.SeenEvents)
 	s.Less(s.env.Now().Sub(s.startedAt), in.MonitoringPeriod, "continued as new well before the period ended")
 
@@ -350,5 +364,5 @@ func (s *kycSuite) TestInvalidInputIsRefusedBeforeAnyCall() {
 	s.Require().Error(err)
 	s.Contains(err.Error(), "externalUserId")
 	s.Contains(err.Error(), "documents[0].country")
-	s.env.AssertNotCalled(s.T(), "EnsureApplicant", mock.Anything, mock.Anything)
+	s.Zero(s.ensures, "no applicant is created for invalid input")
 }

@@ -1,12 +1,7 @@
-// Package identity holds the personal data shared by workflows and
-// activities, and its validation. It is pure (no I/O, no clock), so workflow
-// code may call it.
-//
-// Values of these types are personal data: they never go into workflow ids,
-// search attributes, logs or error texts. Validation errors name fields only.
-package identity
+package pii
 
 import (
+	"fmt"
 	"strings"
 
 	"idflow/internal/validate"
@@ -25,13 +20,13 @@ type Person struct {
 	Phone          string `json:"phone"`
 }
 
-// String hides the person's data from accidental printing.
-func (Person) String() string { return "identity.Person{REDACTED}" }
+// String, GoString and Format print the type's name only (see the package doc).
+func (Person) String() string             { return redacted("Person") }
+func (Person) GoString() string           { return redacted("Person") }
+func (Person) Format(f fmt.State, _ rune) { writeRedacted(f, "Person") }
 
-// GoString hides the person's data from %#v.
-func (Person) GoString() string { return "identity.Person{REDACTED}" }
-
-// Normalized trims spaces and removes SNILS separators.
+// Normalized trims spaces, removes SNILS separators and writes the phone as
+// +7 and 10 digits when it is a Russian mobile number in a common spelling.
 func (p Person) Normalized() Person {
 	p.LastName = strings.TrimSpace(p.LastName)
 	p.FirstName = strings.TrimSpace(p.FirstName)
@@ -40,7 +35,7 @@ func (p Person) Normalized() Person {
 	p.PassportNumber = strings.TrimSpace(p.PassportNumber)
 	p.SNILS = validate.NormalizeSNILS(strings.TrimSpace(p.SNILS))
 	p.INN = strings.TrimSpace(p.INN)
-	p.Phone = strings.TrimSpace(p.Phone)
+	p.Phone = validate.NormalizePhone(p.Phone)
 	return p
 }
 

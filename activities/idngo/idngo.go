@@ -1,0 +1,216 @@
+// Package idngo runs the calls of IDnGO KYC verification (the activities
+// of workflows/kyc).
+package idngo
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
+
+	"idflow/activities/claimcheck"
+	"idflow/internal/pii"
+	provider "idflow/internal/providers/idngo"
+	"idflow/internal/store"
+	"idflow/internal/validate"
+	"idflow/workflows/kyc"
+	"idflow/workflows/process"
+)
+
+// Activities holds what the IDnGO calls need.
+type Activities struct {
+	// Client is nil when the worker has no IDnGO credentials.
+	Client *provider.Client
+	Store  *store.Store
+}
+
+// Register puts the activities on a worker (or a test environment) under
+// the names the kyc contract gives them.
+func Register(r worker.ActivityRegistry, a *Activities) {
+	for name, fn := range map[string]any{
+		kyc.EnsureApplicantActivity: a.EnsureApplicant,
+		kyc.UploadDocumentActivity:  a.UploadDocument,
+		kyc.SetFixedInfoActivity:    a.SetFixedInfo,
+		kyc.RequestReviewActivity:   a.RequestReview,
+		kyc.ReadReviewActivity:      a.ReadReview,
+		kyc.RejectedStepsActivity:   a.RejectedSteps,
+	} {
+		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+}
+
+// EnsureApplicant creates the applicant, or finds the one that exists for the
+// external user id, so a retried activity never creates two.
+func (a *Activities) EnsureApplicant(ctx context.Context, in kyc.EnsureApplicantInput) (kyc.EnsureApplicantResult, error) {
+	if a.Client == nil {
+		return kyc.EnsureApplicantResult{}, claimcheck.ErrNotConfigured()
+	}
+	info, err := a.resolveInfo(ctx, in.Applicant)
+	if err != nil {
+		return kyc.EnsureApplicantResult{}, err
+	}
+	applicant, err := a.Client.CreateApplicant(ctx, in.LevelName, in.ExternalUserID, info)
+	if err != nil {
+		return kyc.EnsureApplicantResult{}, idngoError(err)
+	}
+	activity.GetLogger(ctx).Info("applicant ready", "ApplicantID", applicant.ID)
+	return kyc.EnsureApplicantResult{ApplicantID: applicant.ID}, nil
+}
+
+// UploadDocument sends one image from the document store.
+func (a *Activities) UploadDocument(ctx context.Context, in kyc.UploadDocumentInput) (kyc.UploadDocumentResult, error) {
+	if a.Client == nil {
+		return kyc.UploadDocumentResult{}, claimcheck.ErrNotConfigured()
+	}
+	doc, content, err := a.Store.GetDocument(ctx, in.Document.DocumentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return kyc.UploadDocumentResult{}, process.InvalidInput(validate.FieldErrors{{Field: "documents.documentId",
+			Message: "document " + in.Document.DocumentID + " not found in the document store"}})
+	}
+	if err != nil {
+		return kyc.UploadDocumentResult{}, err
+	}
+	meta := provider.IDDocMetadata{IDDocType: in.Document.IDDocType, IDDocSubType: in.Document.IDDocSubType, Country: in.Document.Country}
+	image, err := a.Client.AddIDDocument(ctx, in.ApplicantID, meta, doc.Title, content)
+	if provider.ErrorCodeOf(err) == provider.ErrCodeDuplicateDocument {
+		// A retry of an upload that reached IDnGO the first time: the image is there.
+		activity.GetLogger(ctx).Info("document already uploaded", "ApplicantID", in.ApplicantID, "DocumentID", doc.ID)
+		return kyc.UploadDocumentResult{}, nil
+	}
+	if err != nil {
+		return kyc.UploadDocumentResult{}, idngoError(err)
+	}
+	activity.GetLogger(ctx).Info("document uploaded", "ApplicantID", in.ApplicantID, "DocumentID", doc.ID, "ImageID", image.ImageID)
+	return kyc.UploadDocumentResult{ImageID: image.ImageID}, nil
+}
+
+// SetFixedInfo patches the applicant's fixedInfo, which IDnGO checks the documents against.
+func (a *Activities) SetFixedInfo(ctx context.Context, in kyc.SetFixedInfoInput) error {
+	if a.Client == nil {
+		return claimcheck.ErrNotConfigured()
+	}
+	info, err := a.resolveInfo(ctx, in.Applicant)
+	if err != nil || info == nil {
+		return err
+	}
+	_, err = a.Client.PatchFixedInfo(ctx, in.ApplicantID, *info)
+	return idngoError(err)
+}
+
+// RequestReview moves the applicant to pending. A retry that finds it
+// already in review is a success.
+func (a *Activities) RequestReview(ctx context.Context, applicantID string) error {
+	if a.Client == nil {
+		return claimcheck.ErrNotConfigured()
+	}
+	err := a.Client.RequestCheck(ctx, applicantID)
+	if err == nil || !provider.IsConflict(err) {
+		return idngoError(err)
+	}
+	applicant, getErr := a.Client.GetApplicant(ctx, applicantID)
+	if getErr == nil && applicant.Review != nil && inReview(applicant.Review.ReviewStatus) {
+		return nil
+	}
+	return idngoError(err)
+}
+
+func inReview(status string) bool {
+	return slices.Contains([]string{"pending", "queued", "prechecked", "onHold"}, status)
+}
+
+// ReadReview reads the applicant's review: the truth that webhooks only announce.
+func (a *Activities) ReadReview(ctx context.Context, applicantID string) (kyc.ReviewState, error) {
+	if a.Client == nil {
+		return kyc.ReviewState{}, claimcheck.ErrNotConfigured()
+	}
+	applicant, err := a.Client.GetApplicant(ctx, applicantID)
+	if err != nil {
+		return kyc.ReviewState{}, idngoError(err)
+	}
+	review := applicant.Review
+	if review == nil {
+		return kyc.ReviewState{Status: "init"}, nil
+	}
+	state := kyc.ReviewState{ReviewID: review.ReviewID, AttemptCount: review.AttemptCnt, Status: review.ReviewStatus}
+	if r := review.ReviewResult; r != nil {
+		state.Answer, state.RejectType, state.RejectLabels, state.ModerationComment =
+			r.ReviewAnswer, r.ReviewRejectType, r.RejectLabels, r.ModerationComment
+	}
+	return state, nil
+}
+
+// RejectedSteps reads requiredIdDocsStatus and keeps the steps answered RED,
+// with their rejected images and moderation comments (never clientComment).
+func (a *Activities) RejectedSteps(ctx context.Context, applicantID string) (kyc.RejectedStepsResult, error) {
+	if a.Client == nil {
+		return kyc.RejectedStepsResult{}, claimcheck.ErrNotConfigured()
+	}
+	steps, err := a.Client.RequiredIDDocsStatus(ctx, applicantID)
+	if err != nil {
+		return kyc.RejectedStepsResult{}, idngoError(err)
+	}
+	var out kyc.RejectedStepsResult
+	for name, st := range steps {
+		if st == nil || st.ReviewResult == nil || st.ReviewResult.ReviewAnswer != provider.AnswerRed {
+			continue
+		}
+		out.Steps = append(out.Steps, rejectedStep(name, st))
+	}
+	slices.SortFunc(out.Steps, func(x, y kyc.RejectedStep) int { return cmp.Compare(x.Step, y.Step) })
+	return out, nil
+}
+
+func rejectedStep(name string, st *provider.StepStatus) kyc.RejectedStep {
+	step := kyc.RejectedStep{Step: name, IDDocType: st.IDDocType, Country: st.Country,
+		ModerationComment: st.ReviewResult.ModerationComment, RejectLabels: st.ReviewResult.RejectLabels}
+	for _, id := range st.ImageIDs {
+		image, ok := st.ImageReviewResults[strconv.FormatInt(id, 10)]
+		if !ok || image.ReviewAnswer != provider.AnswerRed {
+			continue
+		}
+		step.RejectedImageIDs = append(step.RejectedImageIDs, id)
+		step.RejectLabels = appendMissing(step.RejectLabels, image.RejectLabels...)
+		if step.ModerationComment == "" {
+			step.ModerationComment = image.ModerationComment
+		}
+	}
+	return step
+}
+
+func appendMissing(list []string, items ...string) []string {
+	for _, item := range items {
+		if !slices.Contains(list, item) {
+			list = append(list, item)
+		}
+	}
+	return list
+}
+
+// resolveInfo returns the inline data or loads it from the document store.
+func (a *Activities) resolveInfo(ctx context.Context, ref kyc.ApplicantRef) (*provider.ApplicantInfo, error) {
+	info := ref.Info
+	if info == nil && ref.InfoDocumentID != "" {
+		info = &pii.ApplicantInfo{}
+		if err := claimcheck.LoadJSON(ctx, a.Store, "applicant", ref.InfoDocumentID, info); err != nil {
+			return nil, err
+		}
+	}
+	if info == nil {
+		return nil, nil
+	}
+	return &provider.ApplicantInfo{FirstName: info.FirstName, LastName: info.LastName, MiddleName: info.MiddleName,
+		DOB: info.DOB, Country: info.Country, Phone: info.Phone}, nil
+}
+
+// idngoError keeps retryable provider errors as they are and makes final
+// ones non-retryable, with IDnGO's own description.
+func idngoError(err error) error {
+	if err == nil || provider.IsRetryable(err) {
+		return err
+	}
+	return process.FinalError(process.ErrTypeProviderRejected, err)
+}

@@ -1,0 +1,119 @@
+package process
+
+import (
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Tracker publishes one process's state and finishes it once. It works on
+// the Status embedded in the process's own status, so the status query and
+// the search attributes never disagree.
+type Tracker struct {
+	status      *Status
+	providerRef string
+	// extra adds the process's own search attributes to every publication.
+	extra func() []temporal.SearchAttributeUpdate
+}
+
+// NewTracker tracks status for the named process; extra (may be nil) gives
+// process-specific search attributes.
+func NewTracker(process string, status *Status, extra func() []temporal.SearchAttributeUpdate) *Tracker {
+	status.Process = process
+	if status.Outcome == "" {
+		status.Outcome = OutcomePending
+	}
+	return &Tracker{status: status, extra: extra}
+}
+
+// SetProviderRef records the provider's id for the process (a session, an
+// applicant); it is published with the next change.
+func (t *Tracker) SetProviderRef(ref string) { t.providerRef = ref }
+
+// SetStage moves the process to stage and publishes it.
+func (t *Tracker) SetStage(ctx workflow.Context, stage string) {
+	t.status.Stage = stage
+	t.Publish(ctx)
+}
+
+// SetOutcome changes the outcome without finishing the process (challenged
+// while a check takes long; a later review after a decision) and publishes it.
+func (t *Tracker) SetOutcome(ctx workflow.Context, outcome Outcome, reason string) {
+	t.status.Outcome, t.status.Reason = outcome, reason
+	t.Publish(ctx)
+	workflow.GetLogger(ctx).Info("outcome changed", "Process", t.status.Process, "Outcome", outcome, "Reason", reason)
+}
+
+// Finished reports whether the process has come to a final outcome.
+func (t *Tracker) Finished() bool { return !t.status.Outcome.Open() }
+
+// Finish records the final outcome, once: it reports false, changing
+// nothing, when the process had already finished.
+func (t *Tracker) Finish(ctx workflow.Context, outcome Outcome, reason string) bool {
+	if t.Finished() {
+		return false
+	}
+	t.status.Outcome, t.status.Reason, t.status.Waiting = outcome, reason, nil
+	t.Publish(ctx)
+	workflow.GetLogger(ctx).Info("process finished", "Process", t.status.Process, "Outcome", outcome, "Reason", reason)
+	return true
+}
+
+// Fail finishes the process as failed because of err (a technical or
+// configuration failure, not a provider's verdict), keeping err's type as
+// the reason and its text as the error, and returns err for the workflow
+// to return. A cancellation finishes it as canceled instead.
+func (t *Tracker) Fail(ctx workflow.Context, err error) error {
+	if temporal.IsCanceledError(err) {
+		t.Finish(ctx, OutcomeCanceled, "canceled")
+		return err
+	}
+	if t.Finished() {
+		return err
+	}
+	t.status.Error = ErrorText(err)
+	t.Finish(ctx, OutcomeFailed, ErrorType(err))
+	workflow.GetLogger(ctx).Warn("process failed", "Process", t.status.Process, "ErrorType", t.status.Reason, "Error", t.status.Error)
+	return err
+}
+
+// Await records what the process waits for now (nothing, to clear it) and
+// shows it in the UI's current details; search attributes are not touched.
+func (t *Tracker) Await(ctx workflow.Context, waits ...Wait) {
+	t.status.Waiting = waits
+	workflow.SetCurrentDetails(ctx, t.status.details())
+}
+
+// Publish mirrors the status into the search attributes and the UI's
+// current details. It works on a cancelled context too, so a cancelled
+// process still shows how it ended.
+func (t *Tracker) Publish(ctx workflow.Context) {
+	if ctx.Err() != nil {
+		ctx, _ = workflow.NewDisconnectedContext(ctx)
+	}
+	updates := []temporal.SearchAttributeUpdate{
+		ProcessTypeKey.ValueSet(t.status.Process),
+		StageKey.ValueSet(t.status.Stage),
+		OutcomeKey.ValueSet(string(t.status.Outcome)),
+		keywordOrUnset(ReasonKey, t.status.Reason),
+	}
+	if t.status.Error != "" {
+		updates = append(updates, ErrorKey.ValueSet(t.status.Error))
+	}
+	if t.providerRef != "" {
+		updates = append(updates, ProviderRefKey.ValueSet(t.providerRef))
+	}
+	if t.extra != nil {
+		updates = append(updates, t.extra()...)
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		workflow.GetLogger(ctx).Warn("search attributes not updated", "Error", err)
+	}
+	workflow.SetCurrentDetails(ctx, t.status.details())
+}
+
+func keywordOrUnset(key temporal.SearchAttributeKeyKeyword, value string) temporal.SearchAttributeUpdate {
+	if value == "" {
+		return key.ValueUnset()
+	}
+	return key.ValueSet(value)
+}

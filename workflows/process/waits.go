@@ -1,0 +1,41 @@
+package process
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+)
+
+// AwaitWithTimeout is workflow.AwaitWithOptions whose timer carries the
+// wait's summary, so the UI's timeline says what the timer bounds.
+func AwaitWithTimeout(ctx workflow.Context, timeout time.Duration, w Wait, condition func() bool) (bool, error) {
+	return workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+		Timeout: timeout, TimerOptions: workflow.TimerOptions{Summary: w.Summary()},
+	}, condition)
+}
+
+// Sleep is workflow.Sleep with a timer summary.
+func Sleep(ctx workflow.Context, d time.Duration, summary string) error {
+	return NewTimer(ctx, d, summary).Get(ctx, nil)
+}
+
+// NewTimer is workflow.NewTimer with a summary.
+func NewTimer(ctx workflow.Context, d time.Duration, summary string) workflow.Future {
+	return workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: summary})
+}
+
+// WithSummary sets the summary of the activities started from ctx: what the
+// call does, at whom, for the UI's timeline.
+func WithSummary(ctx workflow.Context, summary string) workflow.Context {
+	opts := workflow.GetActivityOptions(ctx)
+	opts.Summary = summary
+	return workflow.WithActivityOptions(ctx, opts)
+}
+
+// DurationOr is d, or fallback when d is not set (zero).
+func DurationOr(d, fallback time.Duration) time.Duration {
+	if d == 0 {
+		return fallback
+	}
+	return d
+}
