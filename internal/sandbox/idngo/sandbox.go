@@ -150,9 +150,9 @@ type Sandbox struct {
 	queues      map[string]*webhookQueue
 	stats       map[string]*WebhookStat // stats are this process's deliveries; they are not stored.
 
-	state     *sandboxstate.Store // state is nil without Config.StatePath and once Close is done.
-	unsaved   []*webhookEvent     // unsaved are the events enqueued since the last persist.
-	eventSeq  int64               // eventSeq numbers the events, in enqueueing order.
+	state    *sandboxstate.Store // state is nil without Config.StatePath and once Close is done.
+	unsaved  []*webhookEvent     // unsaved are the events enqueued since the last persist.
+	eventSeq int64               // eventSeq numbers the events, in enqueueing order.
 }
 
 // New returns an in-memory Sandbox with cfg's defaults filled in. It panics

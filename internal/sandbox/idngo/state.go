@@ -73,7 +73,7 @@ type applicantRecord struct {
 	Info           map[string]any `json:"info,omitempty"`
 	FixedInfo      map[string]any `json:"fixedInfo,omitempty"`
 
-	Images []imageRecord             `json:"images,omitempty"`
+	Images []imageRecord            `json:"images,omitempty"`
 	Steps  map[string]*ReviewResult `json:"steps,omitempty"`
 
 	ReviewID     string        `json:"reviewId"`
