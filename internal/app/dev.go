@@ -74,30 +74,51 @@ const (
 	devIDnGOWebhookKey  = "idflow-dev-webhook-secret"
 )
 
+// devSandboxStateFile, under IDFLOW_DEV_DIR, keeps the sandboxes' sessions,
+// applicants, scheduled reviews and undelivered webhooks across restarts.
+const devSandboxStateFile = "sandboxes.db"
+
 // startSandboxes serves the provider sandboxes on IDFLOW_DEV_SANDBOX_ADDR,
-// one path prefix each, and points unconfigured providers at them.
+// one path prefix each, and points unconfigured providers at them. Their
+// state is kept in one SQLite file under cfg.DevDir.
 func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) (string, error) {
+	statePath := filepath.Join(cfg.DevDir, devSandboxStateFile)
+	mux := http.NewServeMux()
+	mandarin := cfg.MandarinMerchantID == ""
+	if mandarin {
+		sb, err := sandboxmandarin.Open(sandboxmandarin.Config{
+			MerchantID: devMandarinMerchant, Secret: devMandarinSecret, SMEVDelay: cfg.DevSMEVDelay,
+			StatePath: statePath,
+		})
+		if err != nil {
+			return "", err
+		}
+		stack.push("Mandarin sandbox", func() error { sb.Close(); return nil })
+		mux.Handle("/mandarin/", http.StripPrefix("/mandarin", sb.Handler()))
+	}
+	idngo := cfg.IDnGOBaseURL == ""
+	if idngo {
+		sb, err := sandboxidngo.Open(sandboxidngo.Config{
+			AppToken: devIDnGOAppToken, SecretKey: devIDnGOSecretKey,
+			WebhookURL: gatewayURL + "/webhooks/" + idngoProvider, WebhookSecret: devIDnGOWebhookKey,
+			ReviewDelay: cfg.DevIDnGOReviewDelay, DuplicateWebhooks: cfg.DevIDnGODuplicateWebhooks,
+			StatePath: statePath,
+		})
+		if err != nil {
+			return "", err
+		}
+		stack.push("IDnGO sandbox", func() error { sb.Close(); return nil })
+		mux.Handle("/idngo/", http.StripPrefix("/idngo", sb.Handler()))
+	}
 	listener, err := net.Listen("tcp", cfg.DevSandboxAddr)
 	if err != nil {
 		return "", fmt.Errorf("sandboxes: listen on %s (IDFLOW_DEV_SANDBOX_ADDR): %w", cfg.DevSandboxAddr, err)
 	}
 	baseURL := "http://" + listener.Addr().String()
-	mux := http.NewServeMux()
-	if cfg.MandarinMerchantID == "" {
-		sb := sandboxmandarin.New(sandboxmandarin.Config{
-			MerchantID: devMandarinMerchant, Secret: devMandarinSecret, SMEVDelay: cfg.DevSMEVDelay,
-		})
-		mux.Handle("/mandarin/", http.StripPrefix("/mandarin", sb.Handler()))
+	if mandarin {
 		cfg.MandarinBaseURL, cfg.MandarinMerchantID, cfg.MandarinSecret = baseURL+"/mandarin", devMandarinMerchant, devMandarinSecret
 	}
-	if cfg.IDnGOBaseURL == "" {
-		sb := sandboxidngo.New(sandboxidngo.Config{
-			AppToken: devIDnGOAppToken, SecretKey: devIDnGOSecretKey,
-			WebhookURL: gatewayURL + "/webhooks/" + idngoProvider, WebhookSecret: devIDnGOWebhookKey,
-			ReviewDelay: cfg.DevIDnGOReviewDelay, DuplicateWebhooks: cfg.DevIDnGODuplicateWebhooks,
-		})
-		stack.push("IDnGO sandbox", func() error { sb.Close(); return nil })
-		mux.Handle("/idngo/", http.StripPrefix("/idngo", sb.Handler()))
+	if idngo {
 		cfg.IDnGOBaseURL, cfg.IDnGOAppToken, cfg.IDnGOSecretKey, cfg.IDnGOWebhookSecret =
 			baseURL+"/idngo", devIDnGOAppToken, devIDnGOSecretKey, devIDnGOWebhookKey
 	}

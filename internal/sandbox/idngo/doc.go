@@ -139,5 +139,13 @@
 // The sandbox is safe for concurrent use and never logs anything, in
 // particular no personal data. Close stops the review timers and webhook
 // deliveries and waits for their goroutines. Applicants live in memory until
-// the Sandbox is dropped.
+// the Sandbox is dropped, unless Config.StatePath names an SQLite file
+// (opened by Open, see internal/sandbox/sandboxstate): then every change is
+// written there before it is answered, and the next Open on that file
+// resumes where the last one stopped: reviews are decided when they were
+// due, the later BLACKLIST review too, and undelivered webhooks (a retried
+// one, the events behind it, a duplicate) are sent in order, a retry when
+// it was due. Due times follow Config.Clock. A write that fails is answered
+// 500; the change is kept in memory and written with the applicant's next
+// one.
 package idngo

@@ -134,8 +134,13 @@ func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request, body []by
 	s.applicants[a.id] = a
 	s.byExternal[a.externalUserID] = a.id
 	s.enqueueWebhook(a, WebhookApplicantCreated)
+	err := s.persist(a)
 	out := a.toJSON()
 	s.mu.Unlock()
+	if err != nil {
+		writeSaveError(w)
+		return
+	}
 	writeJSON(w, http.StatusCreated, out)
 }
 
@@ -265,7 +270,12 @@ func (s *Sandbox) handleUpload(w http.ResponseWriter, r *http.Request, body []by
 		country: up.meta.Country, fileName: up.fileName, size: up.size,
 	}
 	a.images = append(a.images, im)
+	err := s.persist(a, s.imageCounterOp())
 	s.mu.Unlock()
+	if err != nil {
+		writeSaveError(w)
+		return
+	}
 
 	out := up.raw
 	if r.Header.Get("X-Return-Doc-Warnings") == "true" {
@@ -299,8 +309,13 @@ func (s *Sandbox) handleFixedInfo(w http.ResponseWriter, r *http.Request, body [
 			a.fixedInfo[k] = v
 		}
 	}
+	err := s.persist(a)
 	out := a.toJSON()
 	s.mu.Unlock()
+	if err != nil {
+		writeSaveError(w)
+		return
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -326,6 +341,10 @@ func (s *Sandbox) handlePending(w http.ResponseWriter, r *http.Request, _ []byte
 		return
 	}
 	s.submit(a)
+	if err := s.persist(a); err != nil {
+		writeSaveError(w)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]int{"ok": 1})
 }
 
@@ -348,12 +367,18 @@ func (s *Sandbox) handleTestCompleted(w http.ResponseWriter, r *http.Request, bo
 	}
 	s.mu.Lock()
 	a, ok := s.applicants[r.PathValue("id")]
+	var err error
 	if ok {
 		s.testCompleted(a, in)
+		err = s.persist(a)
 	}
 	s.mu.Unlock()
-	if !ok {
+	switch {
+	case !ok:
 		writeNotFound(w)
+		return
+	case err != nil:
+		writeSaveError(w)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"ok": 1})
@@ -402,8 +427,12 @@ func (s *Sandbox) handleDocsStatus(w http.ResponseWriter, r *http.Request, _ []b
 
 // handleBlacklist is the HTTP form of Blacklist.
 func (s *Sandbox) handleBlacklist(w http.ResponseWriter, r *http.Request, _ []byte) {
-	if err := s.Blacklist(r.PathValue("id")); err != nil {
+	switch err := s.Blacklist(r.PathValue("id")); {
+	case errors.Is(err, ErrNotFound):
 		writeNotFound(w)
+		return
+	case err != nil:
+		writeSaveError(w)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"ok": 1})
@@ -422,6 +451,13 @@ func (s *Sandbox) handleSnapshot(w http.ResponseWriter, r *http.Request, _ []byt
 // writeNotFound answers 404 for an unknown applicant.
 func writeNotFound(w http.ResponseWriter) {
 	writeError(w, http.StatusNotFound, "Applicant not found", 0, "")
+}
+
+// writeSaveError answers 500 when a change could not be written to the state
+// file. The change is made in memory all the same (and written with the
+// applicant's next change).
+func writeSaveError(w http.ResponseWriter) {
+	writeError(w, http.StatusInternalServerError, "Cannot save the sandbox state", 0, "")
 }
 
 // writeError answers an IDnGO error body.

@@ -110,6 +110,15 @@ type env struct {
 	t   *testing.T
 	sb  *sandbox.Sandbox
 	srv *httptest.Server
+	now func() time.Time // now signs requests; nil means time.Now
+}
+
+// signTime is the time requests are signed with: the sandbox's clock when it has a fake one.
+func (e *env) signTime() time.Time {
+	if e.now != nil {
+		return e.now()
+	}
+	return time.Now()
 }
 
 func newEnv(t *testing.T, mod func(*sandbox.Config)) *env {
@@ -173,7 +182,7 @@ func (e *env) call(method, uri string, v any) response {
 		require.NoError(e.t, err)
 		ct = "application/json"
 	}
-	return e.send(method, uri, uri, body, ct, secretKey, time.Now())
+	return e.send(method, uri, uri, body, ct, secretKey, e.signTime())
 }
 
 // create makes an applicant and returns its id.
@@ -216,7 +225,7 @@ func (e *env) upload(id, docType, side, fileName string) response {
 	}
 	body, ct := multipartBody(e.t, meta, fileName, []byte("\xff\xd8\xff fake jpeg bytes"))
 	uri := "/resources/applicants/" + id + "/info/idDoc"
-	return e.send(http.MethodPost, uri, uri, body, ct, secretKey, time.Now())
+	return e.send(http.MethodPost, uri, uri, body, ct, secretKey, e.signTime())
 }
 
 // mustUpload uploads and returns the X-Image-Id.

@@ -95,13 +95,32 @@ func (s *Sandbox) submit(a *applicant) {
 	s.startAttempt(a)
 	a.reviewStatus = StatusPending
 	s.enqueueWebhook(a, WebhookApplicantPending)
+	s.scheduleDecision(a, s.cfg.Clock().Add(s.cfg.ReviewDelay))
+}
+
+// scheduleDecision makes the review engine decide the running attempt at
+// due; the caller holds s.mu. The decision is saved with its outcome; a
+// failed write is not reported (the whole applicant is written again with
+// its next change).
+func (s *Sandbox) scheduleDecision(a *applicant, due time.Time) {
 	attemptID := a.attemptID
-	a.decision = s.schedule(s.cfg.ReviewDelay, func() {
+	a.decision = s.schedule(due, func() {
 		if a.reviewStatus != StatusPending || a.attemptID != attemptID {
 			return
 		}
 		a.decision = nil
 		s.decide(a)
+		_ = s.persist(a)
+	})
+}
+
+// scheduleBlacklist gives the applicant its FileMarkerBlacklist review at
+// due; the caller holds s.mu. It is saved like a decision.
+func (s *Sandbox) scheduleBlacklist(a *applicant, due time.Time) {
+	a.blacklistTask = s.schedule(due, func() {
+		a.blacklistTask = nil
+		s.blacklist(a)
+		_ = s.persist(a)
 	})
 }
 
@@ -137,10 +156,7 @@ func (s *Sandbox) decide(a *applicant) {
 	s.complete(a, res)
 	if res.ReviewAnswer == AnswerGreen && blacklisted && !a.blacklistPlanned {
 		a.blacklistPlanned = true
-		a.blacklistTask = s.schedule(BlacklistFactor*s.cfg.ReviewDelay, func() {
-			a.blacklistTask = nil
-			s.blacklist(a)
-		})
+		s.scheduleBlacklist(a, s.cfg.Clock().Add(BlacklistFactor*s.cfg.ReviewDelay))
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"idflow/internal/sandbox/sandboxstate"
 )
 
 // Defaults and limits of the sandbox.
@@ -120,9 +122,15 @@ type Config struct {
 
 	Clock      func() time.Time // Clock is optional; nil means time.Now.
 	HTTPClient *http.Client     // HTTPClient sends webhooks; nil means a private client.
+
+	// StatePath is an SQLite file (see internal/sandbox/sandboxstate, which
+	// other sandboxes may share) keeping the applicants, their scheduled
+	// reviews and the undelivered webhooks across restarts; "" keeps them in
+	// memory only. It needs Open.
+	StatePath string
 }
 
-// Sandbox is an in-memory fake of the IDnGO KYC API.
+// Sandbox is a fake of the IDnGO KYC API, in memory or backed by a state file.
 type Sandbox struct {
 	cfg            Config
 	client         *http.Client
@@ -140,12 +148,26 @@ type Sandbox struct {
 	nextImageID int64
 	timers      map[*task]struct{}
 	queues      map[string]*webhookQueue
-	stats       map[string]*WebhookStat
+	stats       map[string]*WebhookStat // stats are this process's deliveries; they are not stored.
+
+	state    *sandboxstate.Store // state is nil without Config.StatePath and once Close is done.
+	unsaved  []*webhookEvent     // unsaved are the events enqueued since the last persist.
+	eventSeq int64               // eventSeq numbers the events, in enqueueing order.
 }
 
-// New returns a Sandbox with cfg's defaults filled in. It panics on an
-// unknown DigestAlg, which is a configuration error.
+// New returns an in-memory Sandbox with cfg's defaults filled in. It panics
+// on an unknown DigestAlg, which is a configuration error, and when
+// cfg.StatePath is set, which needs Open.
 func New(cfg Config) *Sandbox {
+	if cfg.StatePath != "" {
+		panic("idngo sandbox: Config.StatePath needs Open")
+	}
+	return newSandbox(cfg)
+}
+
+// newSandbox returns an empty Sandbox with cfg's defaults filled in; it
+// panics on an unknown DigestAlg.
+func newSandbox(cfg Config) *Sandbox {
 	switch cfg.DigestAlg {
 	case "":
 		cfg.DigestAlg = DefaultDigestAlg
@@ -187,9 +209,12 @@ func New(cfg Config) *Sandbox {
 }
 
 // Close stops the review engine and webhook deliveries and waits for their
-// goroutines to end. Queued webhooks are dropped. The handler keeps answering
-// afterwards, but reviews are no longer decided and webhooks no longer sent.
-// Close is idempotent.
+// goroutines to end, then closes the state file, if any. Queued webhooks and
+// scheduled reviews are dropped, or, with a state file, left there for the
+// next Open. The handler keeps answering afterwards, but reviews are no
+// longer decided, webhooks no longer sent and changes no longer saved.
+// Every change was committed when it was made, so an error closing the file
+// loses nothing and is not reported. Close is idempotent.
 func (s *Sandbox) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -207,23 +232,40 @@ func (s *Sandbox) Close() {
 	if s.ownClient {
 		s.client.CloseIdleConnections()
 	}
+	s.mu.Lock()
+	st := s.state
+	s.state = nil
+	s.mu.Unlock()
+	if st != nil {
+		_ = st.Close()
+	}
 }
 
 // task is a scheduled callback tracked so that Close can stop it.
 type task struct {
 	timer *time.Timer
+	due   time.Time // due is when fn runs, by Config.Clock.
 }
 
-// schedule runs fn with s.mu held after d, unless cancelled or closed first;
-// the caller holds s.mu. It returns nil once the sandbox is closed.
-func (s *Sandbox) schedule(d time.Duration, fn func()) *task {
+// dueTime returns when t runs, or the zero time for a nil t.
+func (t *task) dueTime() time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.due
+}
+
+// schedule runs fn with s.mu held at due by Config.Clock (at once when due
+// has passed), unless cancelled or closed first; the caller holds s.mu. It
+// returns nil once the sandbox is closed.
+func (s *Sandbox) schedule(due time.Time, fn func()) *task {
 	if s.closed {
 		return nil
 	}
-	t := &task{}
+	t := &task{due: due}
 	s.timers[t] = struct{}{}
 	s.wg.Add(1)
-	t.timer = time.AfterFunc(d, func() {
+	t.timer = time.AfterFunc(max(due.Sub(s.cfg.Clock()), 0), func() {
 		defer s.wg.Done()
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -252,6 +294,8 @@ func (s *Sandbox) cancelTask(t *task) {
 
 // Blacklist gives a later RED/FINAL [BLACKLIST] review to an applicant (at
 // any status; a running review is cancelled) and sends applicantReviewed.
+// It returns ErrNotFound for an unknown applicant, or the error of saving
+// the change in the state file.
 func (s *Sandbox) Blacklist(applicantID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -260,7 +304,7 @@ func (s *Sandbox) Blacklist(applicantID string) error {
 		return ErrNotFound
 	}
 	s.blacklist(a)
-	return nil
+	return s.persist(a)
 }
 
 // Applicant returns a copy of an applicant's state, and whether it exists.

@@ -46,9 +46,13 @@ type webhookPayload struct {
 
 // webhookEvent is one signed webhook ready to send.
 type webhookEvent struct {
-	typ    string
-	body   []byte
-	digest string
+	seq         int64 // seq orders the events; it is their id in the state file.
+	applicantID string
+	typ         string
+	body        []byte
+	digest      string
+	attempt     int       // attempt is the number of deliveries tried so far.
+	due         time.Time // due is when the next delivery is tried, by Config.Clock; zero means at once.
 }
 
 // webhookQueue holds one applicant's events, delivered in order by one goroutine.
@@ -127,25 +131,41 @@ func (s *Sandbox) enqueueWebhook(a *applicant, typ string) {
 	if err != nil {
 		return // cannot happen: the payload holds strings only
 	}
+	copies := 1
+	if typ == WebhookApplicantReviewed && s.cfg.DuplicateWebhooks {
+		copies = 2
+	}
+	for range copies {
+		s.eventSeq++
+		ev := &webhookEvent{seq: s.eventSeq, applicantID: a.id, typ: typ, body: body, digest: s.digestOf(body)}
+		s.push(ev)
+		s.stat(typ).Enqueued++
+		if s.state != nil {
+			s.unsaved = append(s.unsaved, ev)
+		}
+	}
+}
+
+// digestOf returns the X-Payload-Digest of body.
+func (s *Sandbox) digestOf(body []byte) string {
 	mac := hmac.New(s.newDigest(), []byte(s.cfg.WebhookSecret))
 	mac.Write(body)
-	ev := &webhookEvent{typ: typ, body: body, digest: hex.EncodeToString(mac.Sum(nil))}
+	return hex.EncodeToString(mac.Sum(nil))
+}
 
-	q, ok := s.queues[a.id]
+// push appends ev to its applicant's queue, starting the queue's delivery
+// goroutine when needed; the caller holds s.mu.
+func (s *Sandbox) push(ev *webhookEvent) {
+	q, ok := s.queues[ev.applicantID]
 	if !ok {
 		q = &webhookQueue{}
-		s.queues[a.id] = q
+		s.queues[ev.applicantID] = q
 	}
 	q.events = append(q.events, ev)
-	s.stat(typ).Enqueued++
-	if typ == WebhookApplicantReviewed && s.cfg.DuplicateWebhooks {
-		q.events = append(q.events, ev)
-		s.stat(typ).Enqueued++
-	}
 	if !q.running {
 		q.running = true
 		s.wg.Add(1)
-		go s.runQueue(a.id, q)
+		go s.runQueue(ev.applicantID, q)
 	}
 }
 
@@ -169,13 +189,32 @@ func (s *Sandbox) runQueue(applicantID string, q *webhookQueue) {
 }
 
 // deliver sends ev, retrying on the schedule, until it is answered 2xx, the
-// schedule runs out or the sandbox closes.
+// schedule runs out or the sandbox closes. It starts with attempt ev.attempt
+// at ev.due, which a reopened sandbox may have loaded. With a state file,
+// each failed attempt saves the next one's number and due time, and a
+// delivered or dropped event is deleted; a failed write is not reported
+// (the event is then sent again, or again dropped, after a reopen).
 func (s *Sandbox) deliver(ev *webhookEvent) {
-	for i := 0; ; i++ {
+	for {
+		if wait := ev.due.Sub(s.cfg.Clock()); !ev.due.IsZero() && wait > 0 {
+			timer := time.NewTimer(wait)
+			select {
+			case <-timer.C:
+			case <-s.ctx.Done():
+				timer.Stop()
+				return
+			}
+		}
 		ok := s.post(ev)
 		if s.ctx.Err() != nil {
+			if ok {
+				s.mu.Lock()
+				s.forgetEvent(ev) // delivered: not to be sent again after a reopen
+				s.mu.Unlock()
+			}
 			return
 		}
+		i := ev.attempt
 		last := i >= len(s.cfg.RetrySchedule)
 		s.mu.Lock()
 		st := s.stat(ev.typ)
@@ -189,17 +228,14 @@ func (s *Sandbox) deliver(ev *webhookEvent) {
 		default:
 			st.Failed++
 		}
-		s.mu.Unlock()
 		if ok || last {
+			s.forgetEvent(ev)
+			s.mu.Unlock()
 			return
 		}
-		timer := time.NewTimer(s.cfg.RetrySchedule[i])
-		select {
-		case <-timer.C:
-		case <-s.ctx.Done():
-			timer.Stop()
-			return
-		}
+		ev.attempt, ev.due = i+1, s.cfg.Clock().Add(s.cfg.RetrySchedule[i])
+		s.saveEvent(ev)
+		s.mu.Unlock()
 	}
 }
 

@@ -43,6 +43,17 @@ func newReplayGuard(n int) replayGuard {
 	return replayGuard{seen: make(map[string]struct{}, n), order: make([]string, n)}
 }
 
+// has reports whether id is remembered; the caller holds the lock.
+func (g *replayGuard) has(id string) bool {
+	_, ok := g.seen[id]
+	return ok
+}
+
+// evictee returns the id the next use of a new id forgets, or "" when none; the caller holds the lock.
+func (g *replayGuard) evictee() string {
+	return g.order[g.next]
+}
+
 // use records id and reports false when it was already seen; the caller holds the lock.
 func (g *replayGuard) use(id string) bool {
 	if _, dup := g.seen[id]; dup {

@@ -84,5 +84,10 @@
 //
 // The sandbox is safe for concurrent use and never logs anything, in
 // particular no personal data. Sessions live in memory until the Sandbox is
-// dropped.
+// dropped, unless Config.StatePath names an SQLite file (opened by Open, see
+// internal/sandbox/sandboxstate): then every session (with its creation
+// time, so that SMEV answers on time after a restart; its SMS attempts and
+// phone verdict) and every remembered request id is written there before the
+// request is answered, and loaded again by the next Open. A write that fails
+// is answered 500 {"error":"Internal error"} and changes nothing.
 package mandarin

@@ -18,6 +18,7 @@ const maxBodyBytes = 64 << 10
 const (
 	errInvalidRequest = "Invalid request"
 	errUnauthorized   = "Unauthorized"
+	errInternal       = "Internal error" // errInternal answers a failed write of the state file.
 )
 
 // initBody is the POST body.
@@ -56,9 +57,14 @@ func (s *Sandbox) authed(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		requestID, ok := s.checkAuth(r.Header.Get("X-Auth"))
 		if ok {
+			var err error
 			s.mu.Lock()
-			ok = s.replay.use(requestID)
+			ok, err = s.useRequestID(requestID)
 			s.mu.Unlock()
+			if err != nil {
+				writeError(w, http.StatusInternalServerError, errInternal)
+				return
+			}
 		}
 		if !ok {
 			writeError(w, http.StatusUnauthorized, errUnauthorized)
@@ -81,9 +87,17 @@ func (s *Sandbox) handleInit(w http.ResponseWriter, r *http.Request) {
 	}
 	timing, notFound := classify(in.LastName)
 	id := uuid.NewString()
+	sess := &session{created: s.cfg.Clock(), timing: timing, notFound: notFound, registryMiss: miss}
 	s.mu.Lock()
-	s.sessions[id] = &session{created: s.cfg.Clock(), timing: timing, notFound: notFound, registryMiss: miss}
+	err := s.saveSession(id, sess)
+	if err == nil {
+		s.sessions[id] = sess
+	}
 	s.mu.Unlock()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, errInternal)
+		return
+	}
 	writeJSON(w, http.StatusOK, idBody{ID: id})
 }
 
@@ -128,8 +142,12 @@ func (s *Sandbox) handleSMS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	ok := s.checkCode(id, in.SMSCode)
+	ok, err := s.checkCode(id, in.SMSCode)
 	s.mu.Unlock()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, errInternal)
+		return
+	}
 	if !ok {
 		writeError(w, http.StatusBadRequest, errInvalidRequest)
 		return
@@ -137,21 +155,28 @@ func (s *Sandbox) handleSMS(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, idBody{ID: id})
 }
 
-// checkCode applies one SMS attempt and reports whether it was accepted for checking; the caller holds the lock.
-func (s *Sandbox) checkCode(id, code string) bool {
+// checkCode applies one SMS attempt and reports whether it was accepted for
+// checking; the caller holds the lock. When the attempt cannot be saved the
+// session is left as it was.
+func (s *Sandbox) checkCode(id, code string) (bool, error) {
 	sess, found := s.sessions[id]
 	switch {
 	case !found || validate.SMSCode(code) != nil:
-		return false
+		return false, nil
 	case sess.phoneOK:
-		return true
+		return true, nil
 	case sess.attempts >= MaxSMSAttempts:
-		return false
+		return false, nil
 	}
-	sess.attempts++
-	sess.phoneChecked = true
-	sess.phoneOK = subtle.ConstantTimeCompare([]byte(code), []byte(s.cfg.AcceptedCode)) == 1
-	return true
+	next := *sess
+	next.attempts++
+	next.phoneChecked = true
+	next.phoneOK = subtle.ConstantTimeCompare([]byte(code), []byte(s.cfg.AcceptedCode)) == 1
+	if err := s.saveSession(id, &next); err != nil {
+		return false, err
+	}
+	*sess = next
+	return true, nil
 }
 
 // handleStatus reports the state of a session.

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"idflow/internal/sandbox/sandboxstate"
 )
 
 // Defaults and limits of the sandbox.
@@ -52,18 +54,34 @@ type Config struct {
 	SMEVDelay    time.Duration    // SMEVDelay is the SMEV answer time; 0 means DefaultSMEVDelay, negative means none.
 	AcceptedCode string           // AcceptedCode is the right SMS code; "" means DefaultAcceptedCode.
 	Clock        func() time.Time // Clock is optional; nil means time.Now.
+
+	// StatePath is an SQLite file (see internal/sandbox/sandboxstate, which
+	// other sandboxes may share) keeping the sessions and the replay guard
+	// across restarts; "" keeps them in memory only. It needs Open.
+	StatePath string
 }
 
-// Sandbox is an in-memory fake of the identification API.
+// Sandbox is a fake of the identification API, in memory or backed by a state file.
 type Sandbox struct {
-	cfg      Config
-	mu       sync.Mutex
-	sessions map[string]*session
-	replay   replayGuard
+	cfg       Config
+	mu        sync.Mutex
+	sessions  map[string]*session
+	replay    replayGuard
+	state     *sandboxstate.Store // state is nil without Config.StatePath and after Close.
+	replaySeq int64               // replaySeq orders the stored request ids.
 }
 
-// New returns a Sandbox with cfg's defaults filled in.
+// New returns an in-memory Sandbox with cfg's defaults filled in. It panics
+// when cfg.StatePath is set, which needs Open.
 func New(cfg Config) *Sandbox {
+	if cfg.StatePath != "" {
+		panic("mandarin sandbox: Config.StatePath needs Open")
+	}
+	return newSandbox(cfg)
+}
+
+// newSandbox returns an empty Sandbox with cfg's defaults filled in.
+func newSandbox(cfg Config) *Sandbox {
 	switch {
 	case cfg.SMEVDelay == 0:
 		cfg.SMEVDelay = DefaultSMEVDelay
