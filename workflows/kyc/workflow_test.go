@@ -10,9 +10,12 @@ import (
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 	"go.temporal.io/sdk/workflow"
 
 	idngoacts "idflow/activities/idngo"
+	"idflow/internal/logging"
 	"idflow/internal/pii"
 	. "idflow/workflows/kyc" // an external test package: the activities import the contract
 	"idflow/workflows/process"
@@ -51,6 +54,8 @@ type kycSuite struct {
 	uploads   []Document
 	reads     int
 	ensures   int
+	uploadErr error // UploadDocument's error, when set
+	logs      *observer.ObservedLogs
 	decidedAt time.Duration
 	startedAt time.Time
 }
@@ -60,7 +65,10 @@ func TestKYCVerification(t *testing.T) {
 }
 
 func (s *kycSuite) SetupTest() {
-	s.answers, s.attempt, s.override, s.uploads, s.reads, s.decidedAt, s.ensures = nil, 0, nil, nil, 0, 0, 0
+	s.answers, s.attempt, s.override, s.uploads, s.reads, s.decidedAt, s.ensures, s.uploadErr = nil, 0, nil, nil, 0, 0, 0, nil
+	core, logs := observer.New(zap.DebugLevel)
+	s.SetLogger(logging.SDK(zap.New(core)))
+	s.logs = logs
 	s.newEnv()
 	s.startedAt = s.env.Now()
 }
@@ -78,6 +86,9 @@ func (s *kycSuite) newEnv() {
 		}).Maybe()
 	s.env.OnActivity(UploadDocumentActivity, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in UploadDocumentInput) (UploadDocumentResult, error) {
+			if s.uploadErr != nil {
+				return UploadDocumentResult{}, s.uploadErr
+			}
 			s.uploads = append(s.uploads, in.Document)
 			return UploadDocumentResult{ImageID: int64(len(s.uploads))}, nil
 		}).Maybe()
@@ -365,4 +376,39 @@ func (s *kycSuite) TestInvalidInputIsRefusedBeforeAnyCall() {
 	s.Contains(err.Error(), "externalUserId")
 	s.Contains(err.Error(), "documents[0].country")
 	s.Zero(s.ensures, "no applicant is created for invalid input")
+}
+
+// TestProviderRefusalEndsFailedNotRejected: IDnGO refusing an upload (its
+// 409, not a review) is a technical failure with IDnGO's text, not a
+// rejected applicant.
+func (s *kycSuite) TestProviderRefusalEndsFailedNotRejected() {
+	text := "idngo: HTTP 409: Document type PASSPORT is not required at level basic-kyc-level"
+	s.uploadErr = process.FinalError(process.ErrTypeProviderRejected, errors.New(text))
+	s.env.ExecuteWorkflow(KYCVerification, kycInput())
+
+	s.True(s.env.IsWorkflowCompleted())
+	s.Require().Error(s.env.GetWorkflowError())
+	st := s.kycQuery()
+	s.Equal(process.OutcomeFailed, st.Outcome)
+	s.Equal(process.ErrTypeProviderRejected, st.Reason)
+	s.Equal(text, st.Error)
+	s.Equal(StageUploading, st.Stage)
+	s.Empty(st.Waiting)
+}
+
+// TestEventsArrivingAsItEndsAreDrained: webhooks that come with the
+// cancellation need no answer, and the SDK must not warn about them.
+func (s *kycSuite) TestEventsArrivingAsItEndsAreDrained() {
+	s.answers = []ReviewState{green}
+	s.webhook(reviewDelay+time.Second, "c1")
+	s.env.RegisterDelayedCallback(func() {
+		s.env.SignalWorkflow(EventSignal, Event{CorrelationID: "late-1", Type: "applicantReviewed"})
+		s.env.SignalWorkflow(EventSignal, Event{CorrelationID: "late-2", Type: "applicantReviewed"})
+		s.env.CancelWorkflow()
+	}, time.Hour)
+	s.env.ExecuteWorkflow(KYCVerification, kycInput())
+
+	s.True(s.env.IsWorkflowCompleted())
+	s.Equal(process.OutcomeAccepted, s.kycQuery().Outcome, "a cancelled monitoring keeps the decision")
+	s.Zero(s.logs.FilterMessage("Workflow has unhandled signals").Len())
 }

@@ -12,8 +12,12 @@ import (
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	mandarinacts "idflow/activities/mandarin"
+	"idflow/internal/logging"
 	"idflow/internal/pii"
 	"idflow/workflows/process"
 	. "idflow/workflows/simplifiedid" // an external test package: the activities import the contract
@@ -33,6 +37,9 @@ type simplifiedIdentificationSuite struct {
 	lastCode     string
 	codesSent    int
 	sessions     int
+	initErr      error // InitIdentification's error, when set
+	smevErr      error // CheckPerson's error, when set
+	logs         *observer.ObservedLogs
 }
 
 func TestSimplifiedIdentification(t *testing.T) {
@@ -40,6 +47,9 @@ func TestSimplifiedIdentification(t *testing.T) {
 }
 
 func (s *simplifiedIdentificationSuite) SetupTest() {
+	core, logs := observer.New(zap.DebugLevel)
+	s.SetLogger(logging.SDK(zap.New(core)))
+	s.logs, s.initErr, s.smevErr = logs, nil, nil
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.RegisterWorkflow(SimplifiedIdentification)
 	mandarinacts.Register(s.env, &mandarinacts.Activities{})
@@ -47,6 +57,9 @@ func (s *simplifiedIdentificationSuite) SetupTest() {
 
 	s.env.OnActivity(InitIdentificationActivity, mock.Anything, mock.Anything).Return(
 		func(context.Context, InitIdentificationInput) (InitIdentificationResult, error) {
+			if s.initErr != nil {
+				return InitIdentificationResult{}, s.initErr
+			}
 			s.start = s.env.Now()
 			s.sessions++
 			return InitIdentificationResult{SessionID: "794d3cc7-a2b4-4579-9173-bafc7d7dc29d"}, nil
@@ -69,10 +82,12 @@ func (s *simplifiedIdentificationSuite) SetupTest() {
 func (s *simplifiedIdentificationSuite) fakeSMEV(_ context.Context, in CheckPersonInput) (PersonCheckResult, error) {
 	finished := s.smevAfter >= 0 && !s.env.Now().Before(s.start.Add(s.smevAfter))
 	switch {
+	case s.smevErr != nil:
+		return PersonCheckResult{}, s.smevErr
 	case finished:
 		return PersonCheckResult{Finished: true, Verified: s.smevVerified, Error: s.smevError}, nil
 	case in.UntilFinished:
-		return PersonCheckResult{}, temporal.NewApplicationError("pending", process.ErrTypeCheckPending)
+		return PersonCheckResult{}, process.PendingError("SMEV person check")
 	default:
 		return PersonCheckResult{}, nil
 	}
@@ -289,4 +304,67 @@ func TestWorkflowIDHasNoPersonalData(t *testing.T) {
 	id := WorkflowID("req-42")
 	require.Equal(t, "simplified-identification-req-42", id)
 	assert.NotContains(t, id, testPerson().LastName)
+}
+
+// TestPendingPollsLogNoErrors: SMEV answering after 40 minutes means a
+// dozen "not yet" polls; they are benign, so nothing is logged as an error
+// or a warning (the SDK logs benign activity errors at debug level).
+func (s *simplifiedIdentificationSuite) TestPendingPollsLogNoErrors() {
+	s.smevAfter = 40 * time.Minute
+	s.sendCode(time.Minute, goodCode)
+	s.env.ExecuteWorkflow(SimplifiedIdentification, testInput())
+
+	s.Equal(process.OutcomeAccepted, s.result().Outcome)
+	pollErrors := s.logs.FilterMessage("Activity error.").FilterField(zap.String("ActivityType", CheckPersonActivity))
+	s.NotZero(pollErrors.Len(), "the pending polls are logged, at debug level")
+	for _, entry := range s.logs.All() {
+		s.Less(entry.Level, zapcore.WarnLevel, "routine waiting logged at %s: %s %v", entry.Level, entry.Message, entry.ContextMap())
+	}
+}
+
+// TestProviderRefusalEndsFailedNotRejected: a provider 4xx that is not a
+// verdict (here a refused session) is a technical failure: the outcome is
+// failed, the provider's text is in the status, and the workflow fails.
+func (s *simplifiedIdentificationSuite) TestProviderRefusalEndsFailedNotRejected() {
+	s.initErr = process.FinalError(process.ErrTypeProviderRejected, errors.New("mandarin: HTTP 400: Invalid request"))
+	s.env.ExecuteWorkflow(SimplifiedIdentification, testInput())
+
+	s.True(s.env.IsWorkflowCompleted())
+	s.Require().Error(s.env.GetWorkflowError())
+	st := s.query()
+	s.Equal(process.OutcomeFailed, st.Outcome)
+	s.Equal(process.ErrTypeProviderRejected, st.Reason)
+	s.Equal("mandarin: HTTP 400: Invalid request", st.Error)
+	s.Empty(st.Waiting)
+}
+
+// TestSMEVFailureEndsFailed: the SMEV check failing for good mid-way (not a
+// "not verified" answer) ends the identification failed, not rejected.
+func (s *simplifiedIdentificationSuite) TestSMEVFailureEndsFailed() {
+	s.smevErr = process.FinalError(process.ErrTypeProviderRejected, errors.New("mandarin: HTTP 400: Invalid request"))
+	s.env.ExecuteWorkflow(SimplifiedIdentification, testInput())
+
+	s.Require().Error(s.env.GetWorkflowError())
+	st := s.query()
+	s.Equal(process.OutcomeFailed, st.Outcome)
+	s.Equal(StageChecking, st.Stage, "the stage says where it failed")
+	s.Contains(st.Error, "Invalid request")
+	s.True(st.Billable, "a session was opened")
+}
+
+// TestInvalidTuningIsRefused: bad tuning values are refused
+// on entry, each by name.
+func (s *simplifiedIdentificationSuite) TestInvalidTuningIsRefused() {
+	in := testInput()
+	in.PersonCheckPollInitial, in.PersonCheckPollMax, in.SMSCodeTimeout = 20*time.Minute, 10*time.Minute, -time.Minute
+	s.env.ExecuteWorkflow(SimplifiedIdentification, in)
+
+	err := s.env.GetWorkflowError()
+	s.Require().Error(err)
+	s.Contains(err.Error(), "smsCodeTimeout")
+	s.Contains(err.Error(), "personCheckPollInitial: must not exceed personCheckPollMax")
+	s.Zero(s.sessions)
+	st := s.query()
+	s.Equal(process.OutcomeFailed, st.Outcome)
+	s.Equal(process.ErrTypeInvalidInput, st.Reason)
 }

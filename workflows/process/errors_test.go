@@ -1,0 +1,45 @@
+package process
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"go.temporal.io/sdk/temporal"
+)
+
+func TestErrorTextAndType(t *testing.T) {
+	err := FinalError(ErrTypeProviderRejected, errors.New("idngo: HTTP 409: Документ не нужен"))
+	assert.Equal(t, "idngo: HTTP 409: Документ не нужен", ErrorText(err), "without the SDK's decorations")
+	assert.Equal(t, ErrTypeProviderRejected, ErrorType(err))
+	assert.Equal(t, "Canceled", ErrorType(temporal.NewCanceledError()))
+	assert.Equal(t, "Failure", ErrorType(errors.New("plain")))
+
+	long := FinalError(ErrTypeProviderRejected, errors.New(strings.Repeat("я", 400)))
+	text := ErrorText(long)
+	assert.True(t, utf8.ValidString(text), "cut on a rune boundary")
+	assert.LessOrEqual(t, len(text), maxErrorText+len("…"))
+	assert.True(t, strings.HasSuffix(text, "…"))
+}
+
+func TestPendingErrorIsBenignAndRetryable(t *testing.T) {
+	var appErr *temporal.ApplicationError
+	assert.True(t, errors.As(PendingError("SMEV person check"), &appErr))
+	assert.Equal(t, temporal.ApplicationErrorCategoryBenign, appErr.Category())
+	assert.False(t, appErr.NonRetryable())
+	assert.Equal(t, ErrTypeCheckPending, appErr.Type())
+}
+
+func TestWaitAndDetailsRead(t *testing.T) {
+	w := Wait{For: "SMS code", From: FromPerson, Until: time.Date(2026, 12, 2, 10, 30, 0, 0, time.UTC)}
+	assert.Equal(t, "SMS code from person until 2026-12-02 10:30 UTC", w.String())
+	st := Status{Process: "SimplifiedIdentification", Stage: "awaiting-sms-code", Outcome: OutcomePending, Waiting: []Wait{w}}
+	assert.Contains(t, st.details(), "- SMS code from person until 2026-12-02 10:30 UTC")
+	failed := Status{Process: "KYCVerification", Stage: "uploading-documents", Outcome: OutcomeFailed, Reason: "ProviderRejected", Error: "idngo: HTTP 409"}
+	assert.Contains(t, failed.details(), "Error: idngo: HTTP 409")
+	assert.False(t, OutcomeFailed.Open())
+	assert.True(t, OutcomeChallenged.Open())
+}
