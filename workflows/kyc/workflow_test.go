@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
-	"go.temporal.io/sdk/workflow"
 
 	idngoacts "idflow/activities/idngo"
 	"idflow/internal/logging"
