@@ -112,8 +112,10 @@ func interrupt(t *testing.T, cmd *exec.Cmd) (time.Duration, int) {
 
 // TestDevBinaryEndToEnd is the README's newcomer path: `worker -dev`, then
 // the starter stores and reads back a document, lists workflows and runs an
-// identification; Ctrl-C stops the worker within seconds, and a restart
-// keeps documents and workflows.
+// identification and a KYC; Ctrl-C stops the worker within seconds, mid-SMEV
+// and mid-review, and after a restart both processes finish accepted: the
+// sandboxes kept their sessions and applicants, the scheduled review and
+// its webhook.
 func TestDevBinaryEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binaries")
@@ -122,7 +124,12 @@ func TestDevBinaryEndToEnd(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(b.work, "README.md"), readme, 0o644))
-	worker, output := b.startWorker(t)
+	for _, name := range []string{"front.jpg", "back.jpg", "selfie.jpg"} {
+		require.NoError(t, os.WriteFile(filepath.Join(b.work, name), []byte("image "+name), 0o644))
+	}
+	// SMEV and the review take long enough for the restart to fall inside them.
+	slowProviders := []string{"IDFLOW_DEV_SMEV_DELAY=8s", "IDFLOW_DEV_IDNGO_REVIEW_DELAY=8s"}
+	worker, output := b.startWorker(t, slowProviders...)
 
 	stdout, stderr, code := b.starter(t, "documents", "put", "README.md")
 	require.Equal(t, 0, code, stderr)
@@ -134,11 +141,14 @@ func TestDevBinaryEndToEnd(t *testing.T) {
 	assert.Equal(t, readme, copied, "documents get returns identical bytes")
 
 	_, stderr, code = b.starter(t, "identify", "--request-id", "dev-binary", "--last-name", "Шариков", "--first-name", "Полиграф",
-		"--patronymic", "Полиграфович", "--passport", "1111-111111", "--snils", "112-233-445 95", "--phone", "+79001234567")
+		"--patronymic", "Полиграфович", "--passport", "1111-111111", "--snils", "112-233-445 95", "--phone", "+7 (900) 123-45-67")
 	require.Equal(t, 0, code, stderr)
 	stdout, stderr, code = b.starter(t, "sms-code", "simplified-identification-dev-binary", "000000")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "accepted: the phone is verified")
+	_, stderr, code = b.starter(t, "kyc", "start", "--external-user-id", "dev-binary", "--level", "basic-kyc-level",
+		"--doc", "ID_CARD:RUS:FRONT_SIDE=front.jpg", "--doc", "ID_CARD:RUS:BACK_SIDE=back.jpg", "--doc", "SELFIE:RUS=selfie.jpg")
+	require.Equal(t, 0, code, stderr)
 	stdout, stderr, code = b.starter(t, "workflows", "list")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "simplified-identification-dev-binary")
@@ -149,17 +159,47 @@ func TestDevBinaryEndToEnd(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "the Temporal UI answers")
 
+	b.awaitStage(t, "kyc-dev-binary", "awaiting-review", 30*time.Second)
 	took, exitCode := interrupt(t, worker)
 	t.Logf("worker -dev stopped %s after Ctrl-C", took.Round(time.Millisecond))
 	assert.Equal(t, 0, exitCode, output.String())
 	assert.Less(t, took, 10*time.Second)
 
-	b.startWorker(t)
+	_, output = b.startWorker(t, slowProviders...)
 	_, stderr, code = b.starter(t, "documents", "get", docID, "-o", "again.md")
 	require.Equal(t, 0, code, "the document survives a restart: %s", stderr)
-	stdout, stderr, code = b.starter(t, "status", "simplified-identification-dev-binary", "--json")
-	require.Equal(t, 0, code, "the workflow survives a restart: %s", stderr)
-	assert.Contains(t, stdout, `"attemptsUsed": 1`)
+	for _, id := range []string{"simplified-identification-dev-binary", "kyc-dev-binary"} {
+		status := b.awaitOutcome(t, id, 90*time.Second)
+		assert.Contains(t, status, `"outcome": "accepted"`, "%s after the restart:\n%s\nworker:\n%s", id, status, output)
+	}
+}
+
+// awaitStage polls `starter status --json` until the workflow is in stage.
+func (b *devBinaries) awaitStage(t *testing.T, workflowID, stage string, within time.Duration) {
+	t.Helper()
+	var stdout string
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		stdout, _, _ = b.starter(t, "status", workflowID, "--json")
+		if strings.Contains(stdout, `"stage": "`+stage+`"`) {
+			return
+		}
+	}
+	t.Fatalf("%s not in stage %s within %s:\n%s", workflowID, stage, within, stdout)
+}
+
+// awaitOutcome polls `starter status --json` until the outcome is no
+// longer pending or challenged, and returns the last status.
+func (b *devBinaries) awaitOutcome(t *testing.T, workflowID string, within time.Duration) string {
+	t.Helper()
+	var stdout string
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(time.Second) {
+		var code int
+		stdout, _, code = b.starter(t, "status", workflowID, "--json")
+		if code == 0 && !strings.Contains(stdout, `"outcome": "pending"`) && !strings.Contains(stdout, `"outcome": "challenged"`) {
+			break
+		}
+	}
+	return stdout
 }
 
 // TestDevBinaryBadConfiguration: a malformed setting stops the worker at

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/server/common/testing/freeport"
 	"go.uber.org/zap/zaptest"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -129,6 +130,26 @@ func recordHistory(t *testing.T, h *historypb.History, name string) {
 	path := filepath.Join(dir, name+".json")
 	require.NoError(t, os.WriteFile(path, append(b, '\n'), 0o644))
 	t.Logf("recorded %d events in %s", len(h.Events), path)
+}
+
+// requireSummaries checks that every activity and timer of a history
+// carries a summary that says what it does or bounds, so the UI's timeline
+// explains itself (the SDK's defaults, "AwaitWithTimeout" and "Sleep", do not).
+func requireSummaries(t *testing.T, h *historypb.History) {
+	t.Helper()
+	checked := 0
+	for _, ev := range h.Events {
+		if ev.GetActivityTaskScheduledEventAttributes() == nil && ev.GetTimerStartedEventAttributes() == nil {
+			continue
+		}
+		var summary string
+		if p := ev.GetUserMetadata().GetSummary(); p != nil {
+			require.NoError(t, converter.GetDefaultDataConverter().FromPayload(p, &summary))
+		}
+		require.NotContains(t, []string{"", "AwaitWithTimeout", "Sleep"}, summary, "event %d (%s) has no summary", ev.GetEventId(), ev.GetEventType())
+		checked++
+	}
+	require.NotZero(t, checked, "the history has activities or timers")
 }
 
 func eventCount(h *historypb.History, eventType fmt.Stringer) int {

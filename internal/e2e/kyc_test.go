@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"idflow/internal/config"
 	"idflow/internal/pii"
@@ -105,7 +106,9 @@ func TestKYCRetryThenGreenEndToEnd(t *testing.T) {
 	assert.Equal(t, 2, st.Attempt)
 	assert.Equal(t, "GREEN", st.Review.Answer)
 	assertInboxDeliveredOnce(t, sys)
-	recordHistory(t, sys.history(t, run.GetID()), "kyc-retry-then-green")
+	h := sys.history(t, run.GetID())
+	requireSummaries(t, h)
+	recordHistory(t, h, "kyc-retry-then-green")
 }
 
 // TestKYCLaterRedAfterGreenRevokes: GREEN, then the sandbox blacklists the
@@ -123,8 +126,11 @@ func TestKYCLaterRedAfterGreenRevokes(t *testing.T) {
 	assert.Equal(t, kyc.StageMonitoring, st.Stage)
 }
 
-// TestKYCFinalReject: a forged document ends in RED:FINAL.
-func TestKYCFinalReject(t *testing.T) {
+// TestKYCFinalRejectAndTechnicalFailure: a forged document ends in
+// RED:FINAL, a verdict: rejected. A level IDnGO does not know is IDnGO's
+// 400, not a verdict: the process ends failed, and the status and the
+// search attributes say why in IDnGO's words.
+func TestKYCFinalRejectAndTechnicalFailure(t *testing.T) {
 	sys := kycSystem(t)
 	run := sys.startKYC(t, "e2e-forgery",
 		sys.document(t, "PASSPORT", "", "passport-forgery.jpg"),
@@ -132,6 +138,27 @@ func TestKYCFinalReject(t *testing.T) {
 	st := sys.awaitKYC(t, run.GetID(), func(st kyc.Status) bool { return st.Outcome == process.OutcomeRejected })
 	assert.Equal(t, kyc.ReasonReviewFinalReject, st.Reason)
 	assert.Equal(t, []string{"FORGERY"}, st.Review.RejectLabels)
+
+	failing, err := sys.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID: kyc.WorkflowID("e2e-unknown-level"), TaskQueue: "idflow-e2e",
+	}, kyc.WorkflowType, kyc.Input{ExternalUserID: "e2e-unknown-level", LevelName: "no-such-level",
+		Documents: []kyc.Document{sys.document(t, "PASSPORT", "", "passport.jpg")}})
+	require.NoError(t, err)
+	require.Error(t, failing.Get(context.Background(), nil), "the workflow fails: a technical stop, visible as Failed in the UI")
+	st = sys.kycStatus(t, failing.GetID())
+	assert.Equal(t, process.OutcomeFailed, st.Outcome)
+	assert.Equal(t, process.ErrTypeProviderRejected, st.Reason)
+	assert.Contains(t, st.Error, "Level 'no-such-level' not found")
+	desc, err := sys.client.DescribeWorkflowExecution(context.Background(), failing.GetID(), "")
+	require.NoError(t, err)
+	fields := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()
+	var outcome, reason, text string
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(fields["IdflowOutcome"], &outcome))
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(fields["IdflowReason"], &reason))
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(fields["IdflowError"], &text))
+	assert.Equal(t, "failed", outcome)
+	assert.Equal(t, process.ErrTypeProviderRejected, reason)
+	assert.Contains(t, text, "Level 'no-such-level' not found")
 }
 
 // TestWebhookWithoutWorkflowIsKept: an event for an applicant no workflow
