@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/sethvargo/go-envconfig"
@@ -52,17 +54,29 @@ func run(dev bool) error {
 }
 
 func printDevBanner(cfg config.Worker, info app.Info) {
-	fmt.Printf(`
-idflow -dev is running (Ctrl-C stops it; state is kept in %[1]s/)
-  Temporal UI     %[2]s
-  Temporal gRPC   %[3]s
-  Gateway         %[4]s
-  Sandboxes       %[7]s (Mandarin: /mandarin)
-IDFLOW_API_TOKEN=%[5]s
-  (saved in %[1]s/%[6]s, where the starter finds it)
-Try:  go run ./starter documents put README.md
-      go run ./starter identify --last-name Шариков --first-name Полиграф --patronymic Полиграфович \
-        --passport 1111-111111 --snils 11223344595 --phone +79001234567
+	fmt.Print(devBanner(cfg, info))
+}
 
-`, cfg.DevDir, info.UIURL, info.TemporalAddress, info.GatewayURL, info.APIToken, config.DevTokenFile, info.SandboxURL)
+// devBanner says where everything runs and what to try first. The API token
+// is not printed: it is saved where the starter finds it.
+func devBanner(cfg config.Worker, info app.Info) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nidflow -dev is running (Ctrl-C stops it; state is kept in %s/)\n", cfg.DevDir)
+	fmt.Fprintf(&b, "  Temporal UI     %s\n  Temporal gRPC   %s\n  Gateway         %s\n", info.UIURL, info.TemporalAddress, info.GatewayURL)
+	for i, sb := range info.Sandboxes {
+		label := ""
+		if i == 0 {
+			label = "Sandboxes"
+		}
+		fmt.Fprintf(&b, "  %-15s %-9s %s\n", label, sb.Provider, sb.URL)
+	}
+	fmt.Fprintf(&b, "API token         saved in %s (the starter reads it; curl: -H \"Authorization: Bearer $(cat %s)\")\n",
+		filepath.Join(cfg.DevDir, config.DevTokenFile), filepath.Join(cfg.DevDir, config.DevTokenFile))
+	b.WriteString(`Try:  go run ./starter documents put README.md
+      go run ./starter identify --request-id demo-1 --last-name Шариков --first-name Полиграф \
+        --patronymic Полиграфович --passport 1111-111111 --snils 112-233-445\ 95 --phone +79001234567
+      go run ./starter status simplified-identification-demo-1
+
+`)
+	return b.String()
 }

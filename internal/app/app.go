@@ -40,8 +40,9 @@ type Info struct {
 	TemporalAddress string
 	UIURL           string
 	APIToken        string
-	// SandboxURL serves the provider sandboxes under -dev.
-	SandboxURL string
+	// Sandboxes are the provider sandboxes served under -dev (providers
+	// configured with real credentials have none).
+	Sandboxes []Sandbox
 }
 
 // Run starts everything, blocks until ctx ends, then shuts down gracefully:
@@ -66,7 +67,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		if dev, err = startDev(ctx, &cfg, info.GatewayURL, log, &stack); err != nil {
 			return err
 		}
-		info.UIURL, info.SandboxURL = dev.temporal.UIURL(), dev.sandboxURL
+		info.UIURL, info.Sandboxes = dev.temporal.UIURL(), dev.sandboxes
 	}
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {

@@ -25,7 +25,13 @@ import (
 // devStack is what -dev runs inside the worker process.
 type devStack struct {
 	temporal   *devserver.Server
-	sandboxURL string
+	sandboxes  []Sandbox
+}
+
+// Sandbox is one provider sandbox served under -dev.
+type Sandbox struct {
+	Provider string // Provider is the provider's name, e.g. "Mandarin".
+	URL      string // URL is the sandbox's base URL, which the worker's client uses.
 }
 
 // startDev prepares the dev directory and token, then starts the embedded
@@ -58,11 +64,11 @@ func startDev(ctx context.Context, cfg *config.Worker, gatewayURL string, log *z
 	if err := srv.WaitReady(readyCtx); err != nil {
 		return nil, err
 	}
-	sandboxURL, err := startSandboxes(cfg, gatewayURL, stack)
+	sandboxes, err := startSandboxes(cfg, gatewayURL, stack)
 	if err != nil {
 		return nil, err
 	}
-	return &devStack{temporal: srv, sandboxURL: sandboxURL}, nil
+	return &devStack{temporal: srv, sandboxes: sandboxes}, nil
 }
 
 // Sandbox credentials used under -dev when no real ones are configured.
@@ -81,7 +87,7 @@ const devSandboxStateFile = "sandboxes.db"
 // startSandboxes serves the provider sandboxes on IDFLOW_DEV_SANDBOX_ADDR,
 // one path prefix each, and points unconfigured providers at them. Their
 // state is kept in one SQLite file under cfg.DevDir.
-func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) (string, error) {
+func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) ([]Sandbox, error) {
 	statePath := filepath.Join(cfg.DevDir, devSandboxStateFile)
 	mux := http.NewServeMux()
 	mandarin := cfg.MandarinMerchantID == ""
@@ -91,7 +97,7 @@ func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) 
 			StatePath: statePath,
 		})
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		stack.push("Mandarin sandbox", func() error { sb.Close(); return nil })
 		mux.Handle("/mandarin/", http.StripPrefix("/mandarin", sb.Handler()))
@@ -105,27 +111,30 @@ func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) 
 			StatePath: statePath,
 		})
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		stack.push("IDnGO sandbox", func() error { sb.Close(); return nil })
 		mux.Handle("/idngo/", http.StripPrefix("/idngo", sb.Handler()))
 	}
 	listener, err := net.Listen("tcp", cfg.DevSandboxAddr)
 	if err != nil {
-		return "", fmt.Errorf("sandboxes: listen on %s (IDFLOW_DEV_SANDBOX_ADDR): %w", cfg.DevSandboxAddr, err)
+		return nil, fmt.Errorf("sandboxes: listen on %s (IDFLOW_DEV_SANDBOX_ADDR): %w", cfg.DevSandboxAddr, err)
 	}
 	baseURL := "http://" + listener.Addr().String()
+	var served []Sandbox
 	if mandarin {
 		cfg.MandarinBaseURL, cfg.MandarinMerchantID, cfg.MandarinSecret = baseURL+"/mandarin", devMandarinMerchant, devMandarinSecret
+		served = append(served, Sandbox{Provider: "Mandarin", URL: cfg.MandarinBaseURL})
 	}
 	if idngo {
 		cfg.IDnGOBaseURL, cfg.IDnGOAppToken, cfg.IDnGOSecretKey, cfg.IDnGOWebhookSecret =
 			baseURL+"/idngo", devIDnGOAppToken, devIDnGOSecretKey, devIDnGOWebhookKey
+		served = append(served, Sandbox{Provider: "IDnGO", URL: cfg.IDnGOBaseURL})
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(listener) }()
 	stack.push("sandboxes", func() error { return shutdownHTTP(srv, 5*time.Second) })
-	return baseURL, nil
+	return served, nil
 }
 
 // devToken reads the token an earlier -dev left, or generates and saves one.

@@ -130,6 +130,13 @@ func TestDevBinaryEndToEnd(t *testing.T) {
 	// SMEV and the review take long enough for the restart to fall inside them.
 	slowProviders := []string{"IDFLOW_DEV_SMEV_DELAY=8s", "IDFLOW_DEV_IDNGO_REVIEW_DELAY=8s"}
 	worker, output := b.startWorker(t, slowProviders...)
+	token, err := os.ReadFile(filepath.Join(b.work, ".idflow", "api-token"))
+	require.NoError(t, err)
+	banner := output.String()
+	for _, want := range []string{"Temporal UI", "Gateway", "Mandarin", "/mandarin", "IDnGO", "/idngo", ".idflow/api-token"} {
+		assert.Contains(t, banner, want, "the banner lists it")
+	}
+	assert.NotContains(t, banner, strings.TrimSpace(string(token)), "the token is not printed")
 
 	stdout, stderr, code := b.starter(t, "documents", "put", "README.md")
 	require.Equal(t, 0, code, stderr)
