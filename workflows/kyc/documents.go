@@ -20,18 +20,32 @@ const (
 	SideBack  = "BACK_SIDE"
 )
 
-// docTypes maps each document type IDnGO takes to its step and whether it
-// has two sides, both of which must be sent (the document: "если FRONT_SIDE
+// docType is a document type IDnGO takes, its step, and whether it has two
+// sides, both of which must be sent (the document: "если FRONT_SIDE
 // отправлен, а BACK_SIDE — нет, проверка не будет завершена").
-var docTypes = map[string]struct {
+type docType struct {
+	name     string
 	step     string
 	twoSided bool
-}{
-	"PASSPORT":         {StepIdentity, false},
-	"ID_CARD":          {StepIdentity, true},
-	"DRIVERS":          {StepIdentity, true},
-	"RESIDENCE_PERMIT": {StepIdentity, true},
-	"SELFIE":           {StepSelfie, false},
+}
+
+// docTypes are sorted by name (a slice, not a map: workflow code must not
+// range over maps).
+var docTypes = []docType{
+	{"DRIVERS", StepIdentity, true},
+	{"ID_CARD", StepIdentity, true},
+	{"PASSPORT", StepIdentity, false},
+	{"RESIDENCE_PERMIT", StepIdentity, true},
+	{"SELFIE", StepSelfie, false},
+}
+
+func lookupDocType(name string) (docType, bool) {
+	for _, t := range docTypes {
+		if t.name == name {
+			return t, true
+		}
+	}
+	return docType{}, false
 }
 
 // Levels are the verification levels configured for the account, with the
@@ -44,16 +58,15 @@ var Levels = map[string][]string{
 // DocTypes lists the document types IDnGO takes, sorted.
 func DocTypes() []string {
 	types := make([]string, 0, len(docTypes))
-	for t := range docTypes {
-		types = append(types, t)
+	for _, t := range docTypes {
+		types = append(types, t.name)
 	}
-	slices.Sort(types)
 	return types
 }
 
 // StepOf names the IDnGO verification step a document type belongs to.
 func StepOf(idDocType string) string {
-	if t, ok := docTypes[idDocType]; ok {
+	if t, ok := lookupDocType(idDocType); ok {
 		return t.step
 	}
 	return StepIdentity
@@ -75,7 +88,7 @@ func CheckDocuments(level string, docs []Document, complete bool) validate.Field
 	for i, doc := range docs {
 		path := fmt.Sprintf("documents[%d]", i)
 		checkDocument(&errs, path, doc)
-		t, known := docTypes[doc.IDDocType]
+		t, known := lookupDocType(doc.IDDocType)
 		if !known {
 			continue
 		}
@@ -108,7 +121,7 @@ func CheckDocuments(level string, docs []Document, complete bool) validate.Field
 
 // checkDocument checks one document's own fields.
 func checkDocument(errs *validate.FieldErrors, path string, doc Document) {
-	t, known := docTypes[doc.IDDocType]
+	t, known := lookupDocType(doc.IDDocType)
 	switch {
 	case doc.IDDocType == "":
 		errs.Add(path+".idDocType", "required")

@@ -57,19 +57,19 @@ func (w Wait) Summary() string {
 
 // details is the Markdown the UI shows as the workflow's current details.
 func (s Status) details() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** · stage `%s` · outcome `%s`", s.Process, s.Stage, s.Outcome)
+	parts := []string{fmt.Sprintf("**%s** · stage `%s` · outcome `%s`", s.Process, s.Stage, s.Outcome)}
 	if s.Reason != "" {
-		fmt.Fprintf(&b, " (%s)", s.Reason)
+		parts[0] += " (" + s.Reason + ")"
 	}
 	if s.Error != "" {
-		fmt.Fprintf(&b, "\n\nError: %s", s.Error)
+		parts = append(parts, "Error: "+s.Error)
 	}
 	if len(s.Waiting) > 0 {
-		b.WriteString("\n\nWaiting for:")
+		lines := []string{"Waiting for:"}
 		for _, w := range s.Waiting {
-			b.WriteString("\n- " + w.String())
+			lines = append(lines, "- "+w.String())
 		}
+		parts = append(parts, strings.Join(lines, "\n"))
 	}
-	return b.String()
+	return strings.Join(parts, "\n\n")
 }
