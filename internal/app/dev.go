@@ -24,8 +24,8 @@ import (
 
 // devStack is what -dev runs inside the worker process.
 type devStack struct {
-	temporal   *devserver.Server
-	sandboxes  []Sandbox
+	temporal  *devserver.Server
+	sandboxes []Sandbox
 }
 
 // Sandbox is one provider sandbox served under -dev.
