@@ -209,6 +209,13 @@ func (f *fixture) waitDelivered(id string) store.InboxEvent {
 	return f.waitFor(id, "delivered", func(ev store.InboxEvent) bool { return ev.Status == store.InboxDelivered })
 }
 
+// waitCalls waits until the signaler was called at least n times.
+func (f *fixture) waitCalls(n int) {
+	f.t.Helper()
+	require.Eventually(f.t, func() bool { return f.sig.callCount() >= n }, 10*time.Second, 2*time.Millisecond,
+		"want %d signal calls", n)
+}
+
 func (f *fixture) waitAttempts(id string, n int) store.InboxEvent {
 	f.t.Helper()
 	return f.waitFor(id, "attempted", func(ev store.InboxEvent) bool { return ev.Attempts >= n })

@@ -24,21 +24,32 @@
 //     event is "unmatched" and retried with backoff, since the workflow may
 //     be just starting, up to Options.UnmatchedAttempts times; then it is
 //     kept, unmatched, for operators (GET /v1/inbox?status=unmatched).
-//   - Any other error (Temporal unreachable, timeouts): the event stays
-//     "pending" and is retried with exponential backoff, without limit. The
-//     rest of the batch waits for the next poll, so an outage costs one
-//     failing call per poll rather than one per event.
+//   - Temporal refuses the signal for good (an invalid argument, such as a
+//     workflow id that cannot exist): the event is "failed" at once, with
+//     the reason, and never retried.
+//   - Temporal is unreachable (unavailable, timeouts, no permission): the
+//     event stays "pending" and is retried with exponential backoff, without
+//     limit, and the dispatcher pauses, claiming no event, for a backoff of
+//     its own that grows while the outage lasts; so an outage costs one
+//     failing call per pause rather than one per event, and a worker cut off
+//     from Temporal leaves the rows to workers that can deliver them.
+//   - Any other error: the event stays "pending" and backs off on its own
+//     while the batch goes on. Due events are read in the order they became
+//     due, so an event that keeps failing goes behind the others and cannot
+//     starve them.
 package inbox
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/api/serviceerror"
 	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
 
 	"idflow/internal/store"
 )
@@ -101,7 +112,9 @@ func (o Options) withDefaults() Options {
 
 // Failure reasons, the "reason" label of idflow_inbox_failures_total.
 const (
-	ReasonUnavailable = "unavailable" // the signal failed otherwise: Temporal unreachable, timeout, ...
+	ReasonUnavailable = "unavailable" // Temporal unreachable, timeout, no permission
+	ReasonRetryable   = "retryable"   // the signal failed otherwise, maybe not for good
+	ReasonRefused     = "refused"     // Temporal refused the signal for good (invalid argument)
 	ReasonNotFound    = "not_found"   // Temporal knows no such (running) workflow
 	ReasonUnroutable  = "unroutable"  // no route for the provider, or the route failed
 	ReasonStore       = "store"       // a database call failed
@@ -122,6 +135,11 @@ type Dispatcher struct {
 	log    *zap.Logger
 	opts   Options
 	wake   chan struct{}
+
+	// pausedUntil is set while Temporal is unreachable: no event is claimed
+	// before it. outages counts the failed attempts of the outage.
+	pausedUntil time.Time
+	outages     int
 
 	delivered *prometheus.CounterVec // provider
 	failures  *prometheus.CounterVec // provider, reason
@@ -211,6 +229,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // dispatchDue delivers due events, batch after batch, until none is left,
 // an outage stops it, or ctx ends.
 func (d *Dispatcher) dispatchDue(ctx context.Context) {
+	if d.opts.Clock().Before(d.pausedUntil) {
+		return // Temporal was unreachable: leave the rows to others until the pause ends
+	}
 	for ctx.Err() == nil {
 		evs, err := d.st.DueInboxEvents(ctx, d.opts.Clock(), d.opts.BatchSize)
 		if err != nil {
@@ -245,8 +266,8 @@ func (d *Dispatcher) dispatchDue(ctx context.Context) {
 }
 
 // deliver routes and signals one claimed event and records the outcome. It
-// reports false when the signal failed for a reason other than NotFound,
-// which likely fails the next events too.
+// reports false when Temporal is unreachable, which would fail the next
+// events too.
 func (d *Dispatcher) deliver(ctx context.Context, ev store.InboxEvent) bool {
 	log := d.log.With(zap.String("eventId", ev.ID), zap.String("provider", ev.Provider),
 		zap.String("eventType", ev.EventType), zap.Int("attempt", ev.Attempts+1))
@@ -261,13 +282,18 @@ func (d *Dispatcher) deliver(ctx context.Context, ev store.InboxEvent) bool {
 	sctx, cancel := context.WithTimeout(ctx, d.opts.SignalTimeout)
 	err = d.sig.SignalWorkflow(sctx, del.WorkflowID, "", del.SignalName, del.Payload)
 	cancel()
-	var notFound *serviceerror.NotFound
-	switch {
-	case err == nil:
+	switch classify(err) {
+	case delivered:
+		d.outages = 0
 		d.delivered.WithLabelValues(ev.Provider).Inc()
 		d.markDelivered(ctx, log, ev, del.WorkflowID)
 		return true
-	case errors.As(err, &notFound):
+	case refused:
+		d.failures.WithLabelValues(ev.Provider, ReasonRefused).Inc()
+		log.Error("inbox event refused by Temporal, giving up", zap.Error(err))
+		d.markRetry(ctx, log, ev, del.WorkflowID, store.InboxFailed, "refused: "+err.Error(), time.Time{})
+		return true
+	case notFound:
 		d.failures.WithLabelValues(ev.Provider, ReasonNotFound).Inc()
 		n := ev.UnmatchedAttempts + 1
 		if n >= d.opts.UnmatchedAttempts {
@@ -278,13 +304,57 @@ func (d *Dispatcher) deliver(ctx context.Context, ev store.InboxEvent) bool {
 		log.Info("inbox event unmatched, will retry", zap.Error(err), zap.Time("nextAttempt", next))
 		d.markRetry(ctx, log, ev, del.WorkflowID, store.InboxUnmatched, "workflow not found: "+err.Error(), next)
 		return true
-	default:
+	case unavailable:
 		d.failures.WithLabelValues(ev.Provider, ReasonUnavailable).Inc()
+		d.outages++
+		d.pausedUntil = d.opts.Clock().Add(d.backoff(d.outages))
+		next := d.opts.Clock().Add(d.backoff(ev.Attempts + 1))
+		log.Warn("Temporal unreachable: inbox delivery paused", zap.Error(err), zap.Time("resume", d.pausedUntil))
+		d.markRetry(ctx, log, ev, del.WorkflowID, store.InboxPending, "signal failed: "+err.Error(), next)
+		return false
+	default:
+		d.failures.WithLabelValues(ev.Provider, ReasonRetryable).Inc()
 		next := d.opts.Clock().Add(d.backoff(ev.Attempts + 1))
 		log.Warn("inbox delivery failed, will retry", zap.Error(err), zap.Time("nextAttempt", next))
 		d.markRetry(ctx, log, ev, del.WorkflowID, store.InboxPending, "signal failed: "+err.Error(), next)
-		return false
+		return true
 	}
+}
+
+// signalOutcome classifies what a SignalWorkflow call came to.
+type signalOutcome int
+
+const (
+	delivered   signalOutcome = iota
+	notFound                  // no such running workflow (yet)
+	refused                   // never deliverable as it stands
+	unavailable               // Temporal cannot be reached now
+	retryable                 // anything else: try this event again later
+)
+
+// classify maps a signal error to what the dispatcher does about it.
+func classify(err error) signalOutcome {
+	if err == nil {
+		return delivered
+	}
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return notFound
+	}
+	st := serviceerror.ToStatus(err)
+	switch st.Code() {
+	case codes.InvalidArgument, codes.OutOfRange, codes.Unimplemented:
+		return refused
+	case codes.Internal:
+		// gRPC refuses, before sending, a request whose headers (the workflow
+		// id travels in one) it cannot encode; nothing will ever change that.
+		if strings.Contains(st.Message(), "non-printable") {
+			return refused
+		}
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.PermissionDenied, codes.Unauthenticated:
+		return unavailable
+	}
+	return retryable
 }
 
 // route applies the provider's route, turning a panic into an error.

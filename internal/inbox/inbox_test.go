@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,7 +13,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"idflow/internal/store"
 )
@@ -70,8 +74,12 @@ func TestDuplicateWebhookSignalledOnce(t *testing.T) {
 	})
 }
 
-// TestTemporalOutage: while Temporal is unreachable events stay pending,
-// retried with growing pauses; once it is back they are delivered, once.
+// TestTemporalOutage: while Temporal is unreachable the dispatcher pauses
+// after each failed call, for a backoff that grows with the outage, and
+// claims nothing meanwhile, so an outage costs one call per pause and a
+// worker cut off from Temporal leaves the rows to workers that can deliver
+// them. The events stay pending; once Temporal is back they are delivered,
+// once.
 func TestTemporalOutage(t *testing.T) {
 	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
@@ -87,34 +95,78 @@ func TestTemporalOutage(t *testing.T) {
 		a, b := f.add("evt-a", "wf-a"), f.add("evt-b", "wf-b")
 		f.run(f.dispatcher(f.sig, f.options()))
 
-		const failures = 5
-		wantPauses := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second}
-		for i := 1; i <= failures; i++ {
-			for _, ev := range []store.InboxEvent{a, b} {
-				got := f.waitAttempts(ev.ID, i)
-				assert.Equal(t, i, got.Attempts)
-				assert.Equal(t, store.InboxPending, got.Status)
-				assert.Contains(t, got.LastError, "connection refused")
-				assert.Equal(t, f.clock.Now().Add(wantPauses[i-1]), got.NextAttemptAt, "attempt %d", i)
-				assert.True(t, got.LeaseUntil.IsZero(), "released after each attempt")
-			}
-			if i < failures {
-				f.clock.Advance(wantPauses[i-1])
-			}
+		pauses := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second}
+		for i, pause := range pauses {
+			f.waitCalls(i + 1)
+			time.Sleep(50 * time.Millisecond) // ten polls
+			require.Equal(t, i+1, f.sig.callCount(), "no call while paused (%s)", pause)
+			f.clock.Advance(pause)
+		}
+		for _, ev := range []store.InboxEvent{a, b} {
+			got := f.event(ev.ID)
+			assert.Equal(t, store.InboxPending, got.Status)
+			assert.Contains(t, got.LastError, "connection refused")
+			assert.True(t, got.LeaseUntil.IsZero(), "released after each attempt")
 		}
 		assert.Empty(t, f.sig.workflows())
 
-		down.Store(false)
-		f.clock.Advance(wantPauses[failures-1])
+		down.Store(false) // the last pause has passed: the next poll delivers
 		for _, ev := range []store.InboxEvent{a, b} {
 			got := f.waitDelivered(ev.ID)
-			assert.Equal(t, failures+1, got.Attempts)
 			assert.Empty(t, got.LastError)
 		}
 		assert.ElementsMatch(t, []string{"wf-a", "wf-b"}, f.sig.workflows())
-		assert.Equal(t, 2*failures+2, f.sig.callCount())
-		assert.Equal(t, float64(2*failures), f.counter("idflow_inbox_failures_total", byProvider(ReasonUnavailable)))
+		assert.Equal(t, len(pauses)+2, f.sig.callCount(), "one call per pause, then one per event")
+		assert.Equal(t, float64(len(pauses)), f.counter("idflow_inbox_failures_total", byProvider(ReasonUnavailable)))
 		assert.Equal(t, 2.0, f.counter("idflow_inbox_delivered_total", byProvider("")))
+	})
+}
+
+// TestPoisonEventsDoNotStopTheRest: events Temporal refuses for good (an
+// invalid argument, a workflow id gRPC cannot send) end "failed" with the
+// reason at once; events failing otherwise back off one by one; neither
+// kind stops the batch, so an event behind a hundred of them is delivered
+// on the first pass.
+func TestPoisonEventsDoNotStopTheRest(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		f.sig.setFail(func(_ int, s sent) error {
+			switch {
+			case strings.HasPrefix(s.WorkflowID, "wf-invalid"):
+				return serviceerror.NewInvalidArgument("WorkflowId is not valid")
+			case strings.HasPrefix(s.WorkflowID, "wf-header"):
+				return status.Error(codes.Internal, `header key "temporal-resource-id" contains value with non-printable ASCII characters`)
+			case strings.HasPrefix(s.WorkflowID, "wf-busy"):
+				return serviceerror.NewResourceExhausted(enumspb.RESOURCE_EXHAUSTED_CAUSE_RPS_LIMIT, "busy")
+			}
+			return nil
+		})
+		var poison []store.InboxEvent
+		for i := range 40 {
+			for _, kind := range []string{"invalid", "header", "busy"} {
+				poison = append(poison, f.add(fmt.Sprintf("evt-%s-%d", kind, i), fmt.Sprintf("wf-%s-%d", kind, i)))
+			}
+		}
+		good := f.add("evt-good", "wf-good")
+		opts := f.options()
+		opts.PollInterval = time.Hour // one pass only: the one at start
+		f.run(f.dispatcher(f.sig, opts))
+
+		f.waitDelivered(good.ID)
+		for _, ev := range poison {
+			got := f.waitAttempts(ev.ID, 1)
+			if strings.HasPrefix(got.WorkflowID, "wf-busy") {
+				assert.Equal(t, store.InboxPending, got.Status, "retried later, on its own")
+				assert.Equal(t, f.clock.Now().Add(time.Second), got.NextAttemptAt)
+				continue
+			}
+			assert.Equal(t, store.InboxFailed, got.Status, got.WorkflowID)
+			assert.True(t, got.NextAttemptAt.IsZero(), "never retried")
+			assert.Contains(t, got.LastError, "refused: ")
+		}
+		assert.Equal(t, 80.0, f.counter("idflow_inbox_failures_total", byProvider(ReasonRefused)))
+		assert.Equal(t, 40.0, f.counter("idflow_inbox_failures_total", byProvider(ReasonRetryable)))
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -23,7 +24,14 @@ const (
 	// the dispatcher still retries it (the workflow may be starting); once it
 	// is zero the row is kept for operators and never retried.
 	InboxUnmatched = "unmatched"
+	// InboxFailed: Temporal refused the delivery for good (an invalid
+	// argument, a workflow id that cannot exist); kept with the reason in
+	// LastError for operators, never retried.
+	InboxFailed = "failed"
 )
+
+// InboxStatuses lists every status, for filters and their errors.
+var InboxStatuses = []string{InboxPending, InboxDelivered, InboxUnmatched, InboxFailed}
 
 // Limits of the inbox's text fields, in bytes, and of ListInboxEvents.
 const (
@@ -59,7 +67,7 @@ type InboxEvent struct {
 // InboxFilter selects the events ListInboxEvents returns; empty fields match all.
 type InboxFilter struct {
 	Provider string
-	Status   string // "", InboxPending, InboxDelivered or InboxUnmatched
+	Status   string // "" or one of InboxStatuses
 	Limit    int    // 0 means DefaultInboxLimit; at most MaxInboxListLimit
 }
 
@@ -181,9 +189,11 @@ func (s *Store) GetInboxEvent(ctx context.Context, id string) (InboxEvent, error
 	return r.event(), nil
 }
 
-// DueInboxEvents returns, oldest first and with their bodies, up to limit
-// events to deliver at now: pending or unmatched-under-retry events whose
-// next attempt is due and that no dispatcher holds a lease on. A limit of 0
+// DueInboxEvents returns, with their bodies, up to limit events to deliver
+// at now: pending or unmatched-under-retry events whose next attempt is due
+// and that no dispatcher holds a lease on. They come in the order they
+// became due (then by arrival), so an event that keeps failing, and so keeps
+// being rescheduled, goes behind the others instead of taking every poll. A limit of 0
 // or less means DefaultInboxLimit.
 func (s *Store) DueInboxEvents(ctx context.Context, now time.Time, limit int) ([]InboxEvent, error) {
 	if limit <= 0 {
@@ -193,7 +203,7 @@ func (s *Store) DueInboxEvents(ctx context.Context, now time.Time, limit int) ([
 	var rows []inboxRow
 	query := s.db.Rebind("SELECT " + inboxColumns + " FROM inbox_events " +
 		"WHERE next_attempt_at > 0 AND next_attempt_at <= ? AND status <> ? AND lease_until < ? " +
-		"ORDER BY received_at, id LIMIT ?")
+		"ORDER BY next_attempt_at, id LIMIT ?")
 	if err := s.db.SelectContext(ctx, &rows, query, at, InboxDelivered, at, limit); err != nil {
 		return nil, fmt.Errorf("store: due inbox events: %w", err)
 	}
@@ -245,7 +255,8 @@ func (s *Store) MarkInboxDelivered(ctx context.Context, id, workflowID string, a
 // (and, for status InboxUnmatched, the unmatched attempt), stores status,
 // workflowID and lastError (cut to MaxInboxErrorLen bytes), and releases the
 // lease. The event is due again at nextAttempt; a zero nextAttempt, allowed
-// for InboxUnmatched only, gives the event up: it is kept but never retried.
+// for InboxUnmatched and required for InboxFailed, gives the event up: it is
+// kept but never retried.
 // An event delivered meanwhile (by another dispatcher) is left alone;
 // ErrNotFound when no such event exists.
 func (s *Store) MarkInboxRetry(ctx context.Context, id, workflowID, status, lastError string, nextAttempt time.Time) error {
@@ -253,8 +264,11 @@ func (s *Store) MarkInboxRetry(ctx context.Context, id, workflowID, status, last
 	switch {
 	case status == InboxUnmatched:
 		unmatched = 1
+	case status == InboxFailed && !nextAttempt.IsZero():
+		return fmt.Errorf("store: retry inbox event %q: %w: a failed event is never retried", id, ErrInvalid)
+	case status == InboxFailed:
 	case status != InboxPending:
-		return fmt.Errorf("store: retry inbox event %q: %w: status must be %q or %q", id, ErrInvalid, InboxPending, InboxUnmatched)
+		return fmt.Errorf("store: retry inbox event %q: %w: status must be %q, %q or %q", id, ErrInvalid, InboxPending, InboxUnmatched, InboxFailed)
 	case nextAttempt.IsZero():
 		return fmt.Errorf("store: retry inbox event %q: %w: a pending event needs a next attempt", id, ErrInvalid)
 	}
@@ -280,10 +294,8 @@ func (s *Store) MarkInboxRetry(ctx context.Context, id, workflowID, status, last
 
 // ListInboxEvents returns events matching f, newest first, without bodies.
 func (s *Store) ListInboxEvents(ctx context.Context, f InboxFilter) ([]InboxEvent, error) {
-	switch f.Status {
-	case "", InboxPending, InboxDelivered, InboxUnmatched:
-	default:
-		return nil, fmt.Errorf("%w: unknown inbox status", ErrInvalid)
+	if f.Status != "" && !slices.Contains(InboxStatuses, f.Status) {
+		return nil, fmt.Errorf("%w: unknown inbox status (want one of %s)", ErrInvalid, strings.Join(InboxStatuses, ", "))
 	}
 	switch {
 	case f.Limit < 0:

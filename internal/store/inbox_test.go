@@ -386,3 +386,41 @@ func dueIDs(t *testing.T, s *Store, now time.Time) []string {
 	require.NoError(t, err)
 	return ids(due)
 }
+
+// TestInboxRescheduledEventsGoBehindAndFailedIsFinal: due events come in
+// the order they became due, so one that keeps failing cannot take every
+// poll; a failed event is kept with its reason, never due again, and
+// listed by its status.
+func TestInboxRescheduledEventsGoBehindAndFailedIsFinal(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		s := openTestStore(t, url)
+		poison := addEvent(t, s, "idngo", "poison")
+		fresh := addEvent(t, s, "idngo", "fresh")
+		now := time.Now().Add(time.Second)
+		due, err := s.DueInboxEvents(ctx, now, 1)
+		require.NoError(t, err)
+		require.Len(t, due, 1)
+		assert.Equal(t, poison.ID, due[0].ID, "the older event first")
+		require.NoError(t, s.MarkInboxRetry(ctx, poison.ID, "wf", InboxPending, "signal failed", now))
+		due, err = s.DueInboxEvents(ctx, now, 1)
+		require.NoError(t, err)
+		assert.Equal(t, fresh.ID, due[0].ID, "the rescheduled event goes behind")
+
+		require.ErrorIs(t, s.MarkInboxRetry(ctx, poison.ID, "wf", InboxFailed, "x", now), ErrInvalid, "a failed event has no next attempt")
+		require.NoError(t, s.MarkInboxRetry(ctx, poison.ID, "wf", InboxFailed, "invalid argument: bad id", time.Time{}))
+		got := getEvent(t, s, poison.ID)
+		assert.Equal(t, InboxFailed, got.Status)
+		assert.Equal(t, "invalid argument: bad id", got.LastError)
+		assert.True(t, got.NextAttemptAt.IsZero())
+		due, err = s.DueInboxEvents(ctx, now.Add(time.Hour), 10)
+		require.NoError(t, err)
+		require.Len(t, due, 1)
+		assert.Equal(t, fresh.ID, due[0].ID)
+		listed, err := s.ListInboxEvents(ctx, InboxFilter{Status: InboxFailed})
+		require.NoError(t, err)
+		require.Len(t, listed, 1)
+		assert.Equal(t, poison.ID, listed[0].ID)
+	})
+}

@@ -66,9 +66,10 @@ const (
 )
 
 // WorkflowID is the workflow id for an IDnGO external user id (the
-// service's own opaque user key; the gateway finds the workflow by it).
+// service's own opaque user key; the gateway finds the workflow by it),
+// safe for any key: see process.WorkflowID.
 func WorkflowID(externalUserID string) string {
-	return "kyc-" + externalUserID
+	return process.WorkflowID("kyc", externalUserID)
 }
 
 // ApplicantInfoMediaType marks a document-store entry holding a

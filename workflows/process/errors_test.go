@@ -43,3 +43,16 @@ func TestWaitAndDetailsRead(t *testing.T) {
 	assert.False(t, OutcomeFailed.Open())
 	assert.True(t, OutcomeChallenged.Open())
 }
+
+func TestWorkflowIDIsSafeForAnyKey(t *testing.T) {
+	assert.Equal(t, "kyc-user-42", WorkflowID("kyc", "user-42"), "ASCII keys read as themselves")
+	assert.Equal(t, "kyc-%D0%98%D0%B2%D0%B0%D0%BD", WorkflowID("kyc", "Иван"))
+	assert.Equal(t, "kyc-a%25b%20c%0A", WorkflowID("kyc", "a%b c\n"), "% is escaped too, so the mapping is one to one")
+	assert.NotEqual(t, WorkflowID("kyc", "a%25"), WorkflowID("kyc", "a%"))
+	for _, key := range []string{"Иван", "a\x00b", "\xff", "emoji 🙂"} {
+		id := WorkflowID("kyc", key)
+		for i := 0; i < len(id); i++ {
+			assert.True(t, id[i] > ' ' && id[i] < 0x7f, "printable ASCII only: %q", id)
+		}
+	}
+}

@@ -64,10 +64,10 @@ const (
 	StageFinished        = "finished"
 )
 
-// WorkflowID is the workflow id for a caller's request id; it carries no
-// personal data.
+// WorkflowID is the workflow id for a caller's request id, safe for any
+// id (see process.WorkflowID); it carries no personal data.
 func WorkflowID(requestID string) string {
-	return "simplified-identification-" + requestID
+	return process.WorkflowID("simplified-identification", requestID)
 }
 
 // PersonMediaType marks a document-store entry that holds a pii.Person as JSON.
