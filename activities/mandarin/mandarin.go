@@ -5,6 +5,7 @@ package mandarin
 import (
 	"context"
 	"errors"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/worker"
@@ -40,7 +41,11 @@ func Register(r worker.ActivityRegistry, a *Activities) {
 
 // InitIdentification validates the person and opens a Mandarin session,
 // which sends the SMS code. Every request is billable after the first 50, so
-// nothing invalid is sent.
+// nothing invalid is sent, and a session is opened at most once per
+// workflow run: Mandarin has no idempotency key, so the session id is
+// recorded the moment Mandarin answers and a retried activity reuses it.
+// Only a crash inside the HTTP exchange itself can leave a session
+// unrecorded; a retry then counts it in UncertainSessions.
 func (m *Activities) InitIdentification(ctx context.Context, in simplifiedid.InitIdentificationInput) (simplifiedid.InitIdentificationResult, error) {
 	if m.Client == nil {
 		return simplifiedid.InitIdentificationResult{}, claimcheck.ErrNotConfigured()
@@ -49,7 +54,23 @@ func (m *Activities) InitIdentification(ctx context.Context, in simplifiedid.Ini
 	if err != nil {
 		return simplifiedid.InitIdentificationResult{}, err
 	}
-	id, err := m.Client.InitIdentification(ctx, provider.InitRequest{
+	log := activity.GetLogger(ctx)
+	key := sessionKey(activity.GetInfo(ctx))
+	rec, err := m.Store.BeginOnce(ctx, key)
+	if err != nil {
+		return simplifiedid.InitIdentificationResult{}, err // the store may come back: retried
+	}
+	out := simplifiedid.InitIdentificationResult{SessionID: rec.Value, UncertainSessions: rec.Attempts - 1}
+	if rec.Value != "" {
+		log.Info("mandarin session already opened by an earlier attempt: reused", "SessionID", rec.Value)
+		return out, nil
+	}
+	if out.UncertainSessions > 0 {
+		log.Warn("an earlier attempt to open the session ended unrecorded: Mandarin may have opened (and billed) a session",
+			"UncertainSessions", out.UncertainSessions)
+		activity.GetMetricsHandler(ctx).Counter("idflow_mandarin_uncertain_sessions").Inc(1)
+	}
+	out.SessionID, err = m.Client.InitIdentification(ctx, provider.InitRequest{
 		FirstName: person.FirstName, Patronymic: person.Patronymic, LastName: person.LastName,
 		PassportSeries: person.PassportSeries, PassportNumber: person.PassportNumber,
 		SNILS: person.SNILS, INN: person.INN, Phone: person.Phone,
@@ -57,8 +78,28 @@ func (m *Activities) InitIdentification(ctx context.Context, in simplifiedid.Ini
 	if err != nil {
 		return simplifiedid.InitIdentificationResult{}, providerError(err)
 	}
-	activity.GetLogger(ctx).Info("mandarin session opened", "SessionID", id)
-	return simplifiedid.InitIdentificationResult{SessionID: id}, nil
+	m.recordSession(ctx, key, out.SessionID)
+	log.Info("mandarin session opened", "SessionID", out.SessionID)
+	return out, nil
+}
+
+// sessionKey names the one session of a workflow run.
+func sessionKey(info activity.Info) string {
+	return "mandarin-session/" + info.WorkflowExecution.ID + "/" + info.WorkflowExecution.RunID
+}
+
+// recordSession keeps the session id, retrying briefly. The session is open
+// whatever happens here, so the activity succeeds even if the record fails
+// (a retry would open a second one); the failure is logged.
+func (m *Activities) recordSession(ctx context.Context, key, sessionID string) {
+	var err error
+	for range 3 {
+		if err = m.Store.CompleteOnce(context.WithoutCancel(ctx), key, sessionID); err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	activity.GetLogger(ctx).Error("mandarin session opened but not recorded", "SessionID", sessionID, "Error", err)
 }
 
 // resolvePerson loads the person when passed by reference, normalizes and

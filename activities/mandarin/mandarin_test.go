@@ -104,3 +104,43 @@ func TestPhoneCheckAndProviderRefusals(t *testing.T) {
 	_, err = activityEnv(t, unconfigured).ExecuteActivity(unconfigured.PhoneCheck, session.SessionID)
 	activitytest.RequireFinal(t, err, process.ErrTypeProviderNotConfigured)
 }
+
+// testRunKey is the session key of the activity test environment's
+// workflow run (the SDK's default test ids).
+const testRunKey = "mandarin-session/default-test-workflow-id/default-test-run-id"
+
+// TestRetriedInitReusesTheSession: a retry of InitIdentification in the
+// same workflow run (after a timeout, or a worker crash after Mandarin
+// answered) reuses the recorded session: one session, one SMS, one bill.
+func TestRetriedInitReusesTheSession(t *testing.T) {
+	a, sb := mandarinActivities(t)
+	env := activityEnv(t, a)
+	p := testPerson()
+	var first, second InitIdentificationResult
+	v, err := env.ExecuteActivity(a.InitIdentification, InitIdentificationInput{Person: &p})
+	require.NoError(t, err)
+	require.NoError(t, v.Get(&first))
+	v, err = env.ExecuteActivity(a.InitIdentification, InitIdentificationInput{Person: &p})
+	require.NoError(t, err)
+	require.NoError(t, v.Get(&second))
+	assert.Equal(t, first.SessionID, second.SessionID)
+	assert.Zero(t, second.UncertainSessions)
+	assert.Equal(t, 1, sb.SessionCount(), "Mandarin opened one session")
+}
+
+// TestUnrecordedAttemptIsCounted: an earlier attempt that started the call
+// and never recorded an answer (a crash inside the HTTP exchange) may have
+// opened a session; the retry opens one and says how many are uncertain.
+func TestUnrecordedAttemptIsCounted(t *testing.T) {
+	a, sb := mandarinActivities(t)
+	_, err := a.Store.BeginOnce(t.Context(), testRunKey) // the crashed attempt
+	require.NoError(t, err)
+	p := testPerson()
+	v, err := activityEnv(t, a).ExecuteActivity(a.InitIdentification, InitIdentificationInput{Person: &p})
+	require.NoError(t, err)
+	var out InitIdentificationResult
+	require.NoError(t, v.Get(&out))
+	assert.NotEmpty(t, out.SessionID)
+	assert.Equal(t, 1, out.UncertainSessions)
+	assert.Equal(t, 1, sb.SessionCount())
+}

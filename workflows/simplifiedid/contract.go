@@ -127,9 +127,13 @@ type Status struct {
 	process.Status
 	SessionID string `json:"sessionId,omitempty"`
 	// Billable is false when SMEV took over 300 minutes (the provider does not bill it).
-	Billable    bool        `json:"billable"`
-	Phone       PhoneCheck  `json:"phone"`
-	PersonCheck PersonCheck `json:"personCheck"`
+	Billable bool `json:"billable"`
+	// UncertainSessions counts sessions Mandarin may have opened besides
+	// SessionID, when a worker crashed inside the exchange (see
+	// InitIdentificationResult); normally 0.
+	UncertainSessions int         `json:"uncertainSessions,omitempty"`
+	Phone             PhoneCheck  `json:"phone"`
+	PersonCheck       PersonCheck `json:"personCheck"`
 }
 
 // Activity names; the worker registers the Mandarin activities under them.
@@ -150,6 +154,10 @@ type InitIdentificationInput struct {
 // InitIdentificationResult carries Mandarin's session id.
 type InitIdentificationResult struct {
 	SessionID string `json:"sessionId"`
+	// UncertainSessions counts earlier attempts that ended (a worker crash
+	// inside the HTTP exchange) without recording whether Mandarin opened a
+	// session: each may have sent an SMS and been billed.
+	UncertainSessions int `json:"uncertainSessions,omitempty"`
 }
 
 // SubmitSMSCodeInput is one code the person typed.

@@ -139,7 +139,7 @@ func (s *identification) openSession(ctx workflow.Context) error {
 	}
 	now := workflow.Now(ctx)
 	s.sessionOpened = true
-	s.status.SessionID = out.SessionID
+	s.status.SessionID, s.status.UncertainSessions = out.SessionID, out.UncertainSessions
 	s.status.Phone.Deadline = now.Add(s.in.SMSCodeTimeout)
 	s.status.PersonCheck.StartedAt = now
 	s.status.PersonCheck.ExpectedBy = now.Add(PersonCheckSLA)

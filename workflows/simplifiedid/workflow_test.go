@@ -38,6 +38,7 @@ type simplifiedIdentificationSuite struct {
 	codesSent    int
 	sessions     int
 	initErr      error // InitIdentification's error, when set
+	uncertain    int   // InitIdentification's UncertainSessions
 	smevErr      error // CheckPerson's error, when set
 	logs         *observer.ObservedLogs
 }
@@ -49,7 +50,7 @@ func TestSimplifiedIdentification(t *testing.T) {
 func (s *simplifiedIdentificationSuite) SetupTest() {
 	core, logs := observer.New(zap.DebugLevel)
 	s.SetLogger(logging.SDK(zap.New(core)))
-	s.logs, s.initErr, s.smevErr = logs, nil, nil
+	s.logs, s.initErr, s.smevErr, s.uncertain = logs, nil, nil, 0
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.RegisterWorkflow(SimplifiedIdentification)
 	mandarinacts.Register(s.env, &mandarinacts.Activities{})
@@ -62,7 +63,7 @@ func (s *simplifiedIdentificationSuite) SetupTest() {
 			}
 			s.start = s.env.Now()
 			s.sessions++
-			return InitIdentificationResult{SessionID: "794d3cc7-a2b4-4579-9173-bafc7d7dc29d"}, nil
+			return InitIdentificationResult{SessionID: "794d3cc7-a2b4-4579-9173-bafc7d7dc29d", UncertainSessions: s.uncertain}, nil
 		}).Maybe()
 	s.env.OnActivity(SubmitSMSCodeActivity, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in SubmitSMSCodeInput) error {
@@ -175,6 +176,7 @@ func (s *simplifiedIdentificationSuite) TestExpiresUnbilledWhenSMEVNeverAnswers(
 }
 
 func (s *simplifiedIdentificationSuite) TestWrongThenRightCodePasses() {
+	s.uncertain = 1 // a worker crashed inside an earlier attempt to open the session
 	wrong := s.sendCode(time.Minute, "123456")
 	right := s.sendCode(2*time.Minute, goodCode)
 	s.env.ExecuteWorkflow(SimplifiedIdentification, testInput())
@@ -184,6 +186,7 @@ func (s *simplifiedIdentificationSuite) TestWrongThenRightCodePasses() {
 	s.Equal(SMSCodeResult{Accepted: false, AttemptsUsed: 1, AttemptsLeft: 4}, wrong.result)
 	s.Equal(SMSCodeResult{Accepted: true, AttemptsUsed: 2, AttemptsLeft: 3}, right.result)
 	s.Equal(2, out.Phone.AttemptsUsed)
+	s.Equal(1, out.UncertainSessions, "the status shows a session Mandarin may have opened unrecorded")
 }
 
 func (s *simplifiedIdentificationSuite) TestFiveWrongCodesReject() {
