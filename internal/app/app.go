@@ -155,7 +155,7 @@ func newGateway(cfg config.Worker, st *store.Store, tc client.Client, m *metrics
 
 // serveGateway serves HTTP on the listener until shutdown drains it.
 func serveGateway(listener net.Listener, gw *gateway.Gateway, cfg config.Worker, stack *cleanupStack) <-chan error {
-	srv := &http.Server{Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := gw.Server()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(listener) }()
 	stack.push("gateway", func() error { return shutdownHTTP(srv, cfg.ShutdownTimeout) })

@@ -37,6 +37,8 @@ type Deps struct {
 	// OnWebhook, if set, is called after a new webhook is stored (the
 	// worker passes the inbox dispatcher's Notify).
 	OnWebhook func()
+	// Timeouts of the connections served by Server.
+	Timeouts Timeouts
 }
 
 // Gateway routes the worker's HTTP requests.

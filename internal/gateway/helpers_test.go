@@ -55,6 +55,8 @@ type option func(*Deps)
 
 func withMaxBytes(n int64) option { return func(d *Deps) { d.MaxDocumentBytes = n } }
 
+func withTimeouts(t Timeouts) option { return func(d *Deps) { d.Timeouts = t } }
+
 func withChecks(checks ...Check) option { return func(d *Deps) { d.ReadyChecks = checks } }
 
 // newTestGateway opens the store at dbURL and serves a gateway over it; both
@@ -77,7 +79,9 @@ func newTestGateway(t *testing.T, dbURL string, opts ...option) *testGateway {
 		opt(&deps)
 	}
 	gw := New(deps)
-	srv := httptest.NewServer(gw.Handler())
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config = gw.Server()
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &testGateway{t: t, url: srv.URL, store: st, gw: gw}
 }

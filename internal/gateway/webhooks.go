@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -71,9 +72,16 @@ func (g *Gateway) registerWebhooks() {
 // might have lost; a repeat of a stored event is answered 200 too.
 func (g *Gateway) receiveWebhook(w http.ResponseWriter, r *http.Request, src WebhookSource) {
 	log := g.deps.Logger.With(zap.String("provider", src.Provider))
+	// A webhook is small: a sender that cannot deliver it within the bound
+	// loses the connection (and retries), instead of holding it.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(g.deps.Timeouts.withDefaults().Webhook))
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBytes))
 	var tooLarge *http.MaxBytesError
 	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		log.Warn("webhook rejected: body not received in time")
+		writeError(w, http.StatusRequestTimeout, "webhook_timeout", "the webhook body was not received in time")
+		return
 	case errors.As(err, &tooLarge):
 		log.Warn("webhook rejected: body too large")
 		writeError(w, http.StatusRequestEntityTooLarge, "webhook_too_large",
