@@ -148,7 +148,7 @@ func newGateway(cfg config.Worker, st *store.Store, tc client.Client, m *metrics
 		},
 	}
 	if cfg.IDnGOWebhookSecret != "" {
-		deps.Webhooks = append(deps.Webhooks, idngoWebhooks(cfg.IDnGOWebhookSecret))
+		deps.Webhooks = append(deps.Webhooks, idngoWebhooks(cfg.IDnGOWebhookSecret, cfg.IDnGOWebhookDigestAlg))
 	}
 	return gateway.New(deps)
 }

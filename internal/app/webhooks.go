@@ -14,13 +14,14 @@ import (
 // idngoProvider names IDnGO in webhook paths and in the inbox.
 const idngoProvider = "idngo"
 
-// idngoWebhooks verifies IDnGO's X-Payload-Digest and keys each event by
-// its correlationId, so that duplicates are stored once.
-func idngoWebhooks(secret string) gateway.WebhookSource {
+// idngoWebhooks verifies IDnGO's X-Payload-Digest with the account's own
+// algorithm and keys each event by its correlationId, so that duplicates
+// are stored once.
+func idngoWebhooks(secret, digestAlg string) gateway.WebhookSource {
 	return gateway.WebhookSource{
 		Provider: idngoProvider,
 		Verify: func(h http.Header, body []byte) error {
-			return idngo.VerifyPayloadDigest(secret, h.Get(idngo.HeaderPayloadDigestAlg), h.Get(idngo.HeaderPayloadDigest), body)
+			return idngo.VerifyAccountDigest(secret, digestAlg, h.Get(idngo.HeaderPayloadDigestAlg), h.Get(idngo.HeaderPayloadDigest), body)
 		},
 		Parse: func(body []byte) (string, string, error) {
 			wh, err := idngo.ParseWebhook(body)

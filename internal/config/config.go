@@ -68,6 +68,9 @@ type Worker struct {
 	IDnGOSecretKey string `env:"IDFLOW_IDNGO_SECRET_KEY"`
 	// IDnGOWebhookSecret checks X-Payload-Digest of IDnGO's webhooks.
 	IDnGOWebhookSecret string `env:"IDFLOW_IDNGO_WEBHOOK_SECRET"`
+	// IDnGOWebhookDigestAlg is the one X-Payload-Digest-Alg accepted: the
+	// account's algorithm, so a sender cannot pick a weaker one.
+	IDnGOWebhookDigestAlg string `env:"IDFLOW_IDNGO_WEBHOOK_DIGEST_ALG, default=HMAC_SHA256_HEX"`
 
 	// DevDir holds the -dev state: databases, the generated token.
 	DevDir string `env:"IDFLOW_DEV_DIR, default=.idflow"`
@@ -158,6 +161,9 @@ func (c Worker) check(dev bool) error {
 	}
 	if c.IDnGOBaseURL != "" && (c.IDnGOAppToken == "" || c.IDnGOSecretKey == "" || c.IDnGOWebhookSecret == "") {
 		add("IDFLOW_IDNGO_BASE_URL", "needs IDFLOW_IDNGO_APP_TOKEN, IDFLOW_IDNGO_SECRET_KEY and IDFLOW_IDNGO_WEBHOOK_SECRET too")
+	}
+	if !slices.Contains([]string{"HMAC_SHA1_HEX", "HMAC_SHA256_HEX", "HMAC_SHA512_HEX"}, c.IDnGOWebhookDigestAlg) {
+		add("IDFLOW_IDNGO_WEBHOOK_DIGEST_ALG", "must be HMAC_SHA1_HEX, HMAC_SHA256_HEX or HMAC_SHA512_HEX")
 	}
 	if c.DocumentMaxBytes <= 0 {
 		add("IDFLOW_DOCUMENT_MAX_BYTES", "must be a positive number of bytes")

@@ -93,7 +93,11 @@ func (g *Gateway) readyz(w http.ResponseWriter, r *http.Request) {
 	for _, check := range g.deps.ReadyChecks {
 		results[check.Name] = "ok"
 		if err := check.Run(ctx); err != nil {
-			status, results[check.Name] = http.StatusServiceUnavailable, err.Error()
+			// The endpoint needs no token: it names the missing dependency
+			// only; the cause (driver errors carry user, host and database
+			// names) goes to the log.
+			status, results[check.Name] = http.StatusServiceUnavailable, "unavailable"
+			g.deps.Logger.Warn("readiness check failed", zap.String("check", check.Name), zap.Error(err))
 		}
 	}
 	writeJSON(w, status, map[string]any{"ready": status == http.StatusOK, "checks": results})

@@ -142,3 +142,13 @@ func ParseWebhook(body []byte) (Webhook, error) {
 	}
 	return w, nil
 }
+
+// VerifyAccountDigest is VerifyPayloadDigest that accepts only the
+// account's own algorithm (accepted, e.g. "HMAC_SHA256_HEX"), so that a
+// sender cannot choose a weaker one than the account signs with.
+func VerifyAccountDigest(secret, accepted, alg, digest string, body []byte) error {
+	if !strings.EqualFold(strings.TrimSpace(alg), accepted) {
+		return fmt.Errorf("%w: digest algorithm %q not accepted (the account uses %s)", ErrBadDigest, alg, accepted)
+	}
+	return VerifyPayloadDigest(secret, alg, digest, body)
+}

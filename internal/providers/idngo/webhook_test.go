@@ -139,3 +139,13 @@ func TestWebhookTypeConstants(t *testing.T) {
 	assert.Equal(t, "onHold", idngo.ReviewStatusOnHold)
 	assert.Equal(t, 1009, idngo.ErrCodeApplicantFinalReject)
 }
+
+// TestVerifyAccountDigestAcceptsOnlyTheAccountsAlgorithm: a correct SHA-1
+// digest is refused where the account signs with SHA-256.
+func TestVerifyAccountDigestAcceptsOnlyTheAccountsAlgorithm(t *testing.T) {
+	body := []byte(`{"a":1}`)
+	assert.NoError(t, idngo.VerifyAccountDigest("s", idngo.DigestSHA256, idngo.DigestSHA256, digestVectors[idngo.DigestSHA256], body))
+	err := idngo.VerifyAccountDigest("s", idngo.DigestSHA256, idngo.DigestSHA1, digestVectors[idngo.DigestSHA1], body)
+	assert.ErrorIs(t, err, idngo.ErrBadDigest)
+	assert.Contains(t, err.Error(), "not accepted")
+}
