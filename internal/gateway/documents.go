@@ -163,6 +163,10 @@ func (g *Gateway) getDocument(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", doc.MediaType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(content)))
 	w.Header().Set("X-Document-Sha256", doc.SHA256)
+	// Stored bytes come from anyone with the token: a browser must neither
+	// guess another type (an HTML "image") nor render them in place.
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "sandbox")
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(doc.Title))
 	_, _ = w.Write(content)
 }
@@ -175,11 +179,21 @@ func (g *Gateway) documentInfo(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) listDocuments(w http.ResponseWriter, r *http.Request) {
-	owner := r.URL.Query().Get("owner")
+	q := r.URL.Query()
+	owner := q.Get("owner")
 	if owner == "" {
 		owner = defaultOwner
 	}
-	docs, err := g.deps.Store.ListDocuments(r.Context(), owner)
+	limit := store.DefaultDocumentPage
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > store.MaxDocumentPage {
+			writeError(w, http.StatusBadRequest, "bad_limit", fmt.Sprintf("limit must be 1 to %d", store.MaxDocumentPage))
+			return
+		}
+		limit = n
+	}
+	docs, err := g.deps.Store.ListDocumentsPage(r.Context(), owner, q.Get("after"), limit)
 	if !g.found(w, err) {
 		return
 	}
@@ -187,7 +201,11 @@ func (g *Gateway) listDocuments(w http.ResponseWriter, r *http.Request) {
 	for _, d := range docs {
 		out = append(out, toResponse(d))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"documents": out})
+	page := map[string]any{"documents": out}
+	if len(docs) == limit {
+		page["next"] = docs[len(docs)-1].ID // ?after= for the next page
+	}
+	writeJSON(w, http.StatusOK, page)
 }
 
 // found answers 404 or 500 for a store error and reports whether to go on.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -110,6 +111,46 @@ func TestListDocumentsByOwner(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		assert.JSONEq(t, `{"documents": []}`, string(body), "an empty list, not null")
 	})
+}
+
+// TestListDocumentsPages: a list is bounded and pages on with ?after=.
+func TestListDocumentsPages(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		g := newTestGateway(t, dbURL)
+		var all []documentResponse
+		for i := range 5 {
+			all = append(all, g.mustPut(fmt.Sprintf("p%d.txt", i), "pager", "text/plain", []byte(fmt.Sprint("page ", i))))
+		}
+		type page struct {
+			Documents []documentResponse `json:"documents"`
+			Next      string             `json:"next"`
+		}
+		var got []documentResponse
+		after := ""
+		for pages := 0; ; pages++ {
+			require.Less(t, pages, 5)
+			p := decodeJSON[page](t, g.get("/v1/documents?owner=pager&limit=2&after="+after), http.StatusOK)
+			got = append(got, p.Documents...)
+			if p.Next == "" {
+				break
+			}
+			after = p.Next
+		}
+		assert.Equal(t, all, got, "every document once, in order")
+		requireAPIError(t, g.get("/v1/documents?limit=0"), http.StatusBadRequest, "bad_limit")
+		requireAPIError(t, g.get("/v1/documents?limit=5000"), http.StatusBadRequest, "bad_limit")
+	})
+}
+
+// TestDocumentsAreServedInert: what comes back is never sniffed or rendered.
+func TestDocumentsAreServedInert(t *testing.T) {
+	g := newSQLiteGateway(t)
+	doc := g.mustPut("page.html", "", "text/html", []byte("<script>alert(1)</script>"))
+	resp := g.get("/v1/documents/" + doc.ID)
+	readBody(t, resp)
+	assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
+	assert.Equal(t, "sandbox", resp.Header.Get("Content-Security-Policy"))
+	assert.True(t, strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment;"))
 }
 
 func TestPutMultipart(t *testing.T) {

@@ -215,13 +215,38 @@ func (s *Store) DocumentInfo(ctx context.Context, id string) (Document, error) {
 
 // ListDocuments returns the owner's documents ordered by creation time, then id.
 func (s *Store) ListDocuments(ctx context.Context, owner string) ([]Document, error) {
+	return s.ListDocumentsPage(ctx, owner, "", 0)
+}
+
+// Limits of ListDocumentsPage.
+const (
+	DefaultDocumentPage = 100
+	MaxDocumentPage     = 1000
+)
+
+// ListDocumentsPage returns up to limit of owner's documents, oldest first,
+// starting after the document with id after ("" for the first page); a
+// limit of 0 means all. The last id of a full page is the next page's after.
+func (s *Store) ListDocumentsPage(ctx context.Context, owner, after string, limit int) ([]Document, error) {
 	if owner == "" {
 		return nil, fmt.Errorf("%w: empty owner", ErrInvalid)
 	}
+	if limit < 0 {
+		return nil, fmt.Errorf("%w: negative limit", ErrInvalid)
+	}
+	query := "SELECT " + docColumns + " FROM documents d WHERE d.owner = ?"
+	args := []any{owner}
+	if after != "" {
+		query += " AND (d.created_at, d.id) > (SELECT a.created_at, a.id FROM documents a WHERE a.id = ?)"
+		args = append(args, after)
+	}
+	query += " ORDER BY d.created_at, d.id"
+	if limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, limit)
+	}
 	var rows []documentRow
-	query := s.db.Rebind("SELECT " + docColumns + " FROM documents d " +
-		"WHERE d.owner = ? ORDER BY d.created_at, d.id")
-	if err := s.db.SelectContext(ctx, &rows, query, owner); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(query), args...); err != nil {
 		return nil, fmt.Errorf("store: list documents: %w", err)
 	}
 	docs := make([]Document, 0, len(rows))
