@@ -8,11 +8,13 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/worker"
 
 	"idflow/activities/claimcheck"
+	"idflow/activities/heartbeat"
 	"idflow/internal/pii"
 	provider "idflow/internal/providers/idngo"
 	"idflow/internal/store"
@@ -20,6 +22,10 @@ import (
 	"idflow/workflows/kyc"
 	"idflow/workflows/process"
 )
+
+// uploadHeartbeat is how often an upload heartbeats (the workflow's
+// heartbeat timeout for uploads is three times this).
+const uploadHeartbeat = 10 * time.Second
 
 // Activities holds what the IDnGO calls need.
 type Activities struct {
@@ -74,6 +80,9 @@ func (a *Activities) UploadDocument(ctx context.Context, in kyc.UploadDocumentIn
 	if err != nil {
 		return kyc.UploadDocumentResult{}, err
 	}
+	// An image may take minutes to send: heartbeat, so that after a crash
+	// the upload is retried within the heartbeat timeout.
+	defer heartbeat.Every(ctx, uploadHeartbeat)()
 	meta := provider.IDDocMetadata{IDDocType: in.Document.IDDocType, IDDocSubType: in.Document.IDDocSubType, Country: in.Document.Country}
 	image, err := a.Client.AddIDDocument(ctx, in.ApplicantID, meta, doc.Title, content)
 	if provider.ErrorCodeOf(err) == provider.ErrCodeDuplicateDocument {

@@ -108,6 +108,11 @@ func TestKYCRetryThenGreenEndToEnd(t *testing.T) {
 	assertInboxDeliveredOnce(t, sys)
 	h := sys.history(t, run.GetID())
 	requireSummaries(t, h)
+	for _, ev := range h.Events {
+		if attrs := ev.GetActivityTaskScheduledEventAttributes(); attrs.GetActivityType().GetName() == kyc.UploadDocumentActivity {
+			assert.Equal(t, 30*time.Second, attrs.GetHeartbeatTimeout().AsDuration(), "a crashed upload is retried after 30 s")
+		}
+	}
 	recordHistory(t, h, "kyc-retry-then-green")
 }
 

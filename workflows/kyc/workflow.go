@@ -467,10 +467,12 @@ func providerCallOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
-// uploadOptions: an image can be up to 64 MB.
+// uploadOptions: an image can be up to 64 MB. The upload heartbeats every
+// 10 s, so a crashed worker's upload is retried after 30 s, not 5 min.
 func uploadOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    5 * time.Minute,
+		HeartbeatTimeout:       30 * time.Second,
 		ScheduleToCloseTimeout: time.Hour,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
