@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -69,20 +71,42 @@ func Run(ctx context.Context, opts Options) (err error) {
 		}
 		info.UIURL, info.Sandboxes = dev.temporal.UIURL(), dev.sandboxes
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return fmt.Errorf("open store: %w", err)
-	}
-	stack.push("store", st.Close)
 	m, err := metrics.New()
 	if err != nil {
 		return err
 	}
-	tc, copts, err := dialTemporal(ctx, dev, log, m)
+	// The gateway answers from here on, whatever the database and Temporal
+	// are doing: /healthz and /readyz at once, webhooks as soon as the store
+	// is open (503 with Retry-After before, so the provider retries).
+	deps := &lateDeps{}
+	dispatcher := &lateNotify{}
+	gw := newGateway(cfg, deps, m, log, dispatcher.notify)
+	serveErr, drainGateway := serveGateway(listener, gw, cfg, &stack)
+
+	st, err := retryUntil(ctx, log, "database (IDFLOW_DATABASE_URL)", func(ctx context.Context) (*store.Store, error) {
+		return store.Open(ctx, cfg.DatabaseURL)
+	})
+	if err != nil {
+		return stoppedWhileWaiting(err)
+	}
+	stack.push("store", st.Close)
+	deps.store.Store(st)
+	gw.SetStore(st)
+
+	copts, err := temporalOptions(dev, log, m)
 	if err != nil {
 		return err
 	}
+	tc, err := retryUntil(ctx, log, "Temporal at "+copts.HostPort, func(ctx context.Context) (client.Client, error) {
+		dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return temporalclient.Dial(dialCtx, copts)
+	})
+	if err != nil {
+		return stoppedWhileWaiting(err)
+	}
 	stack.push("temporal client", func() error { tc.Close(); return nil })
+	deps.temporal.Store(&tc)
 	if err := registerSearchAttributes(ctx, tc, copts.Namespace, dev != nil, log); err != nil {
 		return err
 	}
@@ -91,9 +115,10 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if err := startWorker(tc, cfg, dependencies{store: st, logger: log}, &stack); err != nil {
 		return err
 	}
-	dispatcher := inbox.NewDispatcher(st, tc, map[string]inbox.Route{idngoProvider: routeIDnGO}, log, m.Registerer(), inbox.Options{})
-	startDispatcher(dispatcher, &stack)
-	serveErr := serveGateway(listener, newGateway(cfg, st, tc, m, log, dispatcher.Notify), cfg, &stack)
+	d := inbox.NewDispatcher(st, tc, map[string]inbox.Route{idngoProvider: routeIDnGO}, log, m.Registerer(), inbox.Options{})
+	startDispatcher(d, &stack)
+	dispatcher.set(d.Notify)
+	stack.push("gateway", drainGateway) // first to stop: no request finds the store closed
 
 	log.Info("worker running", zap.String("taskQueue", cfg.TaskQueue), zap.String("gateway", info.GatewayURL),
 		zap.String("temporal", info.TemporalAddress))
@@ -107,6 +132,60 @@ func Run(ctx context.Context, opts Options) (err error) {
 	case err := <-serveErr:
 		return fmt.Errorf("gateway stopped: %w", err)
 	}
+}
+
+// lateDeps holds what the worker connects to after the gateway is up; the
+// readiness checks read it.
+type lateDeps struct {
+	store    atomic.Pointer[store.Store]
+	temporal atomic.Pointer[client.Client]
+}
+
+// lateNotify forwards the gateway's "new webhook" to the dispatcher once
+// there is one; before, stored webhooks wait for the dispatcher's first poll.
+type lateNotify struct{ fn atomic.Pointer[func()] }
+
+func (n *lateNotify) set(fn func()) { n.fn.Store(&fn) }
+
+func (n *lateNotify) notify() {
+	if fn := n.fn.Load(); fn != nil {
+		(*fn)()
+	}
+}
+
+// errNotYet is a readiness check's answer before the dependency is open.
+var errNotYet = errors.New("not connected yet")
+
+// retryUntil calls connect until it succeeds or ctx ends, pausing 1 s,
+// doubling up to 30 s, and logging each failure: a worker starting during
+// an outage waits for it to end instead of exiting.
+func retryUntil[T any](ctx context.Context, log *zap.Logger, what string, connect func(context.Context) (T, error)) (T, error) {
+	pause := time.Second
+	for {
+		v, err := connect(ctx)
+		if err == nil {
+			return v, nil
+		}
+		if ctx.Err() != nil {
+			return v, ctx.Err()
+		}
+		log.Warn("cannot reach "+what+"; retrying", zap.Error(err), zap.Duration("in", pause))
+		select {
+		case <-ctx.Done():
+			return v, ctx.Err()
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 30*time.Second)
+	}
+}
+
+// stoppedWhileWaiting is nil when the worker was asked to stop while it
+// waited for a dependency: a clean stop.
+func stoppedWhileWaiting(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
 
 func startWorker(tc client.Client, cfg config.Worker, deps dependencies, stack *cleanupStack) error {
@@ -135,14 +214,23 @@ func startDispatcher(d *inbox.Dispatcher, stack *cleanupStack) {
 	})
 }
 
-func newGateway(cfg config.Worker, st *store.Store, tc client.Client, m *metrics.Metrics, log *zap.Logger, onWebhook func()) *gateway.Gateway {
+func newGateway(cfg config.Worker, late *lateDeps, m *metrics.Metrics, log *zap.Logger, onWebhook func()) *gateway.Gateway {
 	deps := gateway.Deps{
-		Store: st, APIToken: cfg.APIToken, MaxDocumentBytes: cfg.DocumentMaxBytes, Logger: log, Metrics: m,
+		APIToken: cfg.APIToken, MaxDocumentBytes: cfg.DocumentMaxBytes, Logger: log, Metrics: m,
 		OnWebhook: onWebhook,
 		ReadyChecks: []gateway.Check{
-			{Name: "database", Run: st.Ping},
+			{Name: "database", Run: func(ctx context.Context) error {
+				if st := late.store.Load(); st != nil {
+					return st.Ping(ctx)
+				}
+				return errNotYet
+			}},
 			{Name: "temporal", Run: func(ctx context.Context) error {
-				_, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{})
+				tc := late.temporal.Load()
+				if tc == nil {
+					return errNotYet
+				}
+				_, err := (*tc).CheckHealth(ctx, &client.CheckHealthRequest{})
 				return err
 			}},
 		},
@@ -154,12 +242,17 @@ func newGateway(cfg config.Worker, st *store.Store, tc client.Client, m *metrics
 }
 
 // serveGateway serves HTTP on the listener until shutdown drains it.
-func serveGateway(listener net.Listener, gw *gateway.Gateway, cfg config.Worker, stack *cleanupStack) <-chan error {
+// It returns the server's error and its drain, which runs once however
+// often it is called: the gateway starts before the store and the worker
+// but must drain before they close, so Run pushes the drain again once
+// they are up.
+func serveGateway(listener net.Listener, gw *gateway.Gateway, cfg config.Worker, stack *cleanupStack) (<-chan error, func() error) {
 	srv := gw.Server()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(listener) }()
-	stack.push("gateway", func() error { return shutdownHTTP(srv, cfg.ShutdownTimeout) })
-	return serveErr
+	drain := sync.OnceValue(func() error { return shutdownHTTP(srv, cfg.ShutdownTimeout) })
+	stack.push("gateway", drain)
+	return serveErr, drain
 }
 
 func ignoreClosed(err error) error {
@@ -169,19 +262,14 @@ func ignoreClosed(err error) error {
 	return err
 }
 
-func dialTemporal(ctx context.Context, dev *devStack, log *zap.Logger, m *metrics.Metrics) (client.Client, client.Options, error) {
+// temporalOptions are the client options: TEMPORAL_* settings, or under
+// -dev the embedded server.
+func temporalOptions(dev *devStack, log *zap.Logger, m *metrics.Metrics) (client.Options, error) {
 	fallback := ""
 	if dev != nil {
 		fallback = dev.temporal.FrontendAddress()
 	}
-	copts, err := temporalclient.Options(log, m.Temporal(), fallback)
-	if err != nil {
-		return nil, copts, err
-	}
-	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	tc, err := temporalclient.Dial(dialCtx, copts)
-	return tc, copts, err
+	return temporalclient.Options(log, m.Temporal(), fallback)
 }
 
 // registerSearchAttributes adds the project's search attributes. In -dev a

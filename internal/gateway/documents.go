@@ -48,6 +48,10 @@ type upload struct {
 // type) or a multipart form (a "file" part, optional "title" and "mediaType"
 // fields). Nothing is stored unless the whole document is valid.
 func (g *Gateway) putDocument(w http.ResponseWriter, r *http.Request) {
+	st := g.store(w)
+	if st == nil {
+		return
+	}
 	limit := g.deps.MaxDocumentBytes
 	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartSlack)
 	up, err := g.readUpload(r)
@@ -69,7 +73,7 @@ func (g *Gateway) putDocument(w http.ResponseWriter, r *http.Request) {
 	if owner == "" {
 		owner = defaultOwner
 	}
-	doc, err := g.deps.Store.PutDocument(r.Context(), store.NewDocument{
+	doc, err := st.PutDocument(r.Context(), store.NewDocument{
 		Owner: owner, Title: up.title, MediaType: up.mediaType, Content: up.content,
 	})
 	if errors.Is(err, store.ErrInvalid) {
@@ -156,7 +160,11 @@ func readField(p *multipart.Part) (string, error) {
 }
 
 func (g *Gateway) getDocument(w http.ResponseWriter, r *http.Request) {
-	doc, content, err := g.deps.Store.GetDocument(r.Context(), r.PathValue("id"))
+	st := g.store(w)
+	if st == nil {
+		return
+	}
+	doc, content, err := st.GetDocument(r.Context(), r.PathValue("id"))
 	if !g.found(w, err) {
 		return
 	}
@@ -172,13 +180,21 @@ func (g *Gateway) getDocument(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) documentInfo(w http.ResponseWriter, r *http.Request) {
-	doc, err := g.deps.Store.DocumentInfo(r.Context(), r.PathValue("id"))
+	st := g.store(w)
+	if st == nil {
+		return
+	}
+	doc, err := st.DocumentInfo(r.Context(), r.PathValue("id"))
 	if g.found(w, err) {
 		writeJSON(w, http.StatusOK, toResponse(doc))
 	}
 }
 
 func (g *Gateway) listDocuments(w http.ResponseWriter, r *http.Request) {
+	st := g.store(w)
+	if st == nil {
+		return
+	}
 	q := r.URL.Query()
 	owner := q.Get("owner")
 	if owner == "" {
@@ -193,7 +209,7 @@ func (g *Gateway) listDocuments(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	docs, err := g.deps.Store.ListDocumentsPage(r.Context(), owner, q.Get("after"), limit)
+	docs, err := st.ListDocumentsPage(r.Context(), owner, q.Get("after"), limit)
 	if !g.found(w, err) {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -26,6 +27,7 @@ type Check struct {
 
 // Deps are what the gateway needs from the worker.
 type Deps struct {
+	// Store may be nil at first: see Gateway.SetStore.
 	Store            *store.Store
 	APIToken         string
 	MaxDocumentBytes int64
@@ -45,11 +47,31 @@ type Deps struct {
 type Gateway struct {
 	deps Deps
 	mux  *http.ServeMux
+	// st is the store once it is open: the gateway serves from the start,
+	// and answers what needs the database 503 until then.
+	st atomic.Pointer[store.Store]
+}
+
+// SetStore gives the gateway the store once the worker could open it.
+func (g *Gateway) SetStore(st *store.Store) { g.st.Store(st) }
+
+// store returns the open store, or answers 503 (Retry-After) and nil while
+// there is none yet: a provider retries, a service tries again later.
+func (g *Gateway) store(w http.ResponseWriter) *store.Store {
+	st := g.st.Load()
+	if st == nil {
+		w.Header().Set("Retry-After", webhookRetryAfter)
+		writeError(w, http.StatusServiceUnavailable, "store_unavailable", "the database is not available yet; retry later")
+	}
+	return st
 }
 
 // New builds the gateway and its routes.
 func New(deps Deps) *Gateway {
 	g := &Gateway{deps: deps, mux: http.NewServeMux()}
+	if deps.Store != nil {
+		g.st.Store(deps.Store)
+	}
 	g.mux.HandleFunc("GET /healthz", g.healthz)
 	g.mux.HandleFunc("GET /readyz", g.readyz)
 	g.mux.Handle("GET /metrics", deps.Metrics.Handler())

@@ -71,6 +71,10 @@ func (g *Gateway) registerWebhooks() {
 // only once the event is committed, so that a provider retries anything we
 // might have lost; a repeat of a stored event is answered 200 too.
 func (g *Gateway) receiveWebhook(w http.ResponseWriter, r *http.Request, src WebhookSource) {
+	st := g.store(w)
+	if st == nil {
+		return
+	}
 	log := g.deps.Logger.With(zap.String("provider", src.Provider))
 	// A webhook is small: a sender that cannot deliver it within the bound
 	// loses the connection (and retries), instead of holding it.
@@ -104,7 +108,7 @@ func (g *Gateway) receiveWebhook(w http.ResponseWriter, r *http.Request, src Web
 		writeError(w, http.StatusBadRequest, "bad_webhook", "the webhook body could not be parsed: "+err.Error())
 		return
 	}
-	ev, inserted, err := g.deps.Store.AddInboxEvent(r.Context(), src.Provider, key, eventType, body)
+	ev, inserted, err := st.AddInboxEvent(r.Context(), src.Provider, key, eventType, body)
 	switch {
 	case errors.Is(err, store.ErrInvalid):
 		log.Warn("webhook rejected", zap.Error(err)) // names the field, not its value
@@ -163,6 +167,10 @@ func inboxTime(t time.Time) string {
 // listInbox lists inbox events, newest first, without their bodies:
 // ?provider=, ?status=pending|delivered|unmatched, ?limit=1..1000 (100).
 func (g *Gateway) listInbox(w http.ResponseWriter, r *http.Request) {
+	st := g.store(w)
+	if st == nil {
+		return
+	}
 	q := r.URL.Query()
 	f := store.InboxFilter{Provider: q.Get("provider"), Status: q.Get("status")}
 	switch f.Status {
@@ -180,7 +188,7 @@ func (g *Gateway) listInbox(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Limit = n
 	}
-	evs, err := g.deps.Store.ListInboxEvents(r.Context(), f)
+	evs, err := st.ListInboxEvents(r.Context(), f)
 	if err != nil {
 		g.deps.Logger.Error("list inbox events", zap.Error(err))
 		writeError(w, http.StatusInternalServerError, "store_failed", "the inbox could not be read; retry later")
