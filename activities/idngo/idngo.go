@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -44,9 +45,31 @@ func Register(r worker.ActivityRegistry, a *Activities) {
 		kyc.RequestReviewActivity:   a.RequestReview,
 		kyc.ReadReviewActivity:      a.ReadReview,
 		kyc.RejectedStepsActivity:   a.RejectedSteps,
+		kyc.CheckDocumentsActivity:  a.CheckDocuments,
 	} {
 		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
+}
+
+// CheckDocuments makes sure every document is in the document store, so
+// that a missing one fails before an applicant is created at IDnGO (and not
+// half-way, leaving an orphan applicant). Missing documents are a final
+// InvalidInput error naming each; a store failure is retried.
+func (a *Activities) CheckDocuments(ctx context.Context, in kyc.CheckDocumentsInput) error {
+	var missing validate.FieldErrors
+	for i, doc := range in.Documents {
+		_, err := a.Store.DocumentInfo(ctx, doc.DocumentID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			missing.Add(fmt.Sprintf("documents[%d].documentId", i), "document "+doc.DocumentID+" not found in the document store")
+		case err != nil:
+			return err
+		}
+	}
+	if len(missing) > 0 {
+		return process.InvalidInput(missing)
+	}
+	return nil
 }
 
 // EnsureApplicant creates the applicant, or finds the one that exists for the

@@ -132,3 +132,20 @@ func TestKYCProviderRefusalsAreFinal(t *testing.T) {
 		Document: Document{IDDocType: "PASSPORT", Country: "RUS", DocumentID: "doc_missing"}})
 	activitytest.RequireFinal(t, err, process.ErrTypeInvalidInput)
 }
+
+// TestCheckDocumentsNamesEachMissingOne: stored documents pass; each
+// missing one is named by its path, in one final error.
+func TestCheckDocumentsNamesEachMissingOne(t *testing.T) {
+	a := idngoActivities(t)
+	env := activityEnv(t, a)
+	present := image(t, a.Store, "SELFIE", "", "selfie.jpg")
+	_, err := env.ExecuteActivity(a.CheckDocuments, CheckDocumentsInput{Documents: []Document{present}})
+	require.NoError(t, err)
+	_, err = env.ExecuteActivity(a.CheckDocuments, CheckDocumentsInput{Documents: []Document{
+		{IDDocType: "PASSPORT", Country: "RUS", DocumentID: "doc_gone"}, present, {IDDocType: "SELFIE", Country: "RUS", DocumentID: "doc_also_gone"},
+	}})
+	appErr := activitytest.RequireFinal(t, err, process.ErrTypeInvalidInput)
+	assert.Contains(t, appErr.Error(), "documents[0].documentId")
+	assert.Contains(t, appErr.Error(), "documents[2].documentId")
+	assert.NotContains(t, appErr.Error(), "documents[1]")
+}

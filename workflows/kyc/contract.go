@@ -169,7 +169,14 @@ const (
 	RequestReviewActivity   = "RequestReview"
 	ReadReviewActivity      = "ReadReview"
 	RejectedStepsActivity   = "RejectedSteps"
+	CheckDocumentsActivity  = "CheckDocuments"
 )
+
+// CheckDocumentsInput lists documents that must be in the document store
+// before anything is created at IDnGO.
+type CheckDocumentsInput struct {
+	Documents []Document `json:"documents"`
+}
 
 // EnsureApplicantInput creates or finds the applicant of an external user.
 type EnsureApplicantInput struct {

@@ -17,6 +17,11 @@ import (
 // seenEventsKept bounds the correlation ids remembered for deduplication.
 const seenEventsKept = 200
 
+// checkDocumentsFirst versions the check that every document is in the
+// store before an applicant is created (and before resubmitted documents
+// are taken): workflows started before it had no such activity.
+const checkDocumentsFirst = "check-documents-first"
+
 // KYCVerification runs one IDnGO KYC verification and then monitors it.
 func KYCVerification(ctx workflow.Context, in Input) (Status, error) {
 	k := &kycVerification{in: kycDefaults(in), raw: in}
@@ -84,6 +89,9 @@ func (k *kycVerification) drainEvents() {
 func (k *kycVerification) verify(ctx workflow.Context) error {
 	k.track.Publish(ctx)
 	if err := k.validateInput(); err != nil {
+		return err
+	}
+	if err := k.checkDocuments(ctx, k.in.Documents); err != nil {
 		return err
 	}
 	if err := k.ensureApplicant(ctx); err != nil {
@@ -157,6 +165,16 @@ func (k *kycVerification) checkTuning(errs *validate.FieldErrors) {
 	if k.raw.ContinueAsNewAfter != 0 && (k.raw.ContinueAsNewAfter < 500 || k.raw.ContinueAsNewAfter > 50000) {
 		errs.Add("continueAsNewAfter", "want 0 (the default) or 500 to 50000 history events")
 	}
+}
+
+// checkDocuments makes sure the documents are in the document store before
+// they are needed at IDnGO.
+func (k *kycVerification) checkDocuments(ctx workflow.Context, docs []Document) error {
+	if workflow.GetVersion(ctx, checkDocumentsFirst, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	actx := process.WithSummary(storeCallOptions(ctx), fmt.Sprintf("check that the %d document(s) are in the document store", len(docs)))
+	return workflow.ExecuteActivity(actx, CheckDocumentsActivity, CheckDocumentsInput{Documents: docs}).Get(ctx, nil)
 }
 
 func (k *kycVerification) ensureApplicant(ctx workflow.Context) error {
@@ -367,6 +385,9 @@ func (k *kycVerification) validateResubmission(_ workflow.Context, req ResubmitD
 }
 
 func (k *kycVerification) acceptResubmission(ctx workflow.Context, req ResubmitDocumentsRequest) (ResubmitDocumentsResult, error) {
+	if err := k.checkDocuments(ctx, req.Documents); err != nil {
+		return ResubmitDocumentsResult{}, err // the caller learns which are missing; the wait goes on
+	}
 	k.resubmitted = req.Documents
 	return ResubmitDocumentsResult{Uploaded: len(req.Documents), Attempt: k.status.Attempt + 1}, nil
 }
@@ -462,6 +483,19 @@ func providerCallOptions(ctx workflow.Context) workflow.Context {
 		ScheduleToCloseTimeout: 30 * time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
+			NonRetryableErrorTypes: process.FinalErrorTypes,
+		},
+	})
+}
+
+// storeCallOptions: a read of the worker's own database, retried while it
+// is unreachable.
+func storeCallOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: 30 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
 			NonRetryableErrorTypes: process.FinalErrorTypes,
 		},
 	})

@@ -3,6 +3,7 @@ package kyc_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -17,13 +18,16 @@ import (
 	idngoacts "idflow/activities/idngo"
 	"idflow/internal/logging"
 	"idflow/internal/pii"
+	"idflow/internal/validate"
 	. "idflow/workflows/kyc" // an external test package: the activities import the contract
 	"idflow/workflows/process"
 )
 
 const (
-	reviewDelay = 5 * time.Minute
-	applicantID = "65a1b2c3d4e5f60718293a4b"
+	// missingDocument is a document id the fake document store does not hold.
+	missingDocument = "doc_missing"
+	reviewDelay     = 5 * time.Minute
+	applicantID     = "65a1b2c3d4e5f60718293a4b"
 )
 
 var (
@@ -93,6 +97,15 @@ func (s *kycSuite) newEnv() {
 			return UploadDocumentResult{ImageID: int64(len(s.uploads))}, nil
 		}).Maybe()
 	s.env.OnActivity(SetFixedInfoActivity, mock.Anything, mock.Anything).Return(nil).Maybe()
+	s.env.OnActivity(CheckDocumentsActivity, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in CheckDocumentsInput) error {
+			for i, doc := range in.Documents {
+				if doc.DocumentID == missingDocument {
+					return process.InvalidInput(validate.FieldErrors{{Field: fmt.Sprintf("documents[%d].documentId", i), Message: "not found"}})
+				}
+			}
+			return nil
+		}).Maybe()
 	s.env.OnActivity(RequestReviewActivity, mock.Anything, mock.Anything).Return(
 		func(context.Context, string) error {
 			s.attempt++
@@ -411,4 +424,36 @@ func (s *kycSuite) TestEventsArrivingAsItEndsAreDrained() {
 	s.True(s.env.IsWorkflowCompleted())
 	s.Equal(process.OutcomeAccepted, s.kycQuery().Outcome, "a cancelled monitoring keeps the decision")
 	s.Zero(s.logs.FilterMessage("Workflow has unhandled signals").Len())
+}
+
+// TestMissingDocumentCreatesNothing: a document id that is not in the store
+// fails the verification before an applicant exists at IDnGO.
+func (s *kycSuite) TestMissingDocumentCreatesNothing() {
+	in := kycInput()
+	in.Documents[2].DocumentID = missingDocument
+	s.env.ExecuteWorkflow(KYCVerification, in)
+
+	err := s.env.GetWorkflowError()
+	s.Require().Error(err)
+	s.Contains(err.Error(), "documents[2].documentId")
+	s.Zero(s.ensures, "no orphan applicant")
+	st := s.kycQuery()
+	s.Equal(process.OutcomeFailed, st.Outcome)
+	s.Equal(process.ErrTypeInvalidInput, st.Reason)
+}
+
+// TestResubmissionWithAMissingDocumentIsRefused: the update fails naming
+// the document and the verification keeps waiting for a good one.
+func (s *kycSuite) TestResubmissionWithAMissingDocumentIsRefused() {
+	s.answers = []ReviewState{retryPhotos, green}
+	missing := s.resubmit(time.Hour, Document{IDDocType: "ID_CARD", IDDocSubType: "FRONT_SIDE", Country: "RUS", DocumentID: missingDocument})
+	good := s.resubmit(2*time.Hour, Document{IDDocType: "ID_CARD", IDDocSubType: "FRONT_SIDE", Country: "RUS", DocumentID: "doc_front2"})
+	s.env.ExecuteWorkflow(KYCVerification, kycInput())
+
+	s.Require().Error(missing.failed)
+	s.Contains(missing.failed.Error(), "documents[0].documentId")
+	s.NoError(good.rejected)
+	s.NoError(good.failed)
+	s.Equal(process.OutcomeAccepted, s.kycResult().Outcome)
+	s.Len(s.uploads, 4, "only the good document was uploaded again")
 }
