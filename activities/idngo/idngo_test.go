@@ -80,11 +80,11 @@ func TestKYCActivitiesAgainstTheSandbox(t *testing.T) {
 	require.NoError(t, err, "already in review counts as done")
 
 	var review ReviewState
-	require.Eventually(t, func() bool {
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		v, err := env.ExecuteActivity(a.ReadReview, id)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(&review))
-		return review.Completed()
+		require.NoError(c, err)
+		require.NoError(c, v.Get(&review))
+		assert.True(c, review.Completed(), "review %+v", review)
 	}, 5*time.Second, 20*time.Millisecond)
 	assert.Equal(t, "RED", review.Answer)
 	assert.Equal(t, "RETRY", review.RejectType)

@@ -152,6 +152,14 @@ func requireSummaries(t *testing.T, h *historypb.History) {
 	require.NotZero(t, checked, "the history has activities or timers")
 }
 
+// helper marks the caller a test helper when t is a *testing.T (not an
+// assert.CollectT inside EventuallyWithT).
+func helper(t require.TestingT) {
+	if h, ok := t.(interface{ Helper() }); ok {
+		h.Helper()
+	}
+}
+
 func eventCount(h *historypb.History, eventType fmt.Stringer) int {
 	n := 0
 	for _, ev := range h.Events {

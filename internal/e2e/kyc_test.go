@@ -52,8 +52,8 @@ func (s *system) startKYC(t *testing.T, externalUserID string, docs ...kyc.Docum
 	return run
 }
 
-func (s *system) kycStatus(t *testing.T, workflowID string) kyc.Status {
-	t.Helper()
+func (s *system) kycStatus(t require.TestingT, workflowID string) kyc.Status {
+	helper(t)
 	v, err := s.client.QueryWorkflow(context.Background(), workflowID, "", process.StatusQuery)
 	require.NoError(t, err)
 	var st kyc.Status
@@ -65,10 +65,10 @@ func (s *system) kycStatus(t *testing.T, workflowID string) kyc.Status {
 func (s *system) awaitKYC(t *testing.T, workflowID string, cond func(kyc.Status) bool) kyc.Status {
 	t.Helper()
 	var st kyc.Status
-	require.Eventually(t, func() bool {
-		st = s.kycStatus(t, workflowID)
-		return cond(st)
-	}, 60*time.Second, 100*time.Millisecond, "last status: %+v", st)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		st = s.kycStatus(c, workflowID)
+		assert.True(c, cond(st), "last status: %+v", st)
+	}, 60*time.Second, 100*time.Millisecond)
 	return st
 }
 
@@ -178,9 +178,9 @@ func TestWebhookWithoutWorkflowIsKept(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, postWebhook(t, sys, body, "0000"+digest[4:]))
 	assert.Equal(t, http.StatusOK, postWebhook(t, sys, body, digest))
 
-	require.Eventually(t, func() bool {
-		ev, ok := inboxEvent(t, sys, "orphan-1")
-		return ok && ev.Status != "delivered" && ev.LastError != ""
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		ev, ok := inboxEvent(c, sys, "orphan-1")
+		assert.True(c, ok && ev.Status != "delivered" && ev.LastError != "", "last: %+v", ev)
 	}, 30*time.Second, 100*time.Millisecond)
 	for _, ev := range inboxEvents(t, sys) {
 		assert.NotEqual(t, "0000"+digest[4:], ev.DedupeKey)
@@ -240,8 +240,8 @@ type inboxRow struct {
 	LastError string `json:"lastError"`
 }
 
-func inboxEvents(t *testing.T, sys *system) []inboxRow {
-	t.Helper()
+func inboxEvents(t require.TestingT, sys *system) []inboxRow {
+	helper(t)
 	req, err := http.NewRequest(http.MethodGet, sys.info.GatewayURL+"/v1/inbox?limit="+strconv.Itoa(1000), nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+sys.info.APIToken)
@@ -254,7 +254,7 @@ func inboxEvents(t *testing.T, sys *system) []inboxRow {
 	return out.Events
 }
 
-func inboxEvent(t *testing.T, sys *system, dedupeKey string) (inboxRow, bool) {
+func inboxEvent(t require.TestingT, sys *system, dedupeKey string) (inboxRow, bool) {
 	for _, ev := range inboxEvents(t, sys) {
 		if ev.DedupeKey == dedupeKey {
 			return ev, true
@@ -268,17 +268,14 @@ func inboxEvent(t *testing.T, sys *system, dedupeKey string) (inboxRow, bool) {
 func assertInboxDeliveredOnce(t *testing.T, sys *system) {
 	t.Helper()
 	var reviewed []string
-	require.Eventually(t, func() bool {
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		reviewed = reviewed[:0]
-		for _, ev := range inboxEvents(t, sys) {
-			if ev.Status != "delivered" {
-				return false
-			}
+		for _, ev := range inboxEvents(c, sys) {
+			assert.Equal(c, "delivered", ev.Status, ev.DedupeKey)
 			if ev.EventType == idngo.TypeApplicantReviewed {
 				reviewed = append(reviewed, ev.DedupeKey)
 			}
 		}
-		return true
 	}, 30*time.Second, 100*time.Millisecond)
 	slices.Sort(reviewed)
 	assert.Len(t, slices.Compact(slices.Clone(reviewed)), len(reviewed), "each review stored once")

@@ -56,8 +56,8 @@ func productionWorker(t *testing.T, databaseURL string, temporalPort int) (strin
 	return gateway, done, cancel
 }
 
-func readiness(t *testing.T, gateway string) (int, map[string]any) {
-	t.Helper()
+func readiness(t require.TestingT, gateway string) (int, map[string]any) {
+	helper(t)
 	resp, err := http.Get(gateway + "/readyz")
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -88,11 +88,10 @@ func TestWorkerStartsDuringATemporalOutage(t *testing.T) {
 	temporalPort := freeport.MustGetFreePort()
 	gateway, done, cancel := productionWorker(t, "sqlite://"+filepath.Join(t.TempDir(), "idflow.db"), temporalPort)
 
-	var checks map[string]any
-	require.Eventually(t, func() bool {
-		_, checks = readiness(t, gateway)
-		return checks["database"] == "ok"
-	}, 30*time.Second, 50*time.Millisecond, "the store opens")
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		_, checks := readiness(c, gateway)
+		assert.Equal(c, "ok", checks["database"], "the store opens")
+	}, 30*time.Second, 50*time.Millisecond)
 	status, checks := readiness(t, gateway)
 	assert.Equal(t, http.StatusServiceUnavailable, status)
 	assert.Equal(t, map[string]any{"database": "ok", "temporal": "unavailable"}, checks)
@@ -120,10 +119,10 @@ func TestWorkerStartsDuringATemporalOutage(t *testing.T) {
 	_, err = c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: "kyc-during-outage", TaskQueue: "nobody"}, "Waiting")
 	require.NoError(t, err)
 
-	require.Eventually(t, func() bool {
-		status, _ := readiness(t, gateway)
-		return status == http.StatusOK
-	}, 90*time.Second, 200*time.Millisecond, "ready once Temporal is up")
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		status, _ := readiness(c, gateway)
+		assert.Equal(c, http.StatusOK, status, "ready once Temporal is up")
+	}, 90*time.Second, 200*time.Millisecond)
 	require.Eventually(t, func() bool {
 		iter := c.GetWorkflowHistory(context.Background(), "kyc-during-outage", "", false, 0)
 		for iter.HasNext() {

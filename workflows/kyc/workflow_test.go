@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -80,6 +81,9 @@ func (s *kycSuite) SetupTest() {
 // newEnv makes a test environment whose IDnGO activities talk to the fake.
 func (s *kycSuite) newEnv() {
 	s.env = s.NewTestWorkflowEnvironment()
+	// The SDK's 1 s deadlock detector trips on a loaded machine (CI on 2
+	// cores) though the workflow never blocks; real deadlocks still fail.
+	s.env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 15 * time.Second})
 	s.env.RegisterWorkflow(KYCVerification)
 	idngoacts.Register(s.env, &idngoacts.Activities{})
 
