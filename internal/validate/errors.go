@@ -88,3 +88,14 @@ func (fe FieldErrors) Error() string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// Merge appends the problems of err, a FieldErrors (as Validate methods
+// return), to the list; nil adds nothing.
+func (fe *FieldErrors) Merge(err error) {
+	var fields FieldErrors
+	if errors.As(err, &fields) {
+		*fe = append(*fe, fields...)
+	} else if err != nil {
+		fe.Add("", err.Error())
+	}
+}

@@ -1,7 +1,6 @@
 package kyc
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -132,10 +131,7 @@ func (k *kycVerification) validateInput() error {
 	}
 	errs = append(errs, CheckDocuments(k.in.LevelName, k.in.Documents, true)...)
 	if k.in.Applicant.Info != nil {
-		var fields validate.FieldErrors
-		if errors.As(k.in.Applicant.Info.Normalized().Validate("applicant.info"), &fields) {
-			errs = append(errs, fields...)
-		}
+		errs.Merge(k.in.Applicant.Info.Normalized().Validate("applicant.info"))
 	}
 	k.checkTuning(&errs)
 	if len(errs) == 0 {
@@ -148,17 +144,12 @@ func (k *kycVerification) validateInput() error {
 // read every few seconds floods the provider, a history limit of a few
 // events continues as new for ever.
 func (k *kycVerification) checkTuning(errs *validate.FieldErrors) {
-	bound := func(field string, raw, lo, hi time.Duration) {
-		if raw != 0 && (raw < lo || raw > hi) {
-			errs.Add(field, fmt.Sprintf("want 0 (the default) or %s to %s", lo, hi))
-		}
-	}
 	const day = 24 * time.Hour
-	bound("reconcileAfter", k.raw.ReconcileAfter, time.Minute, MaxReconcileInterval)
-	bound("reviewDeadline", k.raw.ReviewDeadline, time.Hour, 90*day)
-	bound("resubmitTimeout", k.raw.ResubmitTimeout, time.Hour, 90*day)
-	bound("monitoringPeriod", k.raw.MonitoringPeriod, 10*time.Second, 5*365*day)
-	bound("monitorReconcileEvery", k.raw.MonitorReconcileEvery, time.Minute, 30*day)
+	process.CheckDuration(errs, "reconcileAfter", k.raw.ReconcileAfter, time.Minute, MaxReconcileInterval)
+	process.CheckDuration(errs, "reviewDeadline", k.raw.ReviewDeadline, time.Hour, 90*day)
+	process.CheckDuration(errs, "resubmitTimeout", k.raw.ResubmitTimeout, time.Hour, 90*day)
+	process.CheckDuration(errs, "monitoringPeriod", k.raw.MonitoringPeriod, 10*time.Second, 5*365*day)
+	process.CheckDuration(errs, "monitorReconcileEvery", k.raw.MonitorReconcileEvery, time.Minute, 30*day)
 	if k.raw.MaxAttempts != 0 && (k.raw.MaxAttempts < 1 || k.raw.MaxAttempts > 10) {
 		errs.Add("maxAttempts", "want 0 (the default) or 1 to 10")
 	}

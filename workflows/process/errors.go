@@ -2,6 +2,7 @@ package process
 
 import (
 	"errors"
+	"time"
 	"unicode/utf8"
 
 	"go.temporal.io/sdk/temporal"
@@ -82,4 +83,12 @@ func ErrorText(err error) string {
 		msg = msg[:cut] + "…"
 	}
 	return msg
+}
+
+// CheckDuration adds a problem for field when raw, a tuning duration of a
+// workflow input, is set (not 0, which means the default) and outside lo..hi.
+func CheckDuration(errs *validate.FieldErrors, field string, raw, lo, hi time.Duration) {
+	if raw != 0 && (raw < lo || raw > hi) {
+		errs.Add(field, "want 0 (the default) or "+lo.String()+" to "+hi.String())
+	}
 }

@@ -96,10 +96,7 @@ func (s *identification) validateInput() error {
 		errs.Add("person", "give either the person or personDocumentId")
 	}
 	if s.in.Person != nil {
-		var fields validate.FieldErrors
-		if errors.As(s.in.Person.Normalized().Validate("person"), &fields) {
-			errs = append(errs, fields...)
-		}
+		errs.Merge(s.in.Person.Normalized().Validate("person"))
 	}
 	s.checkTuning(&errs)
 	if len(errs) == 0 {
@@ -112,15 +109,10 @@ func (s *identification) validateInput() error {
 // than MinPersonCheckPoll floods the provider, one slower than the limit
 // never looks.
 func (s *identification) checkTuning(errs *validate.FieldErrors) {
-	bound := func(field string, raw, lo, hi time.Duration) {
-		if raw != 0 && (raw < lo || raw > hi) {
-			errs.Add(field, fmt.Sprintf("want 0 (the default) or %s to %s", lo, hi))
-		}
-	}
-	bound("smsCodeTimeout", s.raw.SMSCodeTimeout, MinSMSCodeTimeout, MaxSMSCodeTimeout)
-	bound("personCheckLimit", s.raw.PersonCheckLimit, MinPersonCheckLimit, PersonCheckLimit)
-	bound("personCheckPollInitial", s.raw.PersonCheckPollInitial, MinPersonCheckPoll, PersonCheckLimit)
-	bound("personCheckPollMax", s.raw.PersonCheckPollMax, MinPersonCheckPoll, PersonCheckLimit)
+	process.CheckDuration(errs, "smsCodeTimeout", s.raw.SMSCodeTimeout, MinSMSCodeTimeout, MaxSMSCodeTimeout)
+	process.CheckDuration(errs, "personCheckLimit", s.raw.PersonCheckLimit, MinPersonCheckLimit, PersonCheckLimit)
+	process.CheckDuration(errs, "personCheckPollInitial", s.raw.PersonCheckPollInitial, MinPersonCheckPoll, PersonCheckLimit)
+	process.CheckDuration(errs, "personCheckPollMax", s.raw.PersonCheckPollMax, MinPersonCheckPoll, PersonCheckLimit)
 	if s.in.PersonCheckPollInitial > s.in.PersonCheckPollMax {
 		errs.Add("personCheckPollInitial", "must not exceed personCheckPollMax")
 	}
