@@ -34,16 +34,29 @@ func executeWith(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
 	}
 	fmt.Fprintln(stderr, "starter:", describe(err))
 	if isUsageError(err) {
-		fmt.Fprintln(stderr, "Run 'starter --help' for usage.")
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", typed(cmd))
 		return 2
 	}
 	return 1
+}
+
+// invocation is how the README's users run the starter; every hint the
+// starter prints is written that way, so that it can be copied as is.
+const invocation = "go run ./starter"
+
+// typed is the command line that runs cmd, as a user types it:
+// "go run ./starter kyc start".
+func typed(cmd *cobra.Command) string {
+	if cmd == nil {
+		return invocation
+	}
+	return strings.Replace(cmd.CommandPath(), cmd.Root().Name(), invocation, 1)
 }
 
 func newRootCommand() *cobra.Command {
