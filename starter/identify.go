@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,13 +30,14 @@ func identifyCommand(env *environment) *cobra.Command {
 		Long: `Validates every field (SNILS/INN checksums, passport and phone formats) before
 anything is sent, stores the person's data in the document store (so it stays out of
 workflow history) and starts a SimplifiedIdentification workflow. Then send the SMS code
-with 'starter sms-code WORKFLOW_ID CODE' and follow it with 'starter status WORKFLOW_ID'.`,
+with 'go run ./starter sms-code WORKFLOW_ID CODE' and follow it with
+'go run ./starter status WORKFLOW_ID'.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if requestID == "" {
 				requestID = uuid.NewString()
 			}
-			if err := checkIdentifyInput(&person, passport, requestID); err != nil {
+			if err := checkIdentifyInput(&person, passport, requestID, smsTimeout); err != nil {
 				return err
 			}
 			return startIdentification(cmd, env, person, requestID, smsTimeout)
@@ -48,32 +50,55 @@ with 'starter sms-code WORKFLOW_ID CODE' and follow it with 'starter status WORK
 	f.StringVar(&passport, "passport", "", "Russian passport, series and number: 1234-567890")
 	f.StringVar(&person.SNILS, "snils", "", "SNILS, 11 digits (separators allowed)")
 	f.StringVar(&person.INN, "inn", "", "personal INN, 12 digits")
-	f.StringVar(&person.Phone, "phone", "", "mobile phone: +7 and 10 digits")
+	f.StringVar(&person.Phone, "phone", "", "Russian mobile phone, +7 and 10 digits; common spellings such as '+7 (900) 123-45-67' or '8 900 123 45 67' are accepted")
 	f.StringVar(&requestID, "request-id", "", "your id for this request (default: a new UUID); the workflow id derives from it")
-	f.DurationVar(&smsTimeout, "sms-timeout", 0, "how long to wait for a correct SMS code (default 15m)")
+	f.DurationVar(&smsTimeout, "sms-timeout", 0, fmt.Sprintf("how long to wait for a correct SMS code, %s to %s; 0 (or unset) means the default, %s",
+		compactDuration(simplifiedid.MinSMSCodeTimeout), compactDuration(simplifiedid.MaxSMSCodeTimeout),
+		compactDuration(simplifiedid.DefaultSMSCodeTimeout)))
 	return cmd
 }
 
-// checkIdentifyInput prints nothing and returns every bad field at once, as a usage error.
-func checkIdentifyInput(p *pii.Person, passport, requestID string) error {
+// personFlags names the flag behind each field pii.Person.Validate reports.
+var personFlags = map[string]string{
+	"person.lastName": "--last-name", "person.firstName": "--first-name", "person.patronymic": "--patronymic",
+	"person.passport": "--passport", "person.snils": "--snils", "person.inn": "--inn", "person.phone": "--phone",
+}
+
+// checkIdentifyInput normalizes the person and returns every bad field at
+// once, each under its flag, as a usage error; it prints nothing.
+func checkIdentifyInput(p *pii.Person, passport, requestID string, smsTimeout time.Duration) error {
 	var errs validate.FieldErrors
 	if !requestIDPattern.MatchString(requestID) {
-		errs.Add("request-id", "1 to 64 letters, digits, '.', '_' or '-'")
+		errs.Add("--request-id", "want 1 to 64 letters, digits, '.', '_' or '-'")
 	}
-	series, number, err := validate.ParsePassport(passport)
-	errs.Check("passport", err)
+	series, number, passportErr := validate.ParsePassport(strings.TrimSpace(passport))
 	p.PassportSeries, p.PassportNumber = series, number
 	*p = p.Normalized()
-	if err == nil {
-		var fields validate.FieldErrors
-		if errors.As(p.Validate("person"), &fields) {
-			errs = append(errs, fields...)
+	var fields validate.FieldErrors
+	errors.As(p.Validate("person"), &fields)
+	for _, f := range fields {
+		switch {
+		case f.Field == "person.passport" && passportErr != nil:
+			errs.Check("--passport", passportErr) // the flag's own spelling, not the split halves
+		case f.Field == "person.snils" && p.SNILS == "" && p.INN == "":
+			errs.Add("--snils, --inn", "one of them is required")
+		default:
+			errs.Add(personFlags[f.Field], f.Message)
 		}
 	}
-	if len(errs) > 0 {
-		return usageError{fieldErrorList(errs)}
+	if smsTimeout != 0 && (smsTimeout < simplifiedid.MinSMSCodeTimeout || smsTimeout > simplifiedid.MaxSMSCodeTimeout) {
+		errs.Add("--sms-timeout", fmt.Sprintf("want %s to %s, or 0 for the default (%s)", compactDuration(simplifiedid.MinSMSCodeTimeout),
+			compactDuration(simplifiedid.MaxSMSCodeTimeout), compactDuration(simplifiedid.DefaultSMSCodeTimeout)))
 	}
-	return nil
+	return invalidInput(errs)
+}
+
+// invalidInput is nil for no errors, else a usage error listing them.
+func invalidInput(errs validate.FieldErrors) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return usageError{fieldErrorList(errs)}
 }
 
 // fieldErrorList prints one bad field per line.
@@ -85,6 +110,18 @@ func (l fieldErrorList) Error() string {
 		msg += fmt.Sprintf("\n  %s: %s", e.Field, e.Message)
 	}
 	return msg
+}
+
+// compactDuration writes d without zero tails: 15m, 24h, 1m30s.
+func compactDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func startIdentification(cmd *cobra.Command, env *environment, p pii.Person, requestID string, smsTimeout time.Duration) error {
@@ -121,6 +158,11 @@ func smsCodeCommand(env *environment) *cobra.Command {
 		Short: "Send the SMS code the person received (submit-sms-code update) and print the answer",
 		Args:  args(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			var errs validate.FieldErrors
+			errs.Check("CODE", validate.SMSCode(a[1]))
+			if err := invalidInput(errs); err != nil {
+				return err
+			}
 			c, err := env.client(cmd.Context())
 			if err != nil {
 				return err

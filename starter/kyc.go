@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,37 +25,91 @@ func kycCommand(env *environment) *cobra.Command {
 	return cmd
 }
 
-// docSpec is one --doc TYPE:COUNTRY[:SUBTYPE]=FILE.
+// docSpec is one --doc TYPE:COUNTRY[:SIDE]=FILE.
 type docSpec struct {
 	doc  kyc.Document
 	file string
+	flag string // "--doc #2 (ID_CARD:RUS:BACK_SIDE=back.jpg)", to report it by
 }
 
-// parseDocSpecs reads --doc values, reporting every bad one.
+// docFlagHelp describes --doc.
+var docFlagHelp = "TYPE:COUNTRY[:SIDE]=FILE (repeat): TYPE one of " + strings.Join(kyc.DocTypes(), ", ") +
+	"; COUNTRY ISO 3166-1 alpha-3 (RUS); SIDE " + kyc.SideFront + " or " + kyc.SideBack + " for a two-sided type"
+
+// parseDocSpecs reads --doc values, reporting every one that is malformed
+// or whose file cannot be read.
 func parseDocSpecs(values []string, errs *validate.FieldErrors) []docSpec {
 	specs := make([]docSpec, 0, len(values))
 	for i, v := range values {
-		field := fmt.Sprintf("doc[%d]", i)
+		flag := fmt.Sprintf("--doc #%d (%s)", i+1, v)
 		kind, file, ok := strings.Cut(v, "=")
 		parts := strings.Split(kind, ":")
-		if !ok || file == "" || len(parts) < 2 || len(parts) > 3 || parts[0] == "" || len(parts[1]) != 3 {
-			errs.Add(field, "want TYPE:COUNTRY[:SUBTYPE]=FILE, e.g. ID_CARD:RUS:FRONT_SIDE=front.jpg")
+		if !ok || file == "" || len(parts) < 2 || len(parts) > 3 {
+			errs.Add(flag, "want TYPE:COUNTRY[:SIDE]=FILE, e.g. ID_CARD:RUS:FRONT_SIDE=front.jpg")
 			continue
 		}
-		if _, err := os.Stat(file); err != nil {
-			errs.Add(field, "cannot read "+file)
+		if info, err := os.Stat(file); err != nil {
+			var pathErr *os.PathError
+			if errors.As(err, &pathErr) {
+				err = pathErr.Err
+			}
+			errs.Add(flag, fmt.Sprintf("cannot read %s (%v)", file, err))
+			continue
+		} else if !info.Mode().IsRegular() || info.Size() == 0 {
+			errs.Add(flag, file+" is empty or not a file")
 			continue
 		}
-		spec := docSpec{file: file, doc: kyc.Document{IDDocType: strings.ToUpper(parts[0]), Country: strings.ToUpper(parts[1])}}
+		spec := docSpec{file: file, flag: flag, doc: kyc.Document{IDDocType: strings.ToUpper(parts[0]), Country: strings.ToUpper(parts[1])}}
 		if len(parts) == 3 {
 			spec.doc.IDDocSubType = strings.ToUpper(parts[2])
 		}
 		specs = append(specs, spec)
 	}
-	if len(values) == 0 {
-		errs.Add("doc", "at least one --doc required")
-	}
 	return specs
+}
+
+// docFields names the parts of a document that kyc.CheckDocuments reports.
+var docFields = map[string]string{"idDocType": "type", "idDocSubType": "side", "country": "country"}
+
+// checkDocSpecs runs the workflow's own document checks (kyc.CheckDocuments)
+// on the parsed specs and reports each problem under its --doc. given is
+// the number of --doc values: when some could not be parsed (and are
+// reported already), what the whole set lacks is not reported, as the
+// unparsed ones may be what it lacks.
+func checkDocSpecs(level string, specs []docSpec, given int, complete bool, errs *validate.FieldErrors) {
+	docs := make([]kyc.Document, len(specs))
+	for i, spec := range specs {
+		docs[i] = spec.doc
+		docs[i].DocumentID = "to-be-uploaded" // ids come with the upload, after the checks
+	}
+	for _, f := range kyc.CheckDocuments(level, docs, complete) {
+		var i int
+		var part string
+		if _, err := fmt.Sscanf(f.Field, "documents[%d]", &i); err != nil || i < 0 || i >= len(specs) {
+			if len(specs) == given {
+				errs.Add("--doc", f.Message) // about the documents as a whole
+			}
+			continue
+		}
+		_, part, _ = strings.Cut(f.Field, "].")
+		if part == "documentId" {
+			continue
+		}
+		errs.Add(specs[i].flag, docFields[part]+": "+f.Message)
+	}
+}
+
+// applicantFlags names the flag behind each field pii.ApplicantInfo.Validate reports.
+var applicantFlags = map[string]string{"applicant.dob": "--dob", "applicant.country": "--country", "applicant.phone": "--phone"}
+
+// checkApplicant normalizes the declared data and reports every bad field under its flag.
+func checkApplicant(info *pii.ApplicantInfo, errs *validate.FieldErrors) {
+	*info = info.Normalized()
+	var fields validate.FieldErrors
+	errors.As(info.Validate("applicant"), &fields)
+	for _, f := range fields {
+		errs.Add(applicantFlags[f.Field], f.Message)
+	}
 }
 
 // uploadDocs stores the files, owned by the workflow, and returns their references.
@@ -70,6 +126,20 @@ func uploadDocs(cmd *cobra.Command, gw *gatewayClient, specs []docSpec, owner st
 	return docs, nil
 }
 
+// knownLevels lists the levels the starter knows the steps of.
+func knownLevels() string {
+	names := make([]string, 0, len(kyc.Levels))
+	for name := range kyc.Levels {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	parts := make([]string, len(names))
+	for i, name := range names {
+		parts[i] = name + " (" + strings.Join(kyc.Levels[name], " + ") + ")"
+	}
+	return "known here: " + strings.Join(parts, ", ")
+}
+
 func kycStartCommand(env *environment) *cobra.Command {
 	var externalUserID, level string
 	var docs []string
@@ -79,31 +149,38 @@ func kycStartCommand(env *environment) *cobra.Command {
 		Short: "Upload the documents to the document store and start a KYCVerification",
 		Long: `Checks the arguments, stores each file in the document store (and the applicant's
 declared data, if given, so that it stays out of workflow history), then starts the
-KYCVerification workflow with id kyc-EXTERNAL_USER_ID. Follow it with 'starter status'.`,
-		Example: `  starter kyc start --external-user-id user-42 --level basic-kyc-level \
+KYCVerification workflow with id kyc-EXTERNAL_USER_ID. Follow it with
+'go run ./starter status kyc-EXTERNAL_USER_ID'.`,
+		Example: `  go run ./starter kyc start --external-user-id user-42 --level basic-kyc-level \
     --doc ID_CARD:RUS:FRONT_SIDE=front.jpg --doc ID_CARD:RUS:BACK_SIDE=back.jpg --doc SELFIE:RUS=selfie.jpg`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var errs validate.FieldErrors
 			if !requestIDPattern.MatchString(externalUserID) {
-				errs.Add("external-user-id", "1 to 64 letters, digits, '.', '_' or '-'")
+				errs.Add("--external-user-id", "want 1 to 64 letters, digits, '.', '_' or '-'")
+			}
+			if level = strings.TrimSpace(level); level == "" {
+				errs.Add("--level", "required")
 			}
 			specs := parseDocSpecs(docs, &errs)
-			if len(errs) > 0 {
-				return usageError{fieldErrorList(errs)}
+			checkDocSpecs(level, specs, len(docs), true, &errs)
+			checkApplicant(&info, &errs)
+			if err := invalidInput(errs); err != nil {
+				return err
 			}
 			return startKYC(cmd, env, externalUserID, level, info, specs)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&externalUserID, "external-user-id", "", "your user's id at IDnGO (no personal data); the workflow id derives from it")
-	f.StringVar(&level, "level", "basic-kyc-level", "IDnGO verification level")
-	f.StringArrayVar(&docs, "doc", nil, "a document image: TYPE:COUNTRY[:SUBTYPE]=FILE (repeat)")
+	f.StringVar(&level, "level", "basic-kyc-level", "IDnGO verification level; "+knownLevels()+"; another level is checked by IDnGO alone")
+	f.StringArrayVar(&docs, "doc", nil, "a document image: "+docFlagHelp)
 	f.StringVar(&info.FirstName, "first-name", "", "declared first name (optional)")
 	f.StringVar(&info.LastName, "last-name", "", "declared last name (optional)")
 	f.StringVar(&info.MiddleName, "middle-name", "", "declared middle name (optional)")
 	f.StringVar(&info.DOB, "dob", "", "declared date of birth, yyyy-mm-dd (optional)")
-	f.StringVar(&info.Country, "country", "", "declared country, ISO alpha-3 (optional)")
+	f.StringVar(&info.Country, "country", "", "declared country, ISO 3166-1 alpha-3 such as RUS (optional)")
+	f.StringVar(&info.Phone, "phone", "", "declared phone, + and 8 to 15 digits; spaces, dashes and parentheses are dropped, and a Russian 8 900 ... is read as +7 900 ... (optional)")
 	return cmd
 }
 
@@ -167,17 +244,22 @@ func kycResubmitCommand(env *environment) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "resubmit WORKFLOW_ID --doc TYPE:COUNTRY[:SUBTYPE]=FILE ...",
 		Short: "Send new documents for the steps a RED:RETRY rejected (resubmit-documents update)",
-		Args:  args(cobra.ExactArgs(1)),
+		Long: `Checks each document as far as it can without the workflow (type, side, country; the
+workflow's validator then checks that each belongs to a rejected step), stores the files
+in the document store and sends them with the resubmit-documents update.`,
+		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			var errs validate.FieldErrors
 			specs := parseDocSpecs(docs, &errs)
-			if len(errs) > 0 {
-				return usageError{fieldErrorList(errs)}
+			// The level is the workflow's: its validator checks the steps.
+			checkDocSpecs("", specs, len(docs), false, &errs)
+			if err := invalidInput(errs); err != nil {
+				return err
 			}
 			return resubmitKYC(cmd, env, a[0], specs)
 		},
 	}
-	cmd.Flags().StringArrayVar(&docs, "doc", nil, "a new document image: TYPE:COUNTRY[:SUBTYPE]=FILE (repeat)")
+	cmd.Flags().StringArrayVar(&docs, "doc", nil, "a new document image: "+docFlagHelp)
 	return cmd
 }
 
@@ -186,11 +268,11 @@ func resubmitKYC(cmd *cobra.Command, env *environment, workflowID string, specs 
 	if err != nil {
 		return err
 	}
-	docs, err := uploadDocs(cmd, gw, specs, workflowID)
+	c, err := env.client(cmd.Context()) // first, so that nothing is uploaded when Temporal is unreachable
 	if err != nil {
 		return err
 	}
-	c, err := env.client(cmd.Context())
+	docs, err := uploadDocs(cmd, gw, specs, workflowID)
 	if err != nil {
 		return err
 	}
