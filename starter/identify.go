@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -24,14 +25,21 @@ func identifyCommand(env *environment) *cobra.Command {
 	var person pii.Person
 	var passport, requestID string
 	var smsTimeout time.Duration
+	var again bool
 	cmd := &cobra.Command{
 		Use:   "identify --last-name L --first-name F --patronymic P --passport 1234-567890 (--snils S | --inn I) --phone +7XXXXXXXXXX",
 		Short: "Start a Mandarin simplified identification (SMEV + SMS code)",
 		Long: `Validates every field (SNILS/INN checksums, passport and phone formats) before
 anything is sent, stores the person's data in the document store (so it stays out of
-workflow history) and starts a SimplifiedIdentification workflow. Then send the SMS code
-with 'go run ./starter sms-code WORKFLOW_ID CODE' and follow it with
-'go run ./starter status WORKFLOW_ID'.`,
+workflow history) and starts a SimplifiedIdentification workflow with id
+simplified-identification-REQUEST_ID. Then send the SMS code with
+'go run ./starter sms-code WORKFLOW_ID CODE' and follow it with
+'go run ./starter status WORKFLOW_ID'.
+
+A request id starts one identification: the same command again prints "already
+running"; other data for a running id is refused, naming the fields; an id that
+already ran is refused unless --new is given (a new session, billed again). A
+refused start stores nothing.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if requestID == "" {
@@ -40,7 +48,7 @@ with 'go run ./starter sms-code WORKFLOW_ID CODE' and follow it with
 			if err := checkIdentifyInput(&person, passport, requestID, smsTimeout); err != nil {
 				return err
 			}
-			return startIdentification(cmd, env, person, requestID, smsTimeout)
+			return startIdentification(cmd, env, person, requestID, smsTimeout, again)
 		},
 	}
 	f := cmd.Flags()
@@ -51,7 +59,9 @@ with 'go run ./starter sms-code WORKFLOW_ID CODE' and follow it with
 	f.StringVar(&person.SNILS, "snils", "", "SNILS, 11 digits (separators allowed)")
 	f.StringVar(&person.INN, "inn", "", "personal INN, 12 digits")
 	f.StringVar(&person.Phone, "phone", "", "Russian mobile phone, +7 and 10 digits; common spellings such as '+7 (900) 123-45-67' or '8 900 123 45 67' are accepted")
-	f.StringVar(&requestID, "request-id", "", "your id for this request (default: a new UUID); the workflow id derives from it")
+	f.StringVar(&requestID, "request-id", "", "your id for this request (default: a new UUID); the workflow id derives from it, "+
+		"so the same command again finds the identification running instead of starting a second")
+	f.BoolVar(&again, "new", false, "start again although this request id already ran (a new Mandarin session, billed again)")
 	f.DurationVar(&smsTimeout, "sms-timeout", 0, fmt.Sprintf("how long to wait for a correct SMS code, %s to %s; 0 (or unset) means the default, %s",
 		compactDuration(simplifiedid.MinSMSCodeTimeout), compactDuration(simplifiedid.MaxSMSCodeTimeout),
 		compactDuration(simplifiedid.DefaultSMSCodeTimeout)))
@@ -124,32 +134,37 @@ func compactDuration(d time.Duration) string {
 	return s
 }
 
-func startIdentification(cmd *cobra.Command, env *environment, p pii.Person, requestID string, smsTimeout time.Duration) error {
-	ctx := cmd.Context()
+// personTitle is the title of the stored person: fixed, so that the same
+// person stored again for the same workflow gets the same document id.
+const personTitle = "person.json"
+
+func startIdentification(cmd *cobra.Command, env *environment, p pii.Person, requestID string, smsTimeout time.Duration, again bool) error {
 	workflowID := simplifiedid.WorkflowID(requestID)
 	gw, err := env.gateway()
 	if err != nil {
 		return err
 	}
-	personDocID, err := storeJSON(cmd, gw, p, workflowID, simplifiedid.PersonMediaType)
-	if err != nil {
-		return err
+	timeout := smsTimeout
+	if timeout == 0 {
+		timeout = simplifiedid.DefaultSMSCodeTimeout
 	}
-	c, err := env.client(ctx)
-	if err != nil {
-		return err
-	}
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflowID, TaskQueue: env.cfg.TaskQueue},
-		simplifiedid.WorkflowType, simplifiedid.Input{
-			RequestID: requestID, PersonDocumentID: personDocID, SMSCodeTimeout: smsTimeout,
-		})
-	if err != nil {
-		return fmt.Errorf("start workflow: %w", err)
-	}
-	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "workflow: %s\nui: %s\n", run.GetID(), env.workflowURL(run.GetID()))
-	fmt.Fprintf(out, "next: starter sms-code %s CODE   |   starter status %s\n", run.GetID(), run.GetID())
-	return nil
+	return startOnce(cmd, env, gw, startRequest{
+		workflowID:   workflowID,
+		workflowType: simplifiedid.WorkflowType,
+		summary:      "Simplified identification, request " + requestID,
+		details: fmt.Sprintf("Started by the starter CLI. The person's data is in the document store (%s), "+
+			"not in the history. SMS code awaited for %s.", personTitle, compactDuration(timeout)),
+		again: again,
+		next: []string{fmt.Sprintf("%s sms-code %s CODE", invocation, workflowID),
+			fmt.Sprintf("%s status %s", invocation, workflowID)},
+		input: func(ctx context.Context, docs documentSource) (any, error) {
+			id, err := docs.json(ctx, p, personTitle, simplifiedid.PersonMediaType)
+			if err != nil {
+				return nil, err
+			}
+			return simplifiedid.Input{RequestID: requestID, PersonDocumentID: id, SMSCodeTimeout: smsTimeout}, nil
+		},
+	})
 }
 
 func smsCodeCommand(env *environment) *cobra.Command {

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -112,18 +112,18 @@ func checkApplicant(info *pii.ApplicantInfo, errs *validate.FieldErrors) {
 	}
 }
 
-// uploadDocs stores the files, owned by the workflow, and returns their references.
-func uploadDocs(cmd *cobra.Command, gw *gatewayClient, specs []docSpec, owner string) ([]kyc.Document, error) {
-	docs := make([]kyc.Document, 0, len(specs))
+// uploadDocs stores the files through docs and returns their references.
+func uploadDocs(ctx context.Context, docs documentSource, specs []docSpec) ([]kyc.Document, error) {
+	out := make([]kyc.Document, 0, len(specs))
 	for _, spec := range specs {
-		stored, err := gw.putFile(cmd.Context(), spec.file, owner, "")
+		id, err := docs.file(ctx, spec.file)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", spec.file, err)
+			return nil, err
 		}
-		spec.doc.DocumentID = stored.ID
-		docs = append(docs, spec.doc)
+		spec.doc.DocumentID = id
+		out = append(out, spec.doc)
 	}
-	return docs, nil
+	return out, nil
 }
 
 // knownLevels lists the levels the starter knows the steps of.
@@ -144,13 +144,20 @@ func kycStartCommand(env *environment) *cobra.Command {
 	var externalUserID, level string
 	var docs []string
 	var info pii.ApplicantInfo
+	var again bool
 	cmd := &cobra.Command{
 		Use:   "start --external-user-id ID --level LEVEL --doc TYPE:COUNTRY[:SUBTYPE]=FILE ...",
 		Short: "Upload the documents to the document store and start a KYCVerification",
-		Long: `Checks the arguments, stores each file in the document store (and the applicant's
-declared data, if given, so that it stays out of workflow history), then starts the
+		Long: `Checks the arguments (the documents as the workflow does, for the level's steps,
+and the declared data), stores each file in the document store (and the declared
+data, if given, so that it stays out of workflow history), then starts the
 KYCVerification workflow with id kyc-EXTERNAL_USER_ID. Follow it with
-'go run ./starter status kyc-EXTERNAL_USER_ID'.`,
+'go run ./starter status kyc-EXTERNAL_USER_ID'.
+
+An external user id starts one verification: the same command again prints
+"already running"; other documents or data for a running id are refused, naming
+the fields; an id that already ran is refused unless --new is given (a new
+review, billed again). A refused start uploads nothing.`,
 		Example: `  go run ./starter kyc start --external-user-id user-42 --level basic-kyc-level \
     --doc ID_CARD:RUS:FRONT_SIDE=front.jpg --doc ID_CARD:RUS:BACK_SIDE=back.jpg --doc SELFIE:RUS=selfie.jpg`,
 		Args: args(cobra.NoArgs),
@@ -168,11 +175,13 @@ KYCVerification workflow with id kyc-EXTERNAL_USER_ID. Follow it with
 			if err := invalidInput(errs); err != nil {
 				return err
 			}
-			return startKYC(cmd, env, externalUserID, level, info, specs)
+			return startKYC(cmd, env, externalUserID, level, info, specs, again)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&externalUserID, "external-user-id", "", "your user's id at IDnGO (no personal data); the workflow id derives from it")
+	f.StringVar(&externalUserID, "external-user-id", "", "your user's id at IDnGO (no personal data); the workflow id derives from it, "+
+		"so the same command again finds the verification running instead of starting a second")
+	f.BoolVar(&again, "new", false, "start again although kyc-EXTERNAL_USER_ID already ran (a new review, billed again)")
 	f.StringVar(&level, "level", "basic-kyc-level", "IDnGO verification level; "+knownLevels()+"; another level is checked by IDnGO alone")
 	f.StringArrayVar(&docs, "doc", nil, "a document image: "+docFlagHelp)
 	f.StringVar(&info.FirstName, "first-name", "", "declared first name (optional)")
@@ -184,59 +193,45 @@ KYCVerification workflow with id kyc-EXTERNAL_USER_ID. Follow it with
 	return cmd
 }
 
-func startKYC(cmd *cobra.Command, env *environment, externalUserID, level string, info pii.ApplicantInfo, specs []docSpec) error {
+// applicantTitle is the title of the stored declared data: fixed, so that
+// the same data stored again for the same workflow gets the same document id.
+const applicantTitle = "applicant.json"
+
+func startKYC(cmd *cobra.Command, env *environment, externalUserID, level string, info pii.ApplicantInfo, specs []docSpec, again bool) error {
 	workflowID := kyc.WorkflowID(externalUserID)
 	gw, err := env.gateway()
 	if err != nil {
 		return err
 	}
-	input := kyc.Input{ExternalUserID: externalUserID, LevelName: level}
-	if input.Documents, err = uploadDocs(cmd, gw, specs, workflowID); err != nil {
-		return err
+	kinds := make([]string, len(specs))
+	for i, spec := range specs {
+		kinds[i] = strings.TrimSpace(spec.doc.IDDocType + " " + spec.doc.Country + " " + spec.doc.IDDocSubType)
 	}
+	details := "Started by the starter CLI. Documents: " + strings.Join(kinds, ", ") + "."
 	if info != (pii.ApplicantInfo{}) {
-		if input.Applicant.InfoDocumentID, err = storeJSON(cmd, gw, info, workflowID, kyc.ApplicantInfoMediaType); err != nil {
-			return err
-		}
+		details += " The declared data is in the document store (" + applicantTitle + "), not in the history."
 	}
-	c, err := env.client(cmd.Context())
-	if err != nil {
-		return err
-	}
-	run, err := c.ExecuteWorkflow(cmd.Context(), client.StartWorkflowOptions{ID: workflowID, TaskQueue: env.cfg.TaskQueue},
-		kyc.WorkflowType, input)
-	if err != nil {
-		return fmt.Errorf("start workflow: %w", err)
-	}
-	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "workflow: %s\nui: %s\n", run.GetID(), env.workflowURL(run.GetID()))
-	fmt.Fprintf(out, "next: starter status %s\n", run.GetID())
-	return nil
-}
-
-// storeJSON puts a value in the document store as JSON, owned by the workflow.
-func storeJSON(cmd *cobra.Command, gw *gatewayClient, value any, owner, mediaType string) (string, error) {
-	body, err := json.Marshal(value)
-	if err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp("", "idflow-*.json")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(body); err != nil {
-		_ = tmp.Close()
-		return "", err
-	}
-	if err := tmp.Close(); err != nil {
-		return "", err
-	}
-	doc, err := gw.putFile(cmd.Context(), tmp.Name(), owner, mediaType)
-	if err != nil {
-		return "", fmt.Errorf("store data: %w", err)
-	}
-	return doc.ID, nil
+	return startOnce(cmd, env, gw, startRequest{
+		workflowID:   workflowID,
+		workflowType: kyc.WorkflowType,
+		summary:      fmt.Sprintf("KYC of external user %s, level %s", externalUserID, level),
+		details:      details,
+		again:        again,
+		next:         []string{fmt.Sprintf("%s status %s", invocation, workflowID)},
+		input: func(ctx context.Context, docs documentSource) (any, error) {
+			input := kyc.Input{ExternalUserID: externalUserID, LevelName: level}
+			var err error
+			if input.Documents, err = uploadDocs(ctx, docs, specs); err != nil {
+				return nil, err
+			}
+			if info != (pii.ApplicantInfo{}) {
+				if input.Applicant.InfoDocumentID, err = docs.json(ctx, info, applicantTitle, kyc.ApplicantInfoMediaType); err != nil {
+					return nil, err
+				}
+			}
+			return input, nil
+		},
+	})
 }
 
 func kycResubmitCommand(env *environment) *cobra.Command {
@@ -272,7 +267,7 @@ func resubmitKYC(cmd *cobra.Command, env *environment, workflowID string, specs 
 	if err != nil {
 		return err
 	}
-	docs, err := uploadDocs(cmd, gw, specs, workflowID)
+	docs, err := uploadDocs(cmd.Context(), &uploader{gw: gw, owner: workflowID}, specs)
 	if err != nil {
 		return err
 	}
