@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 )
@@ -29,7 +31,7 @@ func documentsPutCommand(env *environment) *cobra.Command {
 			for _, file := range files {
 				doc, err := gw.putFile(cmd.Context(), file, owner, mediaType)
 				if err != nil {
-					return fmt.Errorf("%s: %w", file, err)
+					return withFile(file, err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\t%s\n", doc.ID, doc.SHA256, file)
 			}
@@ -65,4 +67,14 @@ func documentsGetCommand(env *environment) *cobra.Command {
 	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write (required; - for stdout)")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
+}
+
+// withFile names the file an error is about, unless the error already does
+// (an *os.PathError: "open FILE: no such file or directory").
+func withFile(file string, err error) error {
+	var pathErr *os.PathError
+	if errors.As(err, &pathErr) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", file, err)
 }

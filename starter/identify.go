@@ -187,11 +187,11 @@ func smsCodeCommand(env *environment) *cobra.Command {
 				Args: []any{simplifiedid.SMSCodeRequest{Code: a[1]}},
 			})
 			if err != nil {
-				return fmt.Errorf("code not taken: %w", err)
+				return workflowError("code not taken", a[0], env.namespace(), err)
 			}
 			var res simplifiedid.SMSCodeResult
 			if err := handle.Get(cmd.Context(), &res); err != nil {
-				return fmt.Errorf("code not taken: %w", err)
+				return workflowError("code not taken", a[0], env.namespace(), err)
 			}
 			return printSMSCodeResult(cmd.OutOrStdout(), res)
 		},

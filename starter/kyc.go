@@ -276,11 +276,11 @@ func resubmitKYC(cmd *cobra.Command, env *environment, workflowID string, specs 
 		Args: []any{kyc.ResubmitDocumentsRequest{Documents: docs}},
 	})
 	if err != nil {
-		return fmt.Errorf("documents not taken: %w", err)
+		return workflowError("documents not taken", workflowID, env.namespace(), err)
 	}
 	var res kyc.ResubmitDocumentsResult
 	if err := handle.Get(cmd.Context(), &res); err != nil {
-		return fmt.Errorf("documents not taken: %w", err)
+		return workflowError("documents not taken", workflowID, env.namespace(), err)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "taken: %d document(s); review attempt %d follows\n", res.Uploaded, res.Attempt)
 	return nil

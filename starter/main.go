@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -95,6 +96,17 @@ func describe(err error) string {
 		return strings.Replace(err.Error(), appErr.Error(), appErr.Message(), 1)
 	}
 	return err.Error()
+}
+
+// workflowError is err from a call about workflowID, after what: a
+// workflow that does not exist is said so once, with where to look, instead
+// of the SDK's "workflow not found for ID: ..." after our own prefix.
+func workflowError(what, workflowID, namespace string, err error) error {
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return fmt.Errorf("%s: no workflow %s in namespace %s (see '%s workflows list --all')", what, workflowID, namespace, invocation)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // usageError marks a command line that could not be understood (exit code 2).

@@ -296,7 +296,7 @@ type uploader struct {
 func (u *uploader) file(ctx context.Context, path string) (string, error) {
 	doc, err := u.gw.putFile(ctx, path, u.owner, "")
 	if err != nil {
-		return "", fmt.Errorf("store %s: %w", path, err)
+		return "", withFile(path, err)
 	}
 	return doc.ID, nil
 }

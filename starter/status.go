@@ -26,7 +26,7 @@ func statusCommand(env *environment) *cobra.Command {
 			}
 			value, err := c.QueryWorkflow(cmd.Context(), ids[0], "", process.StatusQuery)
 			if err != nil {
-				return fmt.Errorf("query %s: %w", ids[0], err)
+				return workflowError("no status", ids[0], env.namespace(), err)
 			}
 			var raw json.RawMessage
 			if err := value.Get(&raw); err != nil {

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"idflow/workflows/kyc"
+	"idflow/workflows/simplifiedid"
+)
+
+// startStub starts a stand-in workflow that keeps running (see runStubWorker).
+func startStub(t *testing.T, c client.Client, queue, workflowID, workflowType string, input any) {
+	t.Helper()
+	_, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: workflowID, TaskQueue: queue},
+		workflowType, input)
+	require.NoError(t, err)
+}
+
+// TestRefusedUpdatesSayItOnce: a code or documents the workflow's validator
+// refuses are reported with one prefix, in the workflow's words.
+func TestRefusedUpdatesSayItOnce(t *testing.T) {
+	c, queue := useTemporal(t)
+	runStubWorker(t, c, queue)
+	gw := startGateway(t)
+	useGateway(t, gw.url, testToken)
+	id := testID(t)
+
+	identification := "simplified-identification-wait-" + id
+	startStub(t, c, queue, identification, simplifiedid.WorkflowType, simplifiedid.Input{RequestID: "wait-" + id})
+	r := run(t, "sms-code", identification, "123456")
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, "starter: code not taken: identification already finished (rejected)\n", r.stderr)
+
+	verification := "kyc-wait-" + id
+	startStub(t, c, queue, verification, kyc.WorkflowType, kyc.Input{ExternalUserID: "wait-" + id})
+	r = run(t, "kyc", "resubmit", verification, "--doc", "SELFIE:RUS="+writeFile(t, t.TempDir(), "me.jpg", []byte("me")))
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, "starter: documents not taken: no resubmission awaited (stage awaiting-review)\n", r.stderr)
+
+	r = run(t, "sms-code", "simplified-identification-missing-"+id, "123456")
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, "starter: code not taken: no workflow simplified-identification-missing-"+id+
+		" in namespace default (see 'go run ./starter workflows list --all')\n", r.stderr)
+
+	r = run(t, "status", "kyc-missing-"+id)
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, "starter: no status: no workflow kyc-missing-"+id+
+		" in namespace default (see 'go run ./starter workflows list --all')\n", r.stderr)
+}
+
+// TestDocumentsPutNamesTheFileOnce: a missing file is named once.
+func TestDocumentsPutNamesTheFileOnce(t *testing.T) {
+	gw := startGateway(t)
+	useGateway(t, gw.url, testToken)
+	missing := t.TempDir() + "/missing.txt"
+	r := run(t, "documents", "put", missing)
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, "starter: open "+missing+": no such file or directory\n", r.stderr)
+}
