@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -60,4 +61,26 @@ func TestDocumentsPutNamesTheFileOnce(t *testing.T) {
 	r := run(t, "documents", "put", missing)
 	assert.Equal(t, 1, r.code)
 	assert.Equal(t, "starter: open "+missing+": no such file or directory\n", r.stderr)
+}
+
+// TestStatusOfARunningIdentification reads the status query of a running
+// (stand-in) identification: the wait as a sentence with its countdown.
+func TestStatusOfARunningIdentification(t *testing.T) {
+	c, queue := useTemporal(t)
+	runStubWorker(t, c, queue)
+	useGateway(t, "http://127.0.0.1:1", testToken)
+	workflowID := "simplified-identification-wait-" + testID(t)
+	startStub(t, c, queue, workflowID, simplifiedid.WorkflowType, simplifiedid.Input{RequestID: "wait-" + testID(t)})
+
+	r := run(t, "status", workflowID)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.True(t, strings.HasPrefix(r.stdout, "workflow: "+workflowID+"\nui: http://localhost:8233/namespaces/default/workflows/"+
+		workflowID+"\nprocess: SimplifiedIdentification\nstage: awaiting-sms-code-and-smev\noutcome: pending\n"), r.stdout)
+	assert.Regexp(t, `\nwaiting: SMS code \(submit-sms-code update\) from person, until (\d\d:\d\d|\d{4}-\d\d-\d\d \d\d:\d\d) \(in 1[12]m\)\n`, r.stdout)
+	assert.Regexp(t, `\n  deadline: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+ \(in 1[12]m\)\n`, r.stdout)
+	assert.NotContains(t, r.stdout, "[0]")
+
+	j := run(t, "status", workflowID, "--json")
+	require.Equal(t, 0, j.code, j.stderr)
+	assert.Contains(t, j.stdout, `"waiting": [`)
 }
