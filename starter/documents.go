@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"idflow/internal/validate"
 )
 
 func documentsCommand(env *environment) *cobra.Command {
@@ -50,6 +52,9 @@ func documentsGetCommand(env *environment) *cobra.Command {
 		Short: "Download a document (its SHA-256 is checked); -o - writes to stdout",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, ids []string) error {
+			if output == "" {
+				return invalidInput(validate.FieldErrors{{Field: "--output", Message: "want a file name, or - for stdout"}})
+			}
 			gw, err := env.gateway()
 			if err != nil {
 				return err

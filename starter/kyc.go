@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"idflow/internal/pii"
@@ -146,7 +148,7 @@ func kycStartCommand(env *environment) *cobra.Command {
 	var info pii.ApplicantInfo
 	var again bool
 	cmd := &cobra.Command{
-		Use:   "start --external-user-id ID --level LEVEL --doc TYPE:COUNTRY[:SUBTYPE]=FILE ...",
+		Use:   "start --external-user-id ID --level LEVEL --doc TYPE:COUNTRY[:SIDE]=FILE ...",
 		Short: "Upload the documents to the document store and start a KYCVerification",
 		Long: `Checks the arguments (the documents as the workflow does, for the level's steps,
 and the declared data), stores each file in the document store (and the declared
@@ -237,7 +239,7 @@ func startKYC(cmd *cobra.Command, env *environment, externalUserID, level string
 func kycResubmitCommand(env *environment) *cobra.Command {
 	var docs []string
 	cmd := &cobra.Command{
-		Use:   "resubmit WORKFLOW_ID --doc TYPE:COUNTRY[:SUBTYPE]=FILE ...",
+		Use:   "resubmit WORKFLOW_ID --doc TYPE:COUNTRY[:SIDE]=FILE ...",
 		Short: "Send new documents for the steps a RED:RETRY rejected (resubmit-documents update)",
 		Long: `Checks each document as far as it can without the workflow (type, side, country; the
 workflow's validator then checks that each belongs to a rejected step), stores the files
@@ -263,9 +265,19 @@ func resubmitKYC(cmd *cobra.Command, env *environment, workflowID string, specs 
 	if err != nil {
 		return err
 	}
-	c, err := env.client(cmd.Context()) // first, so that nothing is uploaded when Temporal is unreachable
+	// Temporal first, so that nothing is uploaded for a workflow that cannot take it.
+	c, err := env.client(cmd.Context())
 	if err != nil {
 		return err
+	}
+	info, err := describeExecution(cmd.Context(), c, workflowID)
+	switch {
+	case err != nil:
+		return err
+	case info == nil:
+		return workflowError("documents not taken", workflowID, env.namespace(), &serviceerror.NotFound{})
+	case info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		return fmt.Errorf("documents not taken: %s already ended (%s)", workflowID, closedState(info))
 	}
 	docs, err := uploadDocs(cmd.Context(), &uploader{gw: gw, owner: workflowID}, specs)
 	if err != nil {

@@ -63,9 +63,15 @@ func typed(cmd *cobra.Command) string {
 func newRootCommand() *cobra.Command {
 	env := &environment{}
 	root := &cobra.Command{
-		Use:           "starter",
-		Short:         "Start, steer and inspect idflow workflows; store documents",
-		Long:          "starter talks to Temporal (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...) and to the worker's gateway (IDFLOW_GATEWAY_URL, IDFLOW_API_TOKEN; under -dev the token is read from .idflow/api-token).",
+		Use:   "starter",
+		Short: "Start, steer and inspect idflow workflows; store documents",
+		Long: `starter talks to Temporal (TEMPORAL_ADDRESS, default localhost:7233; TEMPORAL_NAMESPACE, ...) and
+to the worker's gateway (IDFLOW_GATEWAY_URL, IDFLOW_API_TOKEN). Under 'go run ./worker -dev'
+the token is read from .idflow/api-token, looked for in the working directory and the
+directories above it (IDFLOW_DEV_DIR names another directory).
+
+Exit codes: 0 success, 1 failure, 2 usage error (including input that fails the checks:
+nothing is sent then).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {

@@ -139,12 +139,18 @@ func describeExecution(ctx context.Context, c client.Client, workflowID string) 
 
 // alreadyRan refuses to start a closed workflow again without --new.
 func alreadyRan(workflowID string, info *workflowpb.WorkflowExecutionInfo) error {
+	return fmt.Errorf("%s already ran (%s); a new start would open a new billable session: pass --new to start again",
+		workflowID, closedState(info))
+}
+
+// closedState is "COMPLETED, outcome accepted", or the status alone when
+// the run published no outcome.
+func closedState(info *workflowpb.WorkflowExecutionInfo) string {
 	state := statusName(info.GetStatus())
 	if outcome := searchAttribute(info, process.OutcomeKey.GetName()); outcome != "" {
 		state += ", outcome " + outcome
 	}
-	return fmt.Errorf("%s already ran (%s); a new start would open a new billable session: pass --new to start again",
-		workflowID, state)
+	return state
 }
 
 // statusName is COMPLETED for WORKFLOW_EXECUTION_STATUS_COMPLETED.

@@ -42,6 +42,20 @@ func TestRefusedUpdatesSayItOnce(t *testing.T) {
 	assert.Equal(t, 1, r.code)
 	assert.Equal(t, "starter: documents not taken: no resubmission awaited (stage awaiting-review)\n", r.stderr)
 
+	r = run(t, "kyc", "resubmit", "kyc-missing-"+id, "--doc", "SELFIE:RUS="+writeFile(t, t.TempDir(), "me.jpg", []byte("me")))
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, "starter: documents not taken: no workflow kyc-missing-"+id+
+		" in namespace default (see 'go run ./starter workflows list --all')\n", r.stderr)
+	assert.Empty(t, documents(t, gw, "kyc-missing-"+id), "nothing uploaded")
+
+	done := "kyc-done-" + id
+	startStub(t, c, queue, done, kyc.WorkflowType, kyc.Input{ExternalUserID: "done-" + id})
+	waitClosed(t, c, done)
+	r = run(t, "kyc", "resubmit", done, "--doc", "SELFIE:RUS="+writeFile(t, t.TempDir(), "me.jpg", []byte("me")))
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, "starter: documents not taken: "+done+" already ended (COMPLETED, outcome accepted)\n", r.stderr)
+	assert.Empty(t, documents(t, gw, done), "nothing uploaded")
+
 	r = run(t, "sms-code", "simplified-identification-missing-"+id, "123456")
 	assert.Equal(t, 1, r.code)
 	assert.Equal(t, "starter: code not taken: no workflow simplified-identification-missing-"+id+

@@ -209,3 +209,11 @@ func TestInboxConstantsAreTheStores(t *testing.T) {
 	assert.Equal(t, store.MaxInboxListLimit, maxInboxListLimit)
 	assert.Equal(t, store.MaxProviderLen, maxProviderLen)
 }
+
+func TestOtherFlagChecks(t *testing.T) {
+	useGateway(t, "http://127.0.0.1:1", testToken)
+	closedTemporal(t)
+	invalid(t, []string{"--limit: want 1 to 1000"}, "workflows", "list", "--limit", "0")
+	invalid(t, []string{"--all: not with --query (the query says which workflows)"}, "workflows", "list", "--all", "-q", "WorkflowType = 'X'")
+	invalid(t, []string{"--output: want a file name, or - for stdout"}, "documents", "get", "doc_1", "-o", "")
+}
