@@ -1,9 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
+
+	"idflow/internal/validate"
 )
 
 func documentsCommand(env *environment) *cobra.Command {
@@ -29,7 +33,7 @@ func documentsPutCommand(env *environment) *cobra.Command {
 			for _, file := range files {
 				doc, err := gw.putFile(cmd.Context(), file, owner, mediaType)
 				if err != nil {
-					return fmt.Errorf("%s: %w", file, err)
+					return withFile(file, err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\t%s\n", doc.ID, doc.SHA256, file)
 			}
@@ -48,6 +52,9 @@ func documentsGetCommand(env *environment) *cobra.Command {
 		Short: "Download a document (its SHA-256 is checked); -o - writes to stdout",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, ids []string) error {
+			if output == "" {
+				return invalidInput(validate.FieldErrors{{Field: "--output", Message: "want a file name, or - for stdout"}})
+			}
 			gw, err := env.gateway()
 			if err != nil {
 				return err
@@ -65,4 +72,14 @@ func documentsGetCommand(env *environment) *cobra.Command {
 	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write (required; - for stdout)")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
+}
+
+// withFile names the file an error is about, unless the error already does
+// (an *os.PathError: "open FILE: no such file or directory").
+func withFile(file string, err error) error {
+	var pathErr *os.PathError
+	if errors.As(err, &pathErr) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", file, err)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -34,19 +33,59 @@ func (e *environment) load(ctx context.Context) error {
 	return nil
 }
 
-// token is IDFLOW_API_TOKEN, or the one a -dev worker saved.
+// token is IDFLOW_API_TOKEN, or the one a -dev worker saved in its dev
+// directory. A relative dev directory (the default .idflow) is looked for in
+// the working directory and then in each directory above it, so that the
+// starter finds the token from anywhere in the project tree.
 func (e *environment) token() (string, error) {
 	if e.cfg.APIToken != "" {
 		return e.cfg.APIToken, nil
 	}
-	b, err := os.ReadFile(filepath.Join(e.cfg.DevDir, config.DevTokenFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("no API token: set IDFLOW_API_TOKEN, or start `go run ./worker -dev` here so that %s/%s exists", e.cfg.DevDir, config.DevTokenFile)
+	path, looked, err := findDevToken(e.cfg.DevDir)
+	if err != nil {
+		return "", err
 	}
+	if path == "" {
+		return "", fmt.Errorf("no API token: set IDFLOW_API_TOKEN, or start 'go run ./worker -dev' (it writes %s); looked for %s",
+			filepath.Join(e.cfg.DevDir, config.DevTokenFile), looked)
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", err
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// findDevToken returns the path of the dev token file, or "" and where it
+// looked when there is none.
+func findDevToken(devDir string) (path, looked string, err error) {
+	rel := filepath.Join(devDir, config.DevTokenFile)
+	if filepath.IsAbs(devDir) {
+		return existing(rel), rel, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", "", fmt.Errorf("no API token: IDFLOW_API_TOKEN is unset and the working directory is unknown: %w", err)
+	}
+	for dir := wd; ; {
+		if p := existing(filepath.Join(dir, rel)); p != "" {
+			return p, "", nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return "", fmt.Sprintf("%s in %s and every directory above it", rel, wd), nil
+}
+
+// existing is path when a regular file is there, else "".
+func existing(path string) string {
+	if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() {
+		return path
+	}
+	return ""
 }
 
 func (e *environment) client(ctx context.Context) (client.Client, error) {
@@ -61,9 +100,13 @@ func (e *environment) client(ctx context.Context) (client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := temporalclient.Dial(ctx, opts)
+	if opts.HostPort == "" {
+		opts.HostPort = client.DefaultHostPort // what the SDK dials when TEMPORAL_ADDRESS is unset
+	}
+	c, err := client.DialContext(ctx, opts)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %s): %w; is 'go run ./worker -dev' running? (TEMPORAL_ADDRESS sets another)",
+			opts.HostPort, opts.Namespace, err)
 	}
 	e.temporal, e.tOptions = c, opts
 	return c, nil

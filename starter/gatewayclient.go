@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,13 +26,27 @@ type gatewayClient struct {
 	http    *http.Client
 }
 
+// Limits of a gateway call: a gateway that cannot be reached fails within
+// the dial timeout, one that takes the request and never answers within the
+// header timeout; the overall bound leaves room for big uploads on a slow
+// link. Variables, so that tests can shorten them.
+var (
+	gatewayDialTimeout   = 5 * time.Second
+	gatewayHeaderTimeout = 30 * time.Second
+	gatewayTotalTimeout  = 10 * time.Minute
+)
+
 func (e *environment) gateway() (*gatewayClient, error) {
 	token, err := e.token()
 	if err != nil {
 		return nil, err
 	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.DialContext = (&net.Dialer{Timeout: gatewayDialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	transport.TLSHandshakeTimeout = gatewayDialTimeout
+	transport.ResponseHeaderTimeout = gatewayHeaderTimeout
 	return &gatewayClient{baseURL: strings.TrimRight(e.cfg.GatewayURL, "/"), token: token,
-		http: &http.Client{Timeout: 5 * time.Minute}}, nil
+		http: &http.Client{Timeout: gatewayTotalTimeout, Transport: transport}}, nil
 }
 
 // storedDocument is the gateway's answer for a stored document.
@@ -44,33 +61,62 @@ type storedDocument struct {
 // putFile uploads one file; the title is its base name and the media type
 // comes from mediaType, else from its extension.
 func (g *gatewayClient) putFile(ctx context.Context, path, owner, mediaType string) (storedDocument, error) {
-	var doc storedDocument
 	f, err := os.Open(path)
 	if err != nil {
-		return doc, err
+		return storedDocument{}, err
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return doc, err
+		return storedDocument{}, err
 	}
+	return g.put(ctx, f, info.Size(), filepath.Base(path), owner, fileMediaType(path, mediaType))
+}
+
+// putBytes uploads content under a title of the caller's choosing. The
+// store keeps one document per owner, content, title and media type, so
+// the same bytes under the same title get the same id every time.
+func (g *gatewayClient) putBytes(ctx context.Context, content []byte, title, owner, mediaType string) (storedDocument, error) {
+	return g.put(ctx, bytes.NewReader(content), int64(len(content)), title, owner, mediaType)
+}
+
+// fileMediaType is mediaType, else the one of path's extension ("" when unknown).
+func fileMediaType(path, mediaType string) string {
 	if mediaType == "" {
 		mediaType = mime.TypeByExtension(filepath.Ext(path))
 	}
-	q := url.Values{"title": {filepath.Base(path)}}
+	return mediaType
+}
+
+func (g *gatewayClient) put(ctx context.Context, body io.Reader, size int64, title, owner, mediaType string) (storedDocument, error) {
+	var doc storedDocument
+	q := url.Values{"title": {title}}
 	if owner != "" {
 		q.Set("owner", owner)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.baseURL+"/v1/documents?"+q.Encode(), f)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.baseURL+"/v1/documents?"+q.Encode(), body)
 	if err != nil {
 		return doc, err
 	}
-	req.ContentLength = info.Size()
+	req.ContentLength = size
 	if mediaType != "" {
 		req.Header.Set("Content-Type", mediaType)
 	}
 	err = g.do(req, http.StatusCreated, &doc)
 	return doc, err
+}
+
+// listDocuments lists an owner's documents.
+func (g *gatewayClient) listDocuments(ctx context.Context, owner string) ([]storedDocument, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.baseURL+"/v1/documents?"+url.Values{"owner": {owner}}.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Documents []storedDocument `json:"documents"`
+	}
+	err = g.do(req, http.StatusOK, &out)
+	return out.Documents, err
 }
 
 // getFile downloads a document into path and checks its SHA-256.
@@ -118,10 +164,15 @@ func writeVerified(body io.Reader, path, wantSHA string) (int64, error) {
 func (g *gatewayClient) send(req *http.Request) (*http.Response, error) {
 	req.Header.Set("Authorization", "Bearer "+g.token)
 	resp, err := g.http.Do(req)
-	if err != nil {
+	var netErr net.Error
+	switch {
+	case err == nil:
+		return resp, nil
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return nil, fmt.Errorf("gateway %s did not answer in time (is the worker running and healthy? IDFLOW_GATEWAY_URL): %w", g.baseURL, err)
+	default:
 		return nil, fmt.Errorf("gateway %s unreachable (is the worker running? IDFLOW_GATEWAY_URL): %w", g.baseURL, err)
 	}
-	return resp, nil
 }
 
 func (g *gatewayClient) do(req *http.Request, wantStatus int, out any) error {

@@ -4,10 +4,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"idflow/internal/validate"
 )
 
 func inboxCommand(env *environment) *cobra.Command {
@@ -18,6 +22,16 @@ func inboxCommand(env *environment) *cobra.Command {
 	cmd.AddCommand(inboxListCommand(env))
 	return cmd
 }
+
+// The inbox's statuses and limits, as internal/store defines them (a test
+// checks they agree); the starter does not link the store and its drivers.
+var inboxStatuses = []string{"pending", "delivered", "unmatched"}
+
+const (
+	defaultInboxLimit = 100
+	maxInboxListLimit = 1000
+	maxProviderLen    = 64
+)
 
 // inboxEvent is one row of GET /v1/inbox (bodies are never listed).
 type inboxEvent struct {
@@ -36,10 +50,23 @@ func inboxListCommand(env *environment) *cobra.Command {
 	var provider, status string
 	var limit int
 	cmd := &cobra.Command{
-		Use:   "list [--status pending|delivered|unmatched] [--provider idngo]",
+		Use:   "list [--status " + strings.Join(inboxStatuses, "|") + "] [--provider idngo]",
 		Short: "List received callbacks, newest first",
 		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var errs validate.FieldErrors
+			if status != "" && !slices.Contains(inboxStatuses, status) {
+				errs.Add("--status", "want one of "+strings.Join(inboxStatuses, ", "))
+			}
+			if limit < 1 || limit > maxInboxListLimit {
+				errs.Add("--limit", fmt.Sprintf("want 1 to %d", maxInboxListLimit))
+			}
+			if len(provider) > maxProviderLen {
+				errs.Add("--provider", fmt.Sprintf("at most %d bytes", maxProviderLen))
+			}
+			if err := invalidInput(errs); err != nil {
+				return err
+			}
 			gw, err := env.gateway()
 			if err != nil {
 				return err
@@ -65,8 +92,8 @@ func inboxListCommand(env *environment) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&provider, "provider", "", "only this provider")
-	cmd.Flags().StringVar(&status, "status", "", "only this status: pending, delivered or unmatched")
-	cmd.Flags().IntVar(&limit, "limit", 100, "how many at most")
+	cmd.Flags().StringVar(&provider, "provider", "", "only this provider, e.g. idngo")
+	cmd.Flags().StringVar(&status, "status", "", "only this status: "+strings.Join(inboxStatuses, ", "))
+	cmd.Flags().IntVar(&limit, "limit", defaultInboxLimit, fmt.Sprintf("how many at most, 1 to %d", maxInboxListLimit))
 	return cmd
 }

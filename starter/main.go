@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -34,24 +35,43 @@ func executeWith(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
 	}
 	fmt.Fprintln(stderr, "starter:", describe(err))
 	if isUsageError(err) {
-		fmt.Fprintln(stderr, "Run 'starter --help' for usage.")
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", typed(cmd))
 		return 2
 	}
 	return 1
 }
 
+// invocation is how the README's users run the starter; every hint the
+// starter prints is written that way, so that it can be copied as is.
+const invocation = "go run ./starter"
+
+// typed is the command line that runs cmd, as a user types it:
+// "go run ./starter kyc start".
+func typed(cmd *cobra.Command) string {
+	if cmd == nil {
+		return invocation
+	}
+	return strings.Replace(cmd.CommandPath(), cmd.Root().Name(), invocation, 1)
+}
+
 func newRootCommand() *cobra.Command {
 	env := &environment{}
 	root := &cobra.Command{
-		Use:           "starter",
-		Short:         "Start, steer and inspect idflow workflows; store documents",
-		Long:          "starter talks to Temporal (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...) and to the worker's gateway (IDFLOW_GATEWAY_URL, IDFLOW_API_TOKEN; under -dev the token is read from .idflow/api-token).",
+		Use:   "starter",
+		Short: "Start, steer and inspect idflow workflows; store documents",
+		Long: `starter talks to Temporal (TEMPORAL_ADDRESS, default localhost:7233; TEMPORAL_NAMESPACE, ...) and
+to the worker's gateway (IDFLOW_GATEWAY_URL, IDFLOW_API_TOKEN). Under 'go run ./worker -dev'
+the token is read from .idflow/api-token, looked for in the working directory and the
+directories above it (IDFLOW_DEV_DIR names another directory).
+
+Exit codes: 0 success, 1 failure, 2 usage error (including input that fails the checks:
+nothing is sent then).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -82,6 +102,17 @@ func describe(err error) string {
 		return strings.Replace(err.Error(), appErr.Error(), appErr.Message(), 1)
 	}
 	return err.Error()
+}
+
+// workflowError is err from a call about workflowID, after what: a
+// workflow that does not exist is said so once, with where to look, instead
+// of the SDK's "workflow not found for ID: ..." after our own prefix.
+func workflowError(what, workflowID, namespace string, err error) error {
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return fmt.Errorf("%s: no workflow %s in namespace %s (see '%s workflows list --all')", what, workflowID, namespace, invocation)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // usageError marks a command line that could not be understood (exit code 2).

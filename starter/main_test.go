@@ -226,27 +226,35 @@ func TestUsageErrors(t *testing.T) {
 		name       string
 		args       []string
 		wantStderr string
+		help       string // the command whose help the hint names
 	}{
-		{"put without files", []string{"documents", "put"}, "requires at least 1 arg"},
-		{"get without id", []string{"documents", "get", "-o", "out"}, "accepts 1 arg"},
-		{"get with two ids", []string{"documents", "get", "a", "b", "-o", "out"}, "accepts 1 arg"},
-		{"get without -o", []string{"documents", "get", "doc_x"}, `required flag(s) "output" not set`},
-		{"unknown command", []string{"bogus"}, `unknown command "bogus"`},
-		{"unknown documents command", []string{"documents", "bogus"}, `unknown command "bogus"`},
-		{"unknown workflows command", []string{"workflows", "bogus"}, `unknown command "bogus"`},
-		{"unknown flag", []string{"documents", "put", "--bogus", "a.txt"}, "unknown flag: --bogus"},
-		{"unknown root flag", []string{"--bogus"}, "unknown flag: --bogus"},
-		{"unknown shorthand", []string{"documents", "get", "doc_x", "-x"}, "unknown shorthand flag: 'x'"},
-		{"flag without value", []string{"documents", "get", "doc_x", "-o"}, "flag needs an argument"},
-		{"status without id", []string{"status"}, "accepts 1 arg"},
-		{"workflows list with args", []string{"workflows", "list", "extra"}, `unknown command "extra"`},
+		{"put without files", []string{"documents", "put"}, "requires at least 1 arg", "documents put"},
+		{"get without id", []string{"documents", "get", "-o", "out"}, "accepts 1 arg", "documents get"},
+		{"get with two ids", []string{"documents", "get", "a", "b", "-o", "out"}, "accepts 1 arg", "documents get"},
+		{"get without -o", []string{"documents", "get", "doc_x"}, `required flag(s) "output" not set`, "documents get"},
+		{"unknown command", []string{"bogus"}, `unknown command "bogus"`, ""},
+		{"unknown documents command", []string{"documents", "bogus"}, `unknown command "bogus"`, "documents"},
+		{"unknown workflows command", []string{"workflows", "bogus"}, `unknown command "bogus"`, "workflows"},
+		{"unknown kyc command", []string{"kyc", "bogus"}, `unknown command "bogus"`, "kyc"},
+		{"unknown inbox command", []string{"inbox", "bogus"}, `unknown command "bogus"`, "inbox"},
+		{"unknown flag", []string{"documents", "put", "--bogus", "a.txt"}, "unknown flag: --bogus", "documents put"},
+		{"unknown root flag", []string{"--bogus"}, "unknown flag: --bogus", ""},
+		{"unknown shorthand", []string{"documents", "get", "doc_x", "-x"}, "unknown shorthand flag: 'x'", "documents get"},
+		{"flag without value", []string{"documents", "get", "doc_x", "-o"}, "flag needs an argument", "documents get"},
+		{"status without id", []string{"status"}, "accepts 1 arg", "status"},
+		{"workflows list with args", []string{"workflows", "list", "extra"}, `unknown command "extra"`, "workflows list"},
+		{"sms-code without code", []string{"sms-code", "wf"}, "accepts 2 arg", "sms-code"},
+		{"identify with args", []string{"identify", "extra"}, `unknown command "extra"`, "identify"},
+		{"bad duration", []string{"identify", "--sms-timeout", "soon"}, `invalid argument "soon"`, "identify"},
+		{"kyc resubmit without id", []string{"kyc", "resubmit"}, "accepts 1 arg", "kyc resubmit"},
+		{"inbox list bad limit type", []string{"inbox", "list", "--limit", "many"}, `invalid argument "many"`, "inbox list"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, tt.args...)
 			assert.Equal(t, 2, r.code)
 			assert.Contains(t, r.stderr, tt.wantStderr)
-			assert.Contains(t, r.stderr, "Run 'starter --help' for usage.")
+			assert.Contains(t, r.stderr, "Run '"+strings.TrimSpace("go run ./starter "+tt.help)+" --help' for usage.")
 			assert.Empty(t, r.stdout)
 		})
 	}

@@ -11,6 +11,8 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/converter"
+
+	"idflow/internal/validate"
 )
 
 func workflowsCommand(env *environment) *cobra.Command {
@@ -22,6 +24,9 @@ func workflowsCommand(env *environment) *cobra.Command {
 	return cmd
 }
 
+// maxWorkflowsLimit is the most workflows one list shows (one page).
+const maxWorkflowsLimit = 1000
+
 func workflowsListCommand(env *environment) *cobra.Command {
 	var all bool
 	var query string
@@ -31,6 +36,16 @@ func workflowsListCommand(env *environment) *cobra.Command {
 		Short: "List open workflows (or --all) with their search attributes",
 		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var errs validate.FieldErrors
+			if limit < 1 || limit > maxWorkflowsLimit {
+				errs.Add("--limit", fmt.Sprintf("want 1 to %d", maxWorkflowsLimit))
+			}
+			if all && query != "" {
+				errs.Add("--all", "not with --query (the query says which workflows)")
+			}
+			if err := invalidInput(errs); err != nil {
+				return err
+			}
 			c, err := env.client(cmd.Context())
 			if err != nil {
 				return err
@@ -59,7 +74,7 @@ func workflowsListCommand(env *environment) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "include closed workflows")
 	cmd.Flags().StringVarP(&query, "query", "q", "", "visibility query, e.g. \"IdflowOutcome = 'pending'\"")
-	cmd.Flags().IntVar(&limit, "limit", 100, "how many to show at most")
+	cmd.Flags().IntVar(&limit, "limit", 100, fmt.Sprintf("how many to show at most, 1 to %d", maxWorkflowsLimit))
 	return cmd
 }
 
