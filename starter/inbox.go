@@ -25,7 +25,7 @@ func inboxCommand(env *environment) *cobra.Command {
 
 // The inbox's statuses and limits, as internal/store defines them (a test
 // checks they agree); the starter does not link the store and its drivers.
-var inboxStatuses = []string{"pending", "delivered", "unmatched"}
+var inboxStatuses = []string{"pending", "delivered", "unmatched", "failed"}
 
 const (
 	defaultInboxLimit = 100

@@ -192,11 +192,11 @@ func TestSMSCodeMalformedIsAUsageError(t *testing.T) {
 func TestInboxListChecksItsFlags(t *testing.T) {
 	gw := startGateway(t)
 	useGateway(t, gw.url, testToken)
-	invalid(t, []string{"--status: want one of pending, delivered, unmatched"}, "inbox", "list", "--status", "bogus")
-	invalid(t, []string{"--status: want one of pending, delivered, unmatched", "--limit: want 1 to 1000"},
+	invalid(t, []string{"--status: want one of pending, delivered, unmatched, failed"}, "inbox", "list", "--status", "bogus")
+	invalid(t, []string{"--status: want one of pending, delivered, unmatched, failed", "--limit: want 1 to 1000"},
 		"inbox", "list", "--status", "Pending", "--limit", "0")
 	invalid(t, []string{"--provider: at most 64 bytes"}, "inbox", "list", "--provider", strings.Repeat("p", 65))
-	for _, status := range []string{"", "pending", "delivered", "unmatched"} {
+	for _, status := range []string{"", "pending", "delivered", "unmatched", "failed"} {
 		r := run(t, "inbox", "list", "--status", status, "--limit", "1000")
 		assert.Equal(t, 0, r.code, r.stderr)
 		assert.Contains(t, r.stdout, "(none)")
@@ -204,7 +204,7 @@ func TestInboxListChecksItsFlags(t *testing.T) {
 }
 
 func TestInboxConstantsAreTheStores(t *testing.T) {
-	assert.Equal(t, []string{store.InboxPending, store.InboxDelivered, store.InboxUnmatched}, inboxStatuses)
+	assert.Equal(t, store.InboxStatuses, inboxStatuses)
 	assert.Equal(t, store.DefaultInboxLimit, defaultInboxLimit)
 	assert.Equal(t, store.MaxInboxListLimit, maxInboxListLimit)
 	assert.Equal(t, store.MaxProviderLen, maxProviderLen)

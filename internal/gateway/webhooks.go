@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -173,10 +175,8 @@ func (g *Gateway) listInbox(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	f := store.InboxFilter{Provider: q.Get("provider"), Status: q.Get("status")}
-	switch f.Status {
-	case "", store.InboxPending, store.InboxDelivered, store.InboxUnmatched:
-	default:
-		writeError(w, http.StatusBadRequest, "bad_request", "status must be pending, delivered or unmatched")
+	if f.Status != "" && !slices.Contains(store.InboxStatuses, f.Status) {
+		writeError(w, http.StatusBadRequest, "bad_request", "status must be one of "+strings.Join(store.InboxStatuses, ", "))
 		return
 	}
 	if s := q.Get("limit"); s != "" {
