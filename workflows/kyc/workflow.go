@@ -238,7 +238,7 @@ func (k *kycVerification) awaitReview(ctx workflow.Context) (ReviewState, error)
 	deadline := workflow.Now(ctx).Add(k.in.ReviewDeadline)
 	interval := k.in.ReconcileAfter
 	for {
-		wait := process.Wait{For: "IDnGO review (webhook, or a read in " + interval.String() + ")", From: process.FromProvider, Until: deadline}
+		wait := process.Wait{For: "IDnGO review (webhook, or a read in " + process.Duration(interval) + ")", From: process.FromProvider, Until: deadline}
 		k.track.Await(ctx, wait)
 		left := deadline.Sub(workflow.Now(ctx))
 		if left <= 0 {
@@ -399,7 +399,7 @@ func (k *kycVerification) monitor(ctx workflow.Context) error {
 		if info := workflow.GetInfo(ctx); info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= k.in.ContinueAsNewAfter {
 			return k.continueAsNew(ctx)
 		}
-		k.track.Await(ctx, process.Wait{For: "later IDnGO reviews (webhook, or a read every " + k.in.MonitorReconcileEvery.String() + ")",
+		k.track.Await(ctx, process.Wait{For: "later IDnGO reviews (webhook, or a read every " + process.Duration(k.in.MonitorReconcileEvery) + ")",
 			From: process.FromProvider, Until: k.status.MonitorUntil})
 		if _, err := k.nextEvent(ctx, min(k.in.MonitorReconcileEvery, left), "read the review in case a later webhook was lost"); err != nil {
 			return err

@@ -89,6 +89,6 @@ func ErrorText(err error) string {
 // workflow input, is set (not 0, which means the default) and outside lo..hi.
 func CheckDuration(errs *validate.FieldErrors, field string, raw, lo, hi time.Duration) {
 	if raw != 0 && (raw < lo || raw > hi) {
-		errs.Add(field, "want 0 (the default) or "+lo.String()+" to "+hi.String())
+		errs.Add(field, "want 0 (the default) or "+Duration(lo)+" to "+Duration(hi))
 	}
 }

@@ -56,3 +56,12 @@ func TestWorkflowIDIsSafeForAnyKey(t *testing.T) {
 		}
 	}
 }
+
+func TestDurationReads(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		24 * time.Hour: "24h", 30 * time.Minute: "30m", 90 * time.Minute: "1h30m", 300 * time.Minute: "5h",
+		time.Hour + 30*time.Second: "1h0m30s", 200 * time.Millisecond: "200ms", 45 * time.Second: "45s",
+	} {
+		assert.Equal(t, want, Duration(d), d.String())
+	}
+}

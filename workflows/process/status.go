@@ -73,3 +73,16 @@ func (s Status) details() string {
 	}
 	return strings.Join(parts, "\n\n")
 }
+
+// Duration writes d as people read it: "24h", "30m", "1h30m", "200ms"
+// (not "24h0m0s").
+func Duration(d time.Duration) string {
+	s := d.String()
+	if d >= time.Minute && strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if d >= time.Hour && strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

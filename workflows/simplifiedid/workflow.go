@@ -220,7 +220,7 @@ func (s *identification) checkPerson(ctx workflow.Context) {
 // answer in those last minutes still counts.
 func (s *identification) lastLook(ctx workflow.Context, limit time.Time, result *PersonCheckResult) error {
 	if wait := limit.Sub(workflow.Now(ctx)); wait > 0 {
-		if err := process.Sleep(ctx, wait, "last look at SMEV at the limit ("+s.in.PersonCheckLimit.String()+")"); err != nil {
+		if err := process.Sleep(ctx, wait, "last look at SMEV at the limit ("+process.Duration(s.in.PersonCheckLimit)+")"); err != nil {
 			return err
 		}
 	}
