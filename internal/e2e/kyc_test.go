@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	sdk "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
@@ -95,6 +96,13 @@ func TestKYCRetryThenGreenEndToEnd(t *testing.T) {
 	sa := searchAttributes(t, sys, run.GetID())
 	assert.Contains(t, sa, "IdflowRejectedSteps")
 	assert.Contains(t, sa, "IdflowModerationComment")
+	// The UI's overview shows the current wait without running the status query.
+	v, err := sys.client.QueryWorkflow(context.Background(), run.GetID(), "", "__temporal_workflow_metadata") // the SDK's built-in query (no exported name in the client package)
+	require.NoError(t, err)
+	var meta sdk.WorkflowMetadata
+	require.NoError(t, v.Get(&meta))
+	assert.Contains(t, meta.GetCurrentDetails(), "documents for IDENTITY (resubmit-documents update) from person until")
+	assert.Contains(t, meta.GetCurrentDetails(), "stage `awaiting-resubmission`")
 
 	_, err = sys.resubmit(run.GetID(), sys.document(t, "SELFIE", "", "selfie-again.jpg"))
 	require.ErrorContains(t, err, "step SELFIE was not rejected")
