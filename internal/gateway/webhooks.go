@@ -22,21 +22,50 @@ const MaxWebhookBytes = 1 << 20
 // webhookRetryAfter is the Retry-After, in seconds, of a 503 to a provider.
 const webhookRetryAfter = "5"
 
-// WebhookSource is one provider whose webhooks the gateway takes in at
-// POST /webhooks/{Provider}. Providers authenticate by signing the body, so
-// the route takes no bearer token.
+// WebhookSource is one provider whose webhooks the gateway takes in. A
+// provider that signs its webhooks posts to /webhooks/{Provider} and is
+// checked by Verify; one that signs nothing (FNS) posts to
+// /webhooks/{Provider}/{token}, a URL the worker gave it for one workflow
+// (store.NewCallbackToken). Neither route takes a bearer token.
 type WebhookSource struct {
 	// Provider is the path segment and the provider of the stored events.
 	Provider string
 	// Verify checks the request's signature over the raw body, comparing
 	// in constant time (hmac.Equal or crypto/subtle). An error answers 401
-	// and stores nothing.
+	// and stores nothing. Nil for a source ByToken.
 	Verify func(header http.Header, body []byte) error
+	// ByToken: the callback URL carries a token instead of a signature. An
+	// unknown token answers 404 and stores nothing; the event is stored
+	// with the token's workflow. The body is still unauthenticated: the
+	// workflow must confirm it with the provider before acting.
+	ByToken bool
 	// Parse extracts the provider's event id (the dedupe key) and event
 	// type from a verified body. An error answers 400 and stores nothing.
 	// Unknown event types should be accepted: the dispatcher's route
 	// decides what to do with them.
 	Parse func(body []byte) (dedupeKey, eventType string, err error)
+}
+
+// callbackWorkflow finds the workflow of a ByToken source's callback, or
+// answers 404 (unknown token: nothing is stored) or 503; a signed source
+// names no workflow.
+func (g *Gateway) callbackWorkflow(w http.ResponseWriter, r *http.Request, st *store.Store, src WebhookSource, log *zap.Logger) (string, bool) {
+	if !src.ByToken {
+		return "", true
+	}
+	workflowID, err := st.CallbackWorkflow(r.Context(), src.Provider, r.PathValue("token"))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		log.Warn("callback rejected: unknown token") // the token itself is never logged
+		writeError(w, http.StatusNotFound, "not_found", "no such webhook endpoint")
+		return "", false
+	case err != nil:
+		log.Error("look up callback token", zap.Error(err))
+		w.Header().Set("Retry-After", webhookRetryAfter)
+		writeError(w, http.StatusServiceUnavailable, "store_unavailable", "the callback could not be checked; retry later")
+		return "", false
+	}
+	return workflowID, true
 }
 
 // webhookStatus is the body of a 200 answer to a provider.
@@ -50,22 +79,26 @@ type webhookStatus struct {
 func (g *Gateway) registerWebhooks() {
 	sources := make(map[string]WebhookSource, len(g.deps.Webhooks))
 	for _, src := range g.deps.Webhooks {
-		if src.Provider == "" || src.Verify == nil || src.Parse == nil {
-			panic(fmt.Sprintf("gateway: webhook source %q needs a provider, Verify and Parse", src.Provider))
+		if src.Provider == "" || (src.Verify == nil) == !src.ByToken || src.Parse == nil {
+			panic(fmt.Sprintf("gateway: webhook source %q needs a provider, Parse, and either Verify or ByToken", src.Provider))
 		}
 		if _, dup := sources[src.Provider]; dup {
 			panic(fmt.Sprintf("gateway: webhook provider %q registered twice", src.Provider))
 		}
 		sources[src.Provider] = src
 	}
-	g.mux.HandleFunc("POST /webhooks/{provider}", func(w http.ResponseWriter, r *http.Request) {
-		src, ok := sources[r.PathValue("provider")]
-		if !ok {
-			writeError(w, http.StatusNotFound, "not_found", "no such webhook provider")
-			return
+	route := func(byToken bool) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			src, ok := sources[r.PathValue("provider")]
+			if !ok || src.ByToken != byToken {
+				writeError(w, http.StatusNotFound, "not_found", "no such webhook endpoint")
+				return
+			}
+			g.receiveWebhook(w, r, src)
 		}
-		g.receiveWebhook(w, r, src)
-	})
+	}
+	g.mux.HandleFunc("POST /webhooks/{provider}", route(false))
+	g.mux.HandleFunc("POST /webhooks/{provider}/{token}", route(true))
 	g.mux.Handle("GET /v1/inbox", g.authorized(g.listInbox))
 }
 
@@ -78,6 +111,10 @@ func (g *Gateway) receiveWebhook(w http.ResponseWriter, r *http.Request, src Web
 		return
 	}
 	log := g.deps.Logger.With(zap.String("provider", src.Provider))
+	workflowID, ok := g.callbackWorkflow(w, r, st, src, log)
+	if !ok {
+		return
+	}
 	// A webhook is small: a sender that cannot deliver it within the bound
 	// loses the connection (and retries), instead of holding it.
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(g.deps.Timeouts.withDefaults().Webhook))
@@ -97,10 +134,12 @@ func (g *Gateway) receiveWebhook(w http.ResponseWriter, r *http.Request, src Web
 		writeError(w, http.StatusBadRequest, "bad_webhook", "the webhook body could not be read")
 		return
 	}
-	if err := src.Verify(r.Header, body); err != nil {
-		log.Warn("webhook rejected: bad signature", zap.Error(err))
-		writeError(w, http.StatusUnauthorized, "invalid_signature", "missing or invalid webhook signature")
-		return
+	if src.Verify != nil {
+		if err := src.Verify(r.Header, body); err != nil {
+			log.Warn("webhook rejected: bad signature", zap.Error(err))
+			writeError(w, http.StatusUnauthorized, "invalid_signature", "missing or invalid webhook signature")
+			return
+		}
 	}
 	key, eventType, err := src.Parse(body)
 	if err != nil {
@@ -110,7 +149,7 @@ func (g *Gateway) receiveWebhook(w http.ResponseWriter, r *http.Request, src Web
 		writeError(w, http.StatusBadRequest, "bad_webhook", "the webhook body could not be parsed: "+err.Error())
 		return
 	}
-	ev, inserted, err := st.AddInboxEvent(r.Context(), src.Provider, key, eventType, body)
+	ev, inserted, err := st.AddRoutedInboxEvent(r.Context(), src.Provider, key, eventType, workflowID, body)
 	switch {
 	case errors.Is(err, store.ErrInvalid):
 		log.Warn("webhook rejected", zap.Error(err)) // names the field, not its value

@@ -379,3 +379,57 @@ func TestInboxListStoreDown(t *testing.T) {
 	require.NoError(t, g.store.Close())
 	requireAPIError(t, g.get("/v1/inbox"), http.StatusInternalServerError, "store_failed")
 }
+
+// tokenProvider signs nothing: its callback URLs carry a token.
+const tokenProvider = "unsigned"
+
+func tokenSource() WebhookSource {
+	src := acmeSource()
+	src.Provider, src.Verify, src.ByToken = tokenProvider, nil, true
+	return src
+}
+
+func (g *testGateway) postCallback(path string, body []byte) *http.Response {
+	g.t.Helper()
+	return g.send(http.MethodPost, path, bytes.NewReader(body), map[string]string{"Authorization": "", "Content-Type": "application/json"})
+}
+
+// TestCallbackByToken: a callback to a URL with a token the worker made is
+// stored with the token's workflow, once; an unknown token, a token of
+// another provider or the signed route answer 404 and store nothing.
+func TestCallbackByToken(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		var calls webhookCounter
+		g := newTestGateway(t, dbURL, func(d *Deps) {
+			d.Webhooks = []WebhookSource{acmeSource(), tokenSource()}
+			d.OnWebhook = func() { calls.n.Add(1) }
+		})
+		token, err := g.store.NewCallbackToken(context.Background(), tokenProvider, "fns-registration-r1")
+		require.NoError(t, err)
+		otherProvider, err := g.store.NewCallbackToken(context.Background(), acmeProvider, "wf-acme")
+		require.NoError(t, err)
+		body := []byte(`{"id":"10909/identification/complete","type":"identification"}`)
+
+		requireAPIError(t, g.postCallback("/webhooks/"+tokenProvider+"/not-a-token", body), http.StatusNotFound, "not_found")
+		requireAPIError(t, g.postCallback("/webhooks/"+tokenProvider+"/"+otherProvider, body), http.StatusNotFound, "not_found")
+		requireAPIError(t, g.postCallback("/webhooks/"+tokenProvider, body), http.StatusNotFound, "not_found")
+		requireAPIError(t, g.postCallback("/webhooks/"+acmeProvider+"/"+token, body), http.StatusNotFound, "not_found")
+		assert.Empty(t, g.inbox(), "nothing stored for a refused callback")
+
+		requireWebhookStatus(t, g.postCallback("/webhooks/"+tokenProvider+"/"+token, body), "stored")
+		requireWebhookStatus(t, g.postCallback("/webhooks/"+tokenProvider+"/"+token, body), "duplicate")
+		evs := g.inbox()
+		require.Len(t, evs, 1)
+		assert.Equal(t, "fns-registration-r1", evs[0].WorkflowID, "stored with the token's workflow")
+		assert.Equal(t, tokenProvider, evs[0].Provider)
+		assert.Equal(t, 1, calls.calls())
+	})
+}
+
+func TestWebhookSourceNeedsVerifyOrToken(t *testing.T) {
+	both := tokenSource()
+	both.Verify = acmeSource().Verify
+	for name, src := range map[string]WebhookSource{"both": both, "neither": {Provider: "x", Parse: acmeSource().Parse}} {
+		assert.Panics(t, func() { newSQLiteGateway(t, func(d *Deps) { d.Webhooks = []WebhookSource{src} }) }, name)
+	}
+}

@@ -108,8 +108,18 @@ const (
 // and returns the existing event with inserted false, also when the two
 // inserts race. The new event is pending and due at once.
 func (s *Store) AddInboxEvent(ctx context.Context, provider, dedupeKey, eventType string, body []byte) (ev InboxEvent, inserted bool, err error) {
+	return s.AddRoutedInboxEvent(ctx, provider, dedupeKey, eventType, "", body)
+}
+
+// AddRoutedInboxEvent is AddInboxEvent for an event whose workflow is known
+// when it arrives (the callback URL named it), kept in WorkflowID for the
+// dispatcher's route.
+func (s *Store) AddRoutedInboxEvent(ctx context.Context, provider, dedupeKey, eventType, workflowID string, body []byte) (ev InboxEvent, inserted bool, err error) {
 	if err := validateInboxKey(provider, dedupeKey, eventType); err != nil {
 		return InboxEvent{}, false, err
+	}
+	if !validText(workflowID) {
+		return InboxEvent{}, false, fmt.Errorf("%w: workflow id is not valid text", ErrInvalid)
 	}
 	if body == nil {
 		body = []byte{} // NOT NULL
@@ -121,9 +131,9 @@ func (s *Store) AddInboxEvent(ctx context.Context, provider, dedupeKey, eventTyp
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		now := time.Now().UnixMicro()
 		res, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO inbox_events
-			(id, provider, dedupe_key, event_type, body, received_at, status, next_attempt_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, dedupe_key) DO NOTHING`),
-			id, provider, dedupeKey, eventType, body, now, InboxPending, now)
+			(id, provider, dedupe_key, event_type, workflow_id, body, received_at, status, next_attempt_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, dedupe_key) DO NOTHING`),
+			id, provider, dedupeKey, eventType, workflowID, body, now, InboxPending, now)
 		if err != nil {
 			return err
 		}
