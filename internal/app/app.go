@@ -115,7 +115,8 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if err := startWorker(tc, cfg, dependencies{store: st, logger: log}, &stack); err != nil {
 		return err
 	}
-	d := inbox.NewDispatcher(st, tc, map[string]inbox.Route{idngoProvider: routeIDnGO}, log, m.Registerer(), inbox.Options{})
+	routes := map[string]inbox.Route{idngoProvider: routeIDnGO, fnsProvider: routeFNS}
+	d := inbox.NewDispatcher(st, tc, routes, log, m.Registerer(), inbox.Options{})
 	startDispatcher(d, &stack)
 	dispatcher.set(d.Notify)
 	stack.push("gateway", drainGateway) // first to stop: no request finds the store closed
@@ -238,6 +239,7 @@ func newGateway(cfg config.Worker, late *lateDeps, m *metrics.Metrics, log *zap.
 	if cfg.IDnGOWebhookSecret != "" {
 		deps.Webhooks = append(deps.Webhooks, idngoWebhooks(cfg.IDnGOWebhookSecret, cfg.IDnGOWebhookDigestAlg))
 	}
+	deps.Webhooks = append(deps.Webhooks, fnsWebhooks()) // answers 404 until a workflow made a token
 	return gateway.New(deps)
 }
 

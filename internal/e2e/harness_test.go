@@ -31,6 +31,8 @@ import (
 type system struct {
 	info   app.Info
 	client client.Client
+	// databaseURL is the worker's store, which a test may open beside it.
+	databaseURL string
 }
 
 // startSystem runs the whole worker process in-process, as `worker -dev`
@@ -73,7 +75,7 @@ func startSystem(t *testing.T, tune func(*config.Worker)) *system {
 		cancel()
 		require.NoError(t, <-done, "worker shut down with an error")
 	})
-	return &system{info: info, client: c}
+	return &system{info: info, client: c, databaseURL: cfg.DatabaseURL}
 }
 
 // putDocument stores content through the gateway's documents API.
