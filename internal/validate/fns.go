@@ -1,7 +1,11 @@
 package validate
 
 import (
+	"encoding/base64"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Checks for the fields of an FNS «Мобильная подпись» registration request
@@ -132,6 +136,90 @@ func RegionCode(s string) error {
 	}
 	if s == "00" {
 		return fail("region", ErrFormat, "no region has code 00")
+	}
+	return nil
+}
+
+// Limits of a signing request's documents (L299–300, L757–758).
+const (
+	MaxFNSDocuments = 50  // documents: at most 50 elements
+	MaxFNSTitleLen  = 250 // documents.title: at most 250 characters (code points)
+)
+
+// SanitizeFNSTitle replaces by "_" every character the FNS replaces in a
+// document title (L300, L758): anything but ".", "(", ")", "-", "_", letters,
+// digits and white space. The document's class is [^\.\(\)\w\s-] with a
+// Unicode \w (the server keeps Cyrillic names), so letters and digits are
+// Unicode ones, not Go's ASCII \w. An invalid UTF-8 byte becomes "_" too.
+func SanitizeFNSTitle(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if keptInFNSTitle(r) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+func keptInFNSTitle(r rune) bool {
+	switch r {
+	case '.', '(', ')', '-', '_':
+		return true
+	case utf8.RuneError:
+		return false
+	}
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsSpace(r)
+}
+
+// FNSTitle checks a document title (file name with extension, L300): not
+// blank and at most MaxFNSTitleLen characters. Sanitizing keeps the count
+// (one character for one), so the limit holds before and after it.
+func FNSTitle(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return fail("document title", ErrEmpty, "")
+	}
+	if utf8.RuneCountInString(s) > MaxFNSTitleLen {
+		return fail("document title", ErrLength, "want at most "+strconv.Itoa(MaxFNSTitleLen)+" characters")
+	}
+	return nil
+}
+
+// UUID checks the canonical textual form of a UUID, 8-4-4-4-12 hexadecimal
+// digits (either case), as external_id must be (L233, L755).
+func UUID(s string) error {
+	if s == "" {
+		return fail("UUID", ErrEmpty, "")
+	}
+	if len(s) != 36 {
+		return fail("UUID", ErrLength, "want 36 characters")
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return fail("UUID", ErrFormat, "want 8-4-4-4-12 hexadecimal digits")
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return fail("UUID", ErrFormat, "want 8-4-4-4-12 hexadecimal digits")
+			}
+		}
+	}
+	return nil
+}
+
+// Base64 checks standard, padded base64 (RFC 4648 §4), as a document's path
+// (content) is sent (L301); an empty string is refused.
+func Base64(s string) error {
+	if s == "" {
+		return fail("base64", ErrEmpty, "")
+	}
+	if _, err := base64.StdEncoding.Strict().DecodeString(s); err != nil {
+		return fail("base64", ErrFormat, "want standard padded base64")
 	}
 	return nil
 }

@@ -189,3 +189,40 @@ func FuzzLegalINN(f *testing.F) {
 		}
 	})
 }
+
+func TestSanitizeFNSTitle(t *testing.T) {
+	for in, want := range map[string]string{
+		"Договор №5 (копия).pdf":     "Договор _5 (копия).pdf",
+		"act_2021-03-30.txt":         "act_2021-03-30.txt",
+		"a/b\\c:d*e?f\"g<h>i|j.docx": "a_b_c_d_e_f_g_h_i_j.docx",
+		"tab\there.pdf":              "tab\there.pdf",
+		"Ёлка,ёж;.pdf":               "Ёлка_ёж_.pdf",
+		"Ⅻ²٣.txt":                    "Ⅻ²٣.txt", // Unicode numbers are \w
+		"bad\xffbyte.txt":            "bad_byte.txt",
+		"e\u0301.txt":                "e_.txt", // a combining mark is not \w
+	} {
+		got := SanitizeFNSTitle(in)
+		assert.Equal(t, want, got, in)
+		assert.Equal(t, got, SanitizeFNSTitle(got), "sanitizing twice changes nothing")
+	}
+}
+
+func TestFNSTitleUUIDBase64(t *testing.T) {
+	assert.NoError(t, FNSTitle("Договор.pdf"))
+	assert.NoError(t, FNSTitle(strings.Repeat("я", MaxFNSTitleLen)))
+	assert.ErrorIs(t, FNSTitle(strings.Repeat("я", MaxFNSTitleLen+1)), ErrLength)
+	assert.ErrorIs(t, FNSTitle(" "), ErrEmpty)
+
+	assert.NoError(t, UUID("80668f72-901c-4bdc-809a-2b903a831a42")) // L395
+	assert.NoError(t, UUID("80668F72-901C-4BDC-809A-2B903A831A42"))
+	assert.ErrorIs(t, UUID("cac28584-7aa7-49c4-84f4-c0260e98dela"), ErrFormat) // L570: an "l"
+	assert.ErrorIs(t, UUID("0628104f-f033-4ebb-873e-3e0e025c70e"), ErrLength)  // L1530: 35 characters
+	assert.ErrorIs(t, UUID("80668f72901c-4bdc-809a-2b903a831a42-"), ErrFormat)
+	assert.ErrorIs(t, UUID(""), ErrEmpty)
+	assert.NotContains(t, UUID("cac28584-7aa7-49c4-84f4-c0260e98dela").Error(), "cac28584")
+
+	assert.NoError(t, Base64("0YLQtdGB0YI="))
+	assert.ErrorIs(t, Base64("0YLQtdGB0YI"), ErrFormat)
+	assert.ErrorIs(t, Base64("0YLQ*dGB0YI="), ErrFormat)
+	assert.ErrorIs(t, Base64(""), ErrEmpty)
+}
