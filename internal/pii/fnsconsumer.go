@@ -298,6 +298,11 @@ func (c FNSConsumer) Validate(prefix string) error {
 	}
 	for i, id := range c.Identities {
 		errs.Merge(id.Validate(fnsIndex(path("identities"), i)))
+		// Two valid yyyy-mm-dd dates compare as strings (inferred: the
+		// document has no cross-field rule, but no passport predates its holder).
+		if validate.Date(id.Issued) == nil && validate.Date(c.Birthed) == nil && id.Issued < c.Birthed {
+			errs.Add(fnsJoin(fnsIndex(path("identities"), i), "issued"), "before "+path("birthed"))
+		}
 	}
 	return errs.Err()
 }

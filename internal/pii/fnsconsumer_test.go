@@ -197,6 +197,7 @@ func TestFNSEveryRule(t *testing.T) {
 		{"issued by", false, func(r *FNSRegistration) { r.Consumer.Identities[0].IssuedBy = "" }, "consumer.identities[0].issued_by: required"},
 		{"issued empty", false, func(r *FNSRegistration) { r.Consumer.Identities[0].Issued = "" }, "consumer.identities[0].issued: required"},
 		{"issued bad", false, func(r *FNSRegistration) { r.Consumer.Identities[0].Issued = "2015-02-30" }, "consumer.identities[0].issued: invalid format: want a real date as yyyy-mm-dd"},
+		{"issued before birth", false, func(r *FNSRegistration) { r.Consumer.Identities[0].Issued = "1993-03-20" }, "consumer.identities[0].issued: before consumer.birthed"},
 		{"ogrnip empty", false, func(r *FNSRegistration) { r.Entrepreneur.OGRNIP = "" }, "entrepreneur.ogrnip: required"},
 		{"ogrnip is an OGRN", false, func(r *FNSRegistration) { r.Entrepreneur.OGRNIP = "1193123017042" }, "entrepreneur.ogrnip: wrong length: want 15 digits"},
 		{"both blocks", false, func(r *FNSRegistration) {
