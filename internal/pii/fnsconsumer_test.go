@@ -76,8 +76,8 @@ func fnsLegal(t *testing.T) FNSRegistration {
 	return r
 }
 
-// fieldErrors returns err's problems as "path: message" lines.
-func fieldErrors(t *testing.T, err error) []string {
+// fnsFieldErrors returns err's problems as "path: message" lines.
+func fnsFieldErrors(t *testing.T, err error) []string {
 	t.Helper()
 	var fields validate.FieldErrors
 	require.True(t, errors.As(err, &fields), "want a validate.FieldErrors, got %v", err)
@@ -114,39 +114,39 @@ func TestFNSDocumentExampleFailsOnItsBadIdentifiersOnly(t *testing.T) {
 	r := fnsExample(t)
 	ip := r
 	ip.LegalEntity = nil
-	assert.Equal(t, []string{"entrepreneur.ogrnip: checksum mismatch"}, fieldErrors(t, ip.Validate("")),
+	assert.Equal(t, []string{"entrepreneur.ogrnip: checksum mismatch"}, fnsFieldErrors(t, ip.Validate("")),
 		"§7: of the example's identifiers only the OGRNIP fails")
 	le := r
 	le.Entrepreneur = nil
-	assert.Equal(t, []string{"legal_entity.kpp: required"}, fieldErrors(t, le.Validate("")),
+	assert.Equal(t, []string{"legal_entity.kpp: required"}, fnsFieldErrors(t, le.Validate("")),
 		"the example omits the KPP the table requires (L273)")
 	assert.Equal(t, []string{
 		"entrepreneur.ogrnip: checksum mismatch",
 		"legal_entity: not allowed together with entrepreneur: at most one of them",
 		"legal_entity.kpp: required",
-	}, fieldErrors(t, r.Validate("")))
+	}, fnsFieldErrors(t, r.Validate("")))
 }
 
 func TestFNSDocumentsInvalidIdentifiersFail(t *testing.T) {
 	for _, snils := range []string{"16145625754", "11150027333", "11128935222", "12343833889", "15822838450"} {
 		r := fnsLegal(t)
 		r.Consumer.SNILS = snils
-		assert.Equal(t, []string{"consumer.snils: checksum mismatch"}, fieldErrors(t, r.Validate("")), snils)
+		assert.Equal(t, []string{"consumer.snils: checksum mismatch"}, fnsFieldErrors(t, r.Validate("")), snils)
 	}
 	for _, inn := range []string{"111300627666", "365885220301", "555119926955", "782876423612", "007743020560"} {
 		r := fnsLegal(t)
 		r.Consumer.INN = inn
-		assert.Equal(t, []string{"consumer.inn: checksum mismatch"}, fieldErrors(t, r.Validate("")), inn)
+		assert.Equal(t, []string{"consumer.inn: checksum mismatch"}, fnsFieldErrors(t, r.Validate("")), inn)
 	}
 	for _, inn := range []string{"7721641988", "1118022722"} {
 		r := fnsLegal(t)
 		r.LegalEntity.INN = inn
-		assert.Equal(t, []string{"legal_entity.inn: checksum mismatch"}, fieldErrors(t, r.Validate("")), inn)
+		assert.Equal(t, []string{"legal_entity.inn: checksum mismatch"}, fnsFieldErrors(t, r.Validate("")), inn)
 	}
 	for _, ogrn := range []string{"1563866968440", "1001810337172"} {
 		r := fnsLegal(t)
 		r.LegalEntity.OGRN = ogrn
-		assert.Equal(t, []string{"legal_entity.ogrn: checksum mismatch"}, fieldErrors(t, r.Validate("")), ogrn)
+		assert.Equal(t, []string{"legal_entity.ogrn: checksum mismatch"}, fnsFieldErrors(t, r.Validate("")), ogrn)
 	}
 }
 
@@ -224,7 +224,7 @@ func TestFNSEveryRule(t *testing.T) {
 				r = fnsLegal(t)
 			}
 			tt.mutate(&r)
-			assert.Equal(t, []string{tt.want}, fieldErrors(t, r.Validate("")))
+			assert.Equal(t, []string{tt.want}, fnsFieldErrors(t, r.Validate("")))
 		})
 	}
 }
@@ -281,7 +281,7 @@ func TestFNSValidateReportsEverythingAtOnceWithoutValues(t *testing.T) {
 		`request.legal_entity.addresses[0].type: want "legal"`,
 		"request.legal_entity.addresses[0].region: wrong length: want 2 digits",
 		"request.legal_entity.addresses[0].city: required",
-	}, fieldErrors(t, err))
+	}, fnsFieldErrors(t, err))
 	for _, secret := range []string{"Russia", "мужской", "21.03.1993", "12362931138", "312324014517", "9005863454",
 		"home", "4260541", "Udmurtia", "passport-rf", "12345", "5678901", "3623910", "12.03.2015",
 		"319240000120001", "1193123017043", "3123456449", "3123010019", "office", "780"} {
@@ -297,8 +297,8 @@ func TestFNSEmptyRegistration(t *testing.T) {
 		"consumer.inn: required", "consumer.phone: required",
 		"consumer.addresses: required: at least one address",
 		"consumer.identities: required: at least one identity document",
-	}, fieldErrors(t, r.Validate("")))
-	assert.Equal(t, []string{"entrepreneur.ogrnip: required"}, fieldErrors(t, FNSEntrepreneur{}.Validate("entrepreneur")))
+	}, fnsFieldErrors(t, r.Validate("")))
+	assert.Equal(t, []string{"entrepreneur.ogrnip: required"}, fnsFieldErrors(t, FNSEntrepreneur{}.Validate("entrepreneur")))
 }
 
 func TestFNSNormalized(t *testing.T) {
@@ -425,4 +425,27 @@ func TestFNSTypesPrintRedacted(t *testing.T) {
 	var nilEntrepreneur *FNSEntrepreneur
 	assert.NotPanics(t, func() { _ = fmt.Sprintf("%v %+v", nilEntrepreneur, FNSRegistration{}) })
 	assert.True(t, strings.HasPrefix(fmt.Sprint(r), "pii.FNSRegistration{REDACTED}"))
+}
+
+func TestFNSRegistrationEmbedsInARequestBody(t *testing.T) {
+	type request struct {
+		Scenario   int    `json:"scenario"`
+		ExternalID string `json:"external_id,omitempty"`
+		FNSRegistration
+	}
+	body, err := json.Marshal(request{Scenario: 80, FNSRegistration: fnsEntrepreneur(t)})
+	require.NoError(t, err)
+	var wire map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(body, &wire))
+	assert.ElementsMatch(t, []string{"scenario", "consumer", "entrepreneur"}, fnsKeys(wire))
+	assert.Equal(t, "pii.FNSRegistration{REDACTED}", fmt.Sprintf("%+v", request{Scenario: 80, FNSRegistration: fnsEntrepreneur(t)}),
+		"the promoted methods redact the whole body")
+}
+
+func fnsKeys(m map[string]json.RawMessage) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
