@@ -18,6 +18,12 @@
 //     S mod 101 with 100 → 00. Numbers up to 001-001-998 are not checked.
 //   - OGRN: d13 = (first 12 digits mod 11) mod 10.
 //   - OGRNIP: d15 = (first 14 digits mod 13) mod 10.
+//   - KPP: no check digit; 4 digits, 2 digits or capital Latin letters, 3 digits.
+//
+// fns.go adds the fields of an FNS registration request (LegalINN, KPP,
+// GenderFNS, IssueCode, PostalIndex, RegionCode, passport series and number
+// apart) and their normalizers (NormalizePhoneFNS, NormalizeGenderFNS,
+// NormalizeIssueCode).
 //
 // FieldErrors collects several problems so that a caller can report every bad
 // field of a request at once.
