@@ -491,7 +491,16 @@ func (d *ConfirmationDocument) UnmarshalJSON(b []byte) error {
 	}
 	var inner plain
 	_ = decodeLenient(outer.Document, &inner)
-	d.DocumentTitle = inner.Title
+	// The upload answer repeats "title": first the kind of document, then
+	// the file name (L1332, L1339); encoding/json would keep only the last.
+	if titles := topLevelStrings(outer.Document, "title"); len(titles) > 1 {
+		d.DocumentTitle = titles[0]
+		if d.Title == "" {
+			d.Title = titles[len(titles)-1]
+		}
+	} else {
+		d.DocumentTitle = inner.Title
+	}
 	fill := func(dst *string, v string) {
 		if *dst == "" {
 			*dst = v
@@ -510,6 +519,33 @@ func (d *ConfirmationDocument) UnmarshalJSON(b []byte) error {
 		d.Title = lastPathElement(inner.Path)
 	}
 	return nil
+}
+
+// topLevelStrings returns every string value of key in a JSON object, in
+// order (duplicate keys included); nil if raw is not an object.
+func topLevelStrings(raw json.RawMessage, key string) []string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	var out []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return out
+		}
+		if k, _ := t.(string); k == key {
+			var s string
+			if json.Unmarshal(v, &s) == nil {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 func lastPathElement(p string) string {
