@@ -848,3 +848,13 @@ func TestNewRejectsPlainHTTP(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, fns.DefaultScenarios(), c.Scenarios())
 }
+
+func TestGivenTokenWithoutPasswordIsNotRenewed(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) { writeJSON(w, 401, `{"detail":"Недопустимый токен."}`) })
+	_, err := newClient(t, f.srv.URL).As(fns.Credentials{Username: "agent_ivanov", Token: agentToken}).
+		SearchIdentification(context.Background(), fns.IdentificationSearchConsumer{Phone: "79006771313", SNILS: "15822838450"})
+	require.Error(t, err)
+	assert.True(t, fns.IsUnauthorized(err))
+	assert.Equal(t, 0, f.Auths())
+	assert.Len(t, f.Calls(), 1)
+}
