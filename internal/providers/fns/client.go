@@ -55,7 +55,9 @@ type Credentials struct {
 }
 
 // String hides the secrets from %v and %s.
-func (c Credentials) String() string { return "fns.Credentials{Username: " + c.Username + ", REDACTED}" }
+func (c Credentials) String() string {
+	return "fns.Credentials{Username: " + c.Username + ", REDACTED}"
+}
 
 // GoString hides the secrets from %#v.
 func (c Credentials) GoString() string { return c.String() }

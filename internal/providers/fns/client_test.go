@@ -722,7 +722,7 @@ func TestAgentAndPartnerCredentialsKeptApart(t *testing.T) {
 	f.tokens["agent_petrov"] = "petrov-token"
 	c := newClient(t, f.srv.URL)
 	ivanov := c.As(fns.Credentials{Username: "agent_ivanov", Token: agentToken}) // token from CreateAgent
-	petrov := c.As(fns.Credentials{Username: "agent_petrov", Password: "pw"})      // logs in itself
+	petrov := c.As(fns.Credentials{Username: "agent_petrov", Password: "pw"})    // logs in itself
 	search := fns.IdentificationSearchConsumer{Phone: "79006771313", SNILS: "15822838450"}
 	ctx := context.Background()
 
@@ -850,7 +850,9 @@ func TestNewRejectsPlainHTTP(t *testing.T) {
 }
 
 func TestGivenTokenWithoutPasswordIsNotRenewed(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) { writeJSON(w, 401, `{"detail":"Недопустимый токен."}`) })
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+		writeJSON(w, 401, `{"detail":"Недопустимый токен."}`)
+	})
 	_, err := newClient(t, f.srv.URL).As(fns.Credentials{Username: "agent_ivanov", Token: agentToken}).
 		SearchIdentification(context.Background(), fns.IdentificationSearchConsumer{Phone: "79006771313", SNILS: "15822838450"})
 	require.Error(t, err)

@@ -43,8 +43,8 @@ const (
 	StateCompleteExternalActivity   State = "complete-external-activity"
 	StateWaitDecryption             State = "wait-decryption"
 	StateWaitCertificateReceive     State = "wait-certificate-receive"
-	StateComplete                   State = "complete" // final
-	StateError                      State = "error"    // final
+	StateComplete                   State = "complete"  // final
+	StateError                      State = "error"     // final
 	StateInstalled                  State = "installed" // callback only: the app was installed and activated
 )
 

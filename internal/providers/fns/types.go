@@ -464,7 +464,7 @@ type StateChangeResult struct {
 // The upload answer nests these fields inside "document"; decoding lifts them.
 type ConfirmationDocument struct {
 	ID              ID     `json:"id"`
-	DocumentTitle   string `json:"-"` // the kind of document asked for, e.g. «Скан паспорта» (document.title)
+	DocumentTitle   string `json:"-"`               // the kind of document asked for, e.g. «Скан паспорта» (document.title)
 	State           string `json:"state,omitempty"` // "created", "received"
 	Type            string `json:"type,omitempty"`  // "internal-passport"
 	Created         string `json:"created,omitempty"`
