@@ -50,7 +50,7 @@ func ParseCallback(body []byte) (Callback, error) {
 	if err != nil || id <= 0 {
 		return Callback{}, errors.Join(ErrBadCallback, errors.New("no workflow id"))
 	}
-	cb := Callback{ID: id, Type: normalizeName(raw.Type), State: normalizeName(raw.State),
+	cb := Callback{ID: id, Type: NormalizeName(raw.Type), State: NormalizeName(raw.State),
 		ParentID: optionalID(raw.ParentID), ChildID: optionalID(raw.ChildID)}
 	if cb.Type == "" || cb.State == "" {
 		return Callback{}, errors.Join(ErrBadCallback, errors.New("no type or state"))
@@ -82,10 +82,4 @@ func optionalID(n json.Number) *int64 {
 		return nil
 	}
 	return &id
-}
-
-// normalizeName writes FNS type and state names one way: the document
-// spells some both "certificate_issuing" and "certificate-issuing".
-func normalizeName(name string) string {
-	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "_", "-")
 }
