@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ParseBaseURL accepts an absolute https URL, or an http one whose host is a
@@ -56,4 +58,24 @@ func RetryableStatus(code int) bool {
 		return true
 	}
 	return code >= 500
+}
+
+// CleanText makes a provider's text safe to keep in an error: trimmed,
+// control characters (newlines included) replaced with spaces, and cut to
+// max bytes without splitting a UTF-8 sequence ("…" marks a cut).
+func CleanText(s string, max int) string {
+	s = strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s))
+	if len(s) <= max {
+		return s
+	}
+	s = s[:max]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
 }

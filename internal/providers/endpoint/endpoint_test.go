@@ -41,3 +41,9 @@ func TestNewHTTPClientDoesNotFollowRedirects(t *testing.T) {
 	require.NotNil(t, c.CheckRedirect)
 	assert.ErrorIs(t, c.CheckRedirect(nil, nil), http.ErrUseLastResponse)
 }
+
+func TestCleanText(t *testing.T) {
+	assert.Equal(t, "line one line two", CleanText("  line one\nline two\t", 100))
+	assert.Equal(t, "Док…", CleanText("Документ", 7), "cut on a rune boundary")
+	assert.Equal(t, "short", CleanText("short", 5))
+}

@@ -9,8 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"idflow/internal/providers/endpoint"
 )
@@ -161,7 +159,7 @@ func transportError(op string, err error) error {
 	if ue, ok := errors.AsType[*url.Error](err); ok {
 		msg = ue.Err.Error()
 	}
-	return &Error{Op: op, Message: "transport: " + truncate(msg), Retryable: true, cause: err}
+	return &Error{Op: op, Message: "transport: " + endpoint.CleanText(msg, maxMessageLen), Retryable: true, cause: err}
 }
 
 // undecodable is the error for a 2xx answer whose body cannot be used; it is retryable.
@@ -246,13 +244,13 @@ func flattenErrors(raw json.RawMessage, path string, out *[]FieldError) {
 	case '"':
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
-			if m := truncate(clean(s)); m != "" {
+			if m := endpoint.CleanText(s, maxMessageLen); m != "" {
 				*out = append(*out, FieldError{Field: path, Message: m})
 			}
 		}
 	default: // numbers, booleans: keep them as text
 		if !isNull(raw) {
-			*out = append(*out, FieldError{Field: path, Message: truncate(clean(string(raw)))})
+			*out = append(*out, FieldError{Field: path, Message: endpoint.CleanText(string(raw), maxMessageLen)})
 		}
 	}
 }
@@ -265,25 +263,3 @@ func joinPath(path, key string) string {
 }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
-// clean trims s and replaces control characters (newlines included) with spaces.
-func clean(s string) string {
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s))
-}
-
-// truncate cuts s to maxMessageLen bytes without splitting a UTF-8 sequence.
-func truncate(s string) string {
-	if len(s) <= maxMessageLen {
-		return s
-	}
-	s = s[:maxMessageLen]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s + "…"
-}

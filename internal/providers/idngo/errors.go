@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"idflow/internal/providers/endpoint"
 )
@@ -108,7 +106,7 @@ func transportError(method string, err error) error {
 	if ue, ok := errors.AsType[*url.Error](err); ok {
 		msg = ue.Err.Error()
 	}
-	return &Error{Description: "transport: " + method + ": " + truncate(msg), Retryable: true, cause: err}
+	return &Error{Description: "transport: " + method + ": " + endpoint.CleanText(msg, maxDescriptionLen), Retryable: true, cause: err}
 }
 
 // undecodable is the error for a 2xx answer whose body cannot be used; it is retryable.
@@ -130,10 +128,10 @@ func statusError(code int, body []byte) *Error {
 	e := &Error{StatusCode: code, Retryable: endpoint.RetryableStatus(code)}
 	var eb errorBody
 	_ = decodeLenient(body, &eb) // a non-JSON body leaves eb empty
-	e.Description = truncate(clean(eb.Description))
-	e.CorrelationID = truncate(clean(eb.CorrelationID))
+	e.Description = endpoint.CleanText(eb.Description, maxDescriptionLen)
+	e.CorrelationID = endpoint.CleanText(eb.CorrelationID, maxDescriptionLen)
 	e.ErrorCode = eb.ErrorCode
-	e.ErrorName = truncate(clean(eb.ErrorName))
+	e.ErrorName = endpoint.CleanText(eb.ErrorName, maxDescriptionLen)
 	if e.Description == "" {
 		e.Description = http.StatusText(code)
 		if e.Description == "" {
@@ -151,26 +149,4 @@ func decodeLenient(body []byte, out any) error {
 		return nil
 	}
 	return err
-}
-
-// clean trims s and replaces control characters (newlines included) with spaces.
-func clean(s string) string {
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s))
-}
-
-// truncate cuts s to maxDescriptionLen bytes without splitting a UTF-8 sequence.
-func truncate(s string) string {
-	if len(s) <= maxDescriptionLen {
-		return s
-	}
-	s = s[:maxDescriptionLen]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s + "…"
 }

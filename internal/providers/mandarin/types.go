@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"idflow/internal/providers/endpoint"
 )
@@ -116,22 +115,10 @@ func statusError(code int, body []byte) error {
 func providerMessage(code int, body []byte) string {
 	var er errorResponse
 	if json.Unmarshal(body, &er) == nil && strings.TrimSpace(er.Error) != "" {
-		return truncate(strings.TrimSpace(er.Error))
+		return endpoint.CleanText(er.Error, maxMessageLen)
 	}
 	if t := http.StatusText(code); t != "" {
 		return t
 	}
 	return "unexpected status"
-}
-
-// truncate cuts s to maxMessageLen bytes without splitting a UTF-8 sequence.
-func truncate(s string) string {
-	if len(s) <= maxMessageLen {
-		return s
-	}
-	s = s[:maxMessageLen]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s + "…"
 }
