@@ -39,6 +39,7 @@ const (
 	FromPerson   = "person"
 	FromProvider = "provider"
 	FromOperator = "operator"
+	FromAgent    = "agent" // an identification agent, in person
 )
 
 // String is the wait as one line: "SMS code from person until 15:04:05 UTC".
