@@ -153,7 +153,7 @@ func (s *Sandbox) applyAgent(a *agent, in *agentBody, create bool) errs {
 		}
 	}
 	if username != "" {
-		if o, taken := s.accounts[username]; taken && o.agent != a {
+		if o, taken := s.accounts[username]; taken && o != a.acc {
 			e.add("username", msgUsernameTaken)
 		}
 	}
@@ -383,7 +383,7 @@ func (s *Sandbox) handleConsumerSearch(w http.ResponseWriter, r *http.Request) {
 			list = append(list, c)
 		}
 	}
-	slices.SortFunc(list, func(a, b *consumer) int { return a.created.Compare(b.created) })
+	slices.SortFunc(list, func(a, b *consumer) int { return int(a.seq - b.seq) })
 	res := []any{}
 	for _, c := range list {
 		res = append(res, c.searchJSON())

@@ -148,6 +148,7 @@ type legalEntity struct {
 // consumer is one activation of the app by a person.
 type consumer struct {
 	id           string
+	seq          int64 // seq orders consumers by activation
 	person       person
 	entrepreneur *entrepreneur
 	legalEntity  *legalEntity
@@ -161,7 +162,7 @@ type consumer struct {
 // newConsumer registers a consumer; the caller holds s.mu.
 func (s *Sandbox) newConsumer(p person) *consumer {
 	now := s.now()
-	c := &consumer{id: uuid.NewString(), person: p, state: ConsumerUnvalidated, created: now, updated: now}
+	c := &consumer{id: uuid.NewString(), seq: s.nextID(), person: p, state: ConsumerUnvalidated, created: now, updated: now}
 	s.consumers[c.id] = c
 	return c
 }

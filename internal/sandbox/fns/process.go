@@ -1,6 +1,8 @@
 package fns
 
 import (
+	"time"
+
 	"github.com/google/uuid"
 )
 
@@ -29,7 +31,9 @@ func (s *Sandbox) advance() {
 		}
 		ev := best.events[bi]
 		best.events = append(best.events[:bi], best.events[bi+1:]...)
+		s.stepAt = ev.at.UTC()
 		s.apply(best, ev)
+		s.stepAt = time.Time{}
 	}
 }
 

@@ -95,6 +95,7 @@ type Sandbox struct {
 	certs      map[int64]*certificate
 	queues     map[string]*callbackQueue
 	sent       []*callbackRecord
+	stepAt     time.Time // stepAt is the due time of the step being applied, zero outside advance
 }
 
 // New returns a Sandbox with cfg's defaults filled in; it starts the
@@ -198,8 +199,14 @@ func (s *Sandbox) pump() {
 	}
 }
 
-// now returns Config.Clock in UTC.
-func (s *Sandbox) now() time.Time { return s.cfg.Clock().UTC() }
+// now returns Config.Clock in UTC, or, while a scheduled step runs, the
+// time it was due, so that chained steps keep their own delays.
+func (s *Sandbox) now() time.Time {
+	if !s.stepAt.IsZero() {
+		return s.stepAt
+	}
+	return s.cfg.Clock().UTC()
+}
 
 // nextID returns a fresh integer id; the caller holds s.mu.
 func (s *Sandbox) nextID() int64 {
