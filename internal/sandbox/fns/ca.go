@@ -122,7 +122,7 @@ func (ca *testCA) issue(cert *certificate, now time.Time) error {
 	if cert.typ == CertSign {
 		validity, usage, ext = SignValidity, x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment, []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
 	}
-	tmpl := &x509.Certificate{SerialNumber: serial, Subject: req.Subject, NotBefore: now.Truncate(time.Second),
+	tmpl := &x509.Certificate{SerialNumber: serial, RawSubject: req.RawSubject, NotBefore: now.Truncate(time.Second),
 		NotAfter: now.Add(validity).Truncate(time.Second), KeyUsage: usage, ExtKeyUsage: ext, BasicConstraintsValid: true}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, req.PublicKey, ca.key)
 	if err != nil {

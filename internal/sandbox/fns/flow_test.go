@@ -10,6 +10,9 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -238,6 +241,16 @@ func TestFullFlowThroughAgent(t *testing.T) {
 	require.Equal(t, "Иванов Иван Иванович", x.Subject.CommonName)
 	require.Contains(t, x.Subject.String(), "Иванов")
 	require.Equal(t, signObj["not_after"], x.NotAfter.UTC().Format(time.RFC3339))
+	if bin, err := exec.LookPath("openssl"); err == nil {
+		f := filepath.Join(t.TempDir(), "sign.pem")
+		require.NoError(t, os.WriteFile(f, raw, 0o600))
+		out, err := exec.Command(bin, "x509", "-in", f, "-noout", "-subject", "-dates", "-nameopt", "utf8").CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		require.Contains(t, string(out), "Иванов Иван Иванович")
+		require.Contains(t, string(out), "SN=Иванов, GN=Иван Иванович, INN=312324014516, SNILS=12362931139")
+		require.Contains(t, string(out), "notAfter=")
+		t.Logf("openssl: %s", out)
+	}
 	st, raw = e.get(signObj["request_link"].(string), e.token)
 	require.Equal(t, 200, st)
 	blk, _ = pem.Decode(raw)
