@@ -158,3 +158,50 @@ func TestSMEVRejectionsBlockTheConsumer(t *testing.T) {
 		})
 	}
 }
+
+func TestCreateEntrepreneurAndLegalEntity(t *testing.T) {
+	e := newEnv(t, nil)
+	in := registration("Иванов", "")
+	in["entrepreneur"] = map[string]any{"ogrnip": "319240000120000"} // the document's IP example fails its checksum
+	st, body := e.do("POST", "/api/rb/workflow", e.token, in)
+	require.Equal(t, 400, st)
+	require.Equal(t, map[string]any{"error": map[string]any{"entrepreneur": map[string]any{"ogrnip": []any{"Неправильный формат ОГРНИП"}}}}, body)
+	in["entrepreneur"] = map[string]any{"ogrnip": "321032700015430"}
+	_, r := e.create(in)
+	require.Equal(t, "wait-pkcs10", r["state"])
+
+	in = registration("Иванов", "")
+	in["legal_entity"] = map[string]any{"name": "ООО Ромашка", "ogrn": "1193123017042", "inn": "3123456448", "position": "директор",
+		"addresses": []any{map[string]any{"type": "legal", "region": "31", "city": "Белгород"}}}
+	st, body = e.do("POST", "/api/rb/workflow", e.token, in)
+	require.Equal(t, 400, st)
+	require.Equal(t, map[string]any{"error": map[string]any{"legal_entity": map[string]any{"kpp": []any{"Это поле обязательно."}}}}, body)
+	in["legal_entity"].(map[string]any)["kpp"] = "312301001"
+	id, _ := e.create(in)
+	require.Equal(t, "ООО Ромашка", e.full(id, e.token)["legal_entity"].(map[string]any)["name"])
+}
+
+func TestSMEVRejectsWhileWaitingForTheAgent(t *testing.T) {
+	rcv := newReceiver(t, nil)
+	e := newEnv(t, func(c *sandbox.Config) { c.SMEVDelay = 10 * step })
+	id, _ := e.create(registration(sandbox.LastNameSMEVSNILS, rcv.srv.URL))
+	e.advanceTo(3*step, id, "wait-consumer-identification")
+	e.advanceTo(7*step, id, "rejected")
+	require.Eventually(t, func() bool { return len(rcv.states()) == 2 }, waitFor, tick)
+	require.Equal(t, []string{"identification:installed", "identification:rejected"}, rcv.states())
+	require.Equal(t, sandbox.SMEVSNILSMessage, rcv.got()[1].body["error_message"])
+}
+
+func TestAgentBasicAuth(t *testing.T) {
+	e := newEnv(t, nil)
+	_, tok := e.newAgent("agent_basic", "16145625759", []string{"consumer_identify"}, []int{1})
+	req, _ := http.NewRequest("POST", e.srv.URL+"/api/rb/workflow/identification/search/", strings.NewReader(`{"consumer":{"phone":"79001234567","snils":"12362931139"}}`))
+	req.SetBasicAuth("agent_basic", "123456qwerty")
+	st, body := e.send(req)
+	require.Equal(t, 400, st) // authenticated, nothing to find
+	require.Equal(t, map[string]any{"error": map[string]any{"non_field_errors": []any{"Поток работ не найден"}}}, body)
+	st, _ = e.do("GET", "/api/rb/staff/agent", tok, nil)
+	require.Equal(t, http.StatusForbidden, st)
+	st, _ = e.do("POST", "/api/rb/consumer/search", tok, map[string]any{"last_name": "Иванов", "first_name": "Иван", "phone": "79001234567"})
+	require.Equal(t, http.StatusForbidden, st)
+}
