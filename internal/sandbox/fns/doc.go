@@ -1,0 +1,197 @@
+// Package fns is a faithful fake of the FNS «Мобильная подпись» partner API
+// (fns-mobile-signature-api.ru.txt v2.23; see FNS-INVENTORY.md), served over
+// real HTTP for tests and local runs: registration (scenario 80) with SMEV
+// checks steered by test values, a simulated person in the app, agent
+// accounts and in-person identification, КЭП issuance with real X.509
+// certificates from the sandbox's own test CA, and callbacks with
+// redelivery. It imports nothing of ours but internal/validate.
+//
+// Mount Sandbox.Handler on any listener (httptest.NewServer in tests). It
+// serves, every path also with a trailing slash where the document writes
+// one:
+//
+//	POST /api/rb/auth                                     {username, password} → {"result":{"token"}}
+//	POST /api/rb/workflow                                 scenario 80 only (§1.2.1)
+//	GET  /api/rb/workflow/{id}/full                       §1.4.2
+//	POST /api/rb/workflow/identification/search/          §1.4.1
+//	GET  /api/rb/workflow/{id}/confirmation-document      §1.4.3
+//	PUT  /api/rb/confirmation-document/{id}               {title, path(base64)}
+//	GET  /api/rb/confirmation-document/{id}/path/{title}  the uploaded file
+//	GET  /api/rb/confirmation-document/{id}/template      printable instruction (HTML; …/template-text plain text; …/template-tex too)
+//	PUT  /api/rb/workflow/{id}/state                      identify | scan_confirm_received (§1.4.4)
+//	GET  /api/rb/workflow/{id}/document-scan              §1.5
+//	PUT  /api/rb/document-scan/{id}                       {title, path(base64)}
+//	GET  /api/rb/document-scan/{id}/template              the КЭП certificate form to sign (HTML; …/template-text plain text)
+//	GET  /api/rb/document-scan/{id}/path/{name}           the uploaded scan
+//	PUT  /api/rb/workflow/{id}/certificate                {certificate(base64 DER or PEM)} → 204 (§1.6)
+//	GET  /api/rb/certificate/{id}/certificate_file        the certificate, PEM
+//	GET  /api/rb/certificate/{id}/request_file            the PKCS#10 request, PEM
+//	POST /api/rb/consumer/search                          §1.12
+//	POST /api/rb/staff/agent, GET /api/rb/staff/agent, PUT /api/rb/staff/agent/{id}   §1.13
+//
+// Successes are HTTP 200 {"result": …} (204 without a body for the
+// certificate upload); errors {"error": …} in the document's shapes:
+// field → [messages], arrays of objects aligned with the request's items
+// ({} for a clean item), a bare list under "consumer" for the blocked
+// client, "non_field_errors" as a list. Unknown paths are http.ServeMux's
+// plain-text 404 and wrong methods its 405.
+//
+// # Authentication
+//
+// Basic auth or "Authorization: token <40 hex>" on every call but
+// /api/rb/auth. Accounts: the partner's technical account
+// (Config.Username/Password) and every agent created through
+// /api/rb/staff/agent (its login and password, or the token in the create
+// answer, which /api/rb/auth also returns). A token is stable for the
+// account and valid until the sandbox ends (A2). Failures are 401
+// {"error": {"detail": …}} with Django REST framework's Russian texts:
+// «Учетные данные не были предоставлены.» (no header), «Недопустимый
+// токен.», «Недопустимые имя пользователя или пароль.» (basic auth and a
+// wrong password at /api/rb/auth, which the document leaves open),
+// «Пользователь неактивен или удален.» (a blocked agent). A missing
+// permission is 403 «У вас недостаточно прав для выполнения данного
+// действия.»
+//
+// Who may do what (the document is silent; the sandbox's choice):
+//
+//	partner (technical) account  everything; identify needs idp_info and agent_info
+//	agent with create_new_agent  agent create/list/update
+//	agent with consumer_identify identification search; then, for the workflows its search found and
+//	                             their children: /full, confirmation documents, identify, scans, templates,
+//	                             certificate files, scan_confirm_received. Other workflows are 404 «Не найдено.»
+//	agents                       never register (403) nor search consumers (403) nor upload certificates (403)
+//
+// # Process, by Config.Clock
+//
+// A registration is validated synchronously (400) and, once accepted, its
+// identification workflow starts in wait-pkcs10 with consumer state
+// unvalidated. Then, each delay counted from the step before it (a clock
+// that jumps applies the steps in order, each at its own due time):
+//
+//	+SMEVDelay       SMEV verdict: for a test last name, rejected with the error_message below, consumer blocked
+//	+InstallDelay    the app is installed: "installed" callback {consumer, type, id, state}
+//	 +PKCS10Delay    the app sends its TLS request (a real PKCS#10, ECDSA P-256, the person's subject):
+//	                 certificate {type auth, state request-created, is_received true}; wait-consumer-identification
+//	agent            identification search → confirmation document upload → PUT state identify:
+//	                 certificate-issue (the answer of L1368)
+//	 +IssueDelay     the auth certificate is issued; the identification completes (title «Идентификация
+//	                 завершена», consumer identified, agent and identification_point set); its child
+//	                 certificate-issuing starts in wait-pkcs10 with children/child_id/parent linked
+//	 +PKCS10Delay    child: the КЭП request; sign certificate request-created; wait-secret-key
+//	 +SecretKeyDelay child: certificate-issue
+//	 +IssueDelay     child: the sign certificate is issued (is_confirmed false), two scans are asked for
+//	                 («Фотография клиента с подписанным сертификатом в руках», and «Скан подписанного
+//	                 сертификата КЭП ФЛ» with a template); wait-scan-upload. A PUT …/certificate during
+//	                 certificate-issue replaces this step with the partner's certificate.
+//	both scans uploaded, then PUT state scan_confirm_received (any account that sees it): complete,
+//	                 sign is_confirmed true
+//
+// Processes move when a request arrives and every Config.PollInterval.
+//
+// # Callbacks
+//
+// POSTed as JSON to the callback URL given at creation (a child inherits
+// its parent's, A4), in order per consumer, with no signature or auth
+// header (none is documented). Sent by default: installed and the finals
+// complete, rejected, error (L2786); Config.IntermediateCallbacks adds every
+// other state change (the child's first state included). Bodies as §2.4:
+// complete carries is_remotely_identified, agent, company (null),
+// identification_point; the others {id, state, type, parent_id, consumer,
+// child_id, external_id, error_code, error_message}. A delivery counts
+// only when answered exactly 200 (L2782); otherwise it is retried after
+// each step of DocumentRetrySchedule (1m 5m 15m 30m 1h 2h 4h 8h 12h 16h:
+// 43h51m, within the document's "up to 2 days") divided by
+// Config.RetryFactor, then dropped. Each attempt may take
+// Config.CallbackTimeout (60 s, L2784). Callbacks and CallbacksDelivered
+// show them.
+//
+// # Test values
+//
+//	consumer.last_name "Смэвснилс"   → rejected, «Не пройдены проверки: Валидация ФИО-СНИЛС»
+//	consumer.last_name "Смэвинн"     → rejected, «Не пройдены проверки: Валидация ФИО-ИНН ФЛ»
+//	consumer.last_name "Смэвпаспорт" → rejected, «Не пройдены проверки: Проверка действительности паспорта»
+//
+// (trimmed, any case). The consumer is then blocked, and any later
+// registration sharing its SNILS, its INN or a passport series and number
+// (A7) answers 400 {"error":{"consumer":["Данный клиент заблокирован.
+// Выполнение операции невозможно"]}}. Valid identifiers of the document:
+// SNILS 12362931139, 16145625759; INN 312324014516; legal-entity INN
+// 3123456448, OGRN 1193123017042; OGRNIP 321032700015430. Identification
+// points: 1 «Центр идентификации», 4 «Пункт идентификации № 4»; company 1
+// «Заказчик» (INN 3123456448, OGRN 1193123017042).
+//
+// # Choices where the document is silent (§6.2 of the inventory)
+//
+//   - A1: a repeated external_id answers the original workflow unchanged
+//     (200, current state), before any validation; Creates counts the
+//     requests per external_id. external_id must be a UUID («Введите
+//     правильный UUID.»); without one the server makes one.
+//   - A2: tokens never expire; the 401 shape and texts above.
+//   - A3: "installed" is always sent; intermediate states on a switch.
+//   - A4: a child inherits the parent's callback URL; it gets its own
+//     server-made external_id; its child_id is null (the document's
+//     "10911" chain of unknown type is not simulated).
+//   - A5: the schedule above; only exactly 200 delivers.
+//   - A6: format and checksum errors are synchronous 400s; SMEV runs
+//     after creation and rejects from whatever non-final state the
+//     identification is in (a verdict due after completion is ignored).
+//   - A7: "same client" = same SNILS, INN or passport series+number.
+//   - A8: "temporarily" is not simulated.
+//   - A9: the identification never uses wait-scan-upload: the passport
+//     scan (one confirmation document «Скан паспорта», type
+//     internal-passport, made on first listing) must be received
+//     before identify, else 400 non_field_errors «Не загружены
+//     документы, подтверждающие личность».
+//   - A10: no timeouts to rejected; no agent cancel.
+//   - A11: the certificate upload is accepted only in certificate-issue of
+//     a certificate-issuing workflow (else 400 non_field_errors «Действие
+//     недоступно в текущем статусе потока работ», the sandbox's text for
+//     every command in the wrong state); a body that is not base64 of an
+//     X.509 certificate is 400 {"certificate":["Неправильный формат
+//     сертификата"]}.
+//   - A15: base64 is decoded leniently (standard or URL alphabet, padding
+//     optional), so the document's "KJHDS23rhfKDFsdf=" passes.
+//   - A19: gender exactly «М» (Cyrillic) or «F»; a Latin "M" is refused.
+//   - A20: kpp is required in a legal_entity block (the table wins).
+//   - A24: agent PUT requires username; password optional; a blocked
+//     (is_active false) agent's token and login stop working.
+//   - A25: scenario as a number or a string; only 80 exists (another is
+//     400 {"scenario":["Недопустимый первичный ключ - объект не
+//     существует."]}).
+//   - Texts the document does not give: phone «Неправильный формат номера
+//     телефона»; date «Неправильный формат date. Используйте один из этих
+//     форматов: YYYY-MM-DD.»; other formats «Неправильный формат»; OGRN
+//     «Неправильный формат ОГРН», OGRNIP «… ОГРНИП»; a bad choice «Значение
+//     "x" отсутствует среди допустимых вариантов.»; a required field that
+//     is present but blank is «Это поле обязательно.» too; scans missing
+//     at scan_confirm_received «Не загружены сканы документов»; an agent
+//     with several points and no identification_point «Укажите пункт
+//     идентификации»; an agent SNILS already active «Активная учетная
+//     запись с таким СНИЛС уже существует» (the agent SNILS is checksummed,
+//     so the document's request example 16145625754 is refused and its
+//     answer's 16145625759 accepted); an identification search without
+//     passport or SNILS {"consumer":{"non_field_errors":["Укажите паспорт
+//     или СНИЛС"]}}; a body that is not JSON {"detail":"Неверный JSON."}.
+//   - Identification search matches phone plus SNILS or passport
+//     series+number over identification workflows that are not rejected
+//     or error; the newest wins.
+//   - Consumer search matches last and first name (trimmed, any case),
+//     phone, and every optional field given; results in activation order.
+//     Reactivate simulates the person activating the app again on their
+//     own: a second consumer with the same data and no workflow.
+//   - The test CA is ECDSA P-256, made at New (so per process), subject
+//     CN «Тестовый УЦ ФНС России (песочница)» with the document's CA INN
+//     007743020560 and OGRN 1027739113049. Certificates carry the person's
+//     C, S, L, CN «Фамилия Имя Отчество», SN, GN, INN (1.2.643.3.131.1.1)
+//     and SNILS (1.2.643.100.3); auth: one year, clientAuth; sign: 456
+//     days, digitalSignature+contentCommitment. The person's private keys
+//     are made and forgotten by the simulated app. Certificate and
+//     request files are PEM.
+//   - state_display for states the document does not show: «Ожидание
+//     ключа защиты», «Ожидание загрузки документов», «Отклонено»,
+//     «Ошибка»; the child's titles «Получите сертификат КЭП» and
+//     «Сертификат КЭП выпущен».
+//   - Agent ids count from 1; workflow, document, scan and certificate ids
+//     share one counter from 2050001.
+//   - State is in memory only (no sandboxstate file).
+package fns

@@ -1,0 +1,291 @@
+package fns
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Defaults of the sandbox.
+const (
+	DefaultSMEVDelay       = 1 * time.Second  // DefaultSMEVDelay is used when Config.SMEVDelay is zero.
+	DefaultInstallDelay    = 2 * time.Second  // DefaultInstallDelay is used when Config.InstallDelay is zero.
+	DefaultPKCS10Delay     = 1 * time.Second  // DefaultPKCS10Delay is used when Config.PKCS10Delay is zero.
+	DefaultSecretKeyDelay  = 1 * time.Second  // DefaultSecretKeyDelay is used when Config.SecretKeyDelay is zero.
+	DefaultIssueDelay      = 1 * time.Second  // DefaultIssueDelay is used when Config.IssueDelay is zero.
+	DefaultCallbackTimeout = 60 * time.Second // DefaultCallbackTimeout is the document's 60 s (L2784).
+	DefaultPollInterval    = 10 * time.Millisecond
+	DefaultRetryFactor     = 1.0 // DefaultRetryFactor leaves DocumentRetrySchedule as it is.
+
+	ScenarioRegistration = 80 // ScenarioRegistration is the only scenario the sandbox serves.
+	CompanyID            = 1  // CompanyID is the partner's company (agents' "company").
+)
+
+// DocumentRetrySchedule is the wait before each redelivery of a callback:
+// the document says only "at intervals, in total up to 2 days" (L2784), so
+// the sandbox spreads ten retries over 43 h 51 min. Config.RetryFactor
+// divides every step.
+var DocumentRetrySchedule = []time.Duration{
+	time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour, 12 * time.Hour, 16 * time.Hour,
+}
+
+// ErrNotFound is returned by the helpers for an unknown workflow or consumer.
+var ErrNotFound = errors.New("fns sandbox: not found")
+
+// Config configures a Sandbox.
+type Config struct {
+	Username string // Username is the partner's (technical) account login.
+	Password string // Password is its password.
+
+	// Delays of the simulated SMEV checks and of the simulated person in
+	// the app, by Config.Clock; 0 means the default, negative means at once.
+	SMEVDelay      time.Duration // SMEVDelay is create → SMEV verdict.
+	InstallDelay   time.Duration // InstallDelay is create → app installed ("installed" callback).
+	PKCS10Delay    time.Duration // PKCS10Delay is installed (or child start) → the PKCS#10 request is sent.
+	SecretKeyDelay time.Duration // SecretKeyDelay is wait-secret-key → certificate-issue of the child.
+	IssueDelay     time.Duration // IssueDelay is certificate-issue → certificate issued.
+
+	// RetryFactor compresses the callback redelivery schedule: each step of
+	// RetrySchedule (nil: DocumentRetrySchedule) is divided by it; 0 means 1.
+	RetryFactor   float64
+	RetrySchedule []time.Duration // RetrySchedule overrides DocumentRetrySchedule; empty (non-nil) means no retries.
+
+	CallbackTimeout time.Duration // CallbackTimeout bounds one delivery; 0 means DefaultCallbackTimeout.
+
+	// IntermediateCallbacks also sends a callback for every intermediate
+	// state (by default only the finals rejected, error, complete and
+	// "installed" are sent, L2786).
+	IntermediateCallbacks bool
+
+	Clock        func() time.Time // Clock is optional; nil means time.Now.
+	PollInterval time.Duration    // PollInterval is how often the sandbox looks at Clock for due steps; 0 means 10 ms.
+	HTTPClient   *http.Client     // HTTPClient sends callbacks; nil means a private client.
+}
+
+// Sandbox is an in-memory fake of the FNS «Мобильная подпись» partner API.
+type Sandbox struct {
+	cfg       Config
+	client    *http.Client
+	ownClient bool
+	ca        *testCA
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu         sync.Mutex
+	closed     bool
+	seq        int64               // seq numbers workflows, documents, certificates (shared, as the ids are all integers)
+	accounts   map[string]*account // by username
+	tokens     map[string]*account
+	agents     map[int64]*agent
+	consumers  map[string]*consumer
+	workflows  map[int64]*workflow
+	order      []*workflow // workflows in creation order
+	byExternal map[string]*workflow
+	creates    map[string]int // creates counts POST /workflow calls per external_id, repeats included
+	confDocs   map[int64]*confDoc
+	scans      map[int64]*scan
+	certs      map[int64]*certificate
+	queues     map[string]*callbackQueue
+	sent       []*callbackRecord
+	stepAt     time.Time // stepAt is the due time of the step being applied, zero outside advance
+}
+
+// New returns a Sandbox with cfg's defaults filled in; it starts the
+// goroutine that moves processes on as Config.Clock passes their due times.
+func New(cfg Config) *Sandbox {
+	fill := func(d *time.Duration, def time.Duration) {
+		switch {
+		case *d == 0:
+			*d = def
+		case *d < 0:
+			*d = 0
+		}
+	}
+	fill(&cfg.SMEVDelay, DefaultSMEVDelay)
+	fill(&cfg.InstallDelay, DefaultInstallDelay)
+	fill(&cfg.PKCS10Delay, DefaultPKCS10Delay)
+	fill(&cfg.SecretKeyDelay, DefaultSecretKeyDelay)
+	fill(&cfg.IssueDelay, DefaultIssueDelay)
+	if cfg.CallbackTimeout <= 0 {
+		cfg.CallbackTimeout = DefaultCallbackTimeout
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.RetryFactor <= 0 {
+		cfg.RetryFactor = DefaultRetryFactor
+	}
+	if cfg.RetrySchedule == nil {
+		cfg.RetrySchedule = DocumentRetrySchedule
+	}
+	sched := make([]time.Duration, len(cfg.RetrySchedule))
+	for i, d := range cfg.RetrySchedule {
+		sched[i] = time.Duration(float64(d) / cfg.RetryFactor)
+	}
+	cfg.RetrySchedule = sched
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	ca, err := newTestCA(cfg.Clock())
+	if err != nil {
+		panic("fns sandbox: test CA: " + err.Error()) // crypto/rand failed
+	}
+	s := &Sandbox{
+		cfg:        cfg,
+		client:     cfg.HTTPClient,
+		ca:         ca,
+		seq:        2_050_000,
+		accounts:   map[string]*account{},
+		tokens:     map[string]*account{},
+		agents:     map[int64]*agent{},
+		consumers:  map[string]*consumer{},
+		workflows:  map[int64]*workflow{},
+		byExternal: map[string]*workflow{},
+		creates:    map[string]int{},
+		confDocs:   map[int64]*confDoc{},
+		scans:      map[int64]*scan{},
+		certs:      map[int64]*certificate{},
+		queues:     map[string]*callbackQueue{},
+	}
+	if s.client == nil {
+		s.client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		s.ownClient = true
+	}
+	partner := &account{username: cfg.Username, password: cfg.Password, partner: true, token: newToken(), active: true}
+	s.accounts[partner.username] = partner
+	s.tokens[partner.token] = partner
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.wg.Add(1)
+	go s.pump()
+	return s
+}
+
+// Close stops the process engine and callback deliveries and waits for
+// their goroutines. Undelivered callbacks are dropped. The handler keeps
+// answering afterwards, but processes no longer move. Close is idempotent.
+func (s *Sandbox) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	if s.ownClient {
+		s.client.CloseIdleConnections()
+	}
+}
+
+// pump applies due process steps every PollInterval.
+func (s *Sandbox) pump() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.cfg.PollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+			s.mu.Lock()
+			s.advance()
+			s.mu.Unlock()
+		}
+	}
+}
+
+// now returns Config.Clock in UTC, or, while a scheduled step runs, the
+// time it was due, so that chained steps keep their own delays.
+func (s *Sandbox) now() time.Time {
+	if !s.stepAt.IsZero() {
+		return s.stepAt
+	}
+	return s.cfg.Clock().UTC()
+}
+
+// nextID returns a fresh integer id; the caller holds s.mu.
+func (s *Sandbox) nextID() int64 {
+	s.seq++
+	return s.seq
+}
+
+// newToken returns 40 lowercase hex characters, like the document's token.
+func newToken() string {
+	b := make([]byte, 20)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Creates returns how many POST /api/rb/workflow requests carried
+// externalID, repeats included (a repeat never makes a second workflow).
+func (s *Sandbox) Creates(externalID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.creates[externalID]
+}
+
+// WorkflowCount returns how many workflows exist, children included.
+func (s *Sandbox) WorkflowCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.workflows)
+}
+
+// WorkflowSnapshot is a copy of a workflow's state for tests.
+type WorkflowSnapshot struct {
+	ID            int64
+	Type          string
+	State         string
+	ExternalID    string
+	ConsumerID    string
+	ConsumerState string
+	ParentID      int64 // 0 when none
+	ChildID       int64 // 0 when none
+	ErrorMessage  string
+}
+
+// Workflow returns a copy of a workflow's state, and whether it exists.
+func (s *Sandbox) Workflow(id int64) (WorkflowSnapshot, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advance()
+	w, ok := s.workflows[id]
+	if !ok {
+		return WorkflowSnapshot{}, false
+	}
+	snap := WorkflowSnapshot{ID: w.id, Type: w.typ, State: w.state, ExternalID: w.externalID,
+		ConsumerID: w.consumer.id, ConsumerState: w.consumer.state}
+	if w.parent != nil {
+		snap.ParentID = w.parent.id
+	}
+	if w.child != nil {
+		snap.ChildID = w.child.id
+	}
+	if w.errorMessage != nil {
+		snap.ErrorMessage = *w.errorMessage
+	}
+	return snap, true
+}
+
+// CACertificate returns the DER of the sandbox's test CA certificate, which
+// signs every certificate the sandbox issues.
+func (s *Sandbox) CACertificate() []byte { return slices.Clone(s.ca.cert.Raw) }
+
+// Reactivate simulates the person installing and activating the app again
+// on their own (L78, L96–97): a new consumer with the same personal data,
+// state "unvalidated", with no workflow. It returns the new consumer id.
+func (s *Sandbox) Reactivate(consumerID string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.consumers[consumerID]
+	if !ok {
+		return "", ErrNotFound
+	}
+	n := s.newConsumer(c.person)
+	return n.id, nil
+}
