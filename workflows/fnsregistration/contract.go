@@ -179,9 +179,11 @@ type CreateRegistrationInput struct {
 	WorkflowID string `json:"workflowId"`
 }
 
-// CreateRegistrationResult is FNS's workflow.
+// CreateRegistrationResult is FNS's workflow, or Blocked when FNS refuses
+// the consumer («Данный клиент заблокирован…»).
 type CreateRegistrationResult struct {
 	FNSWorkflowID int64 `json:"fnsWorkflowId"`
+	Blocked       bool  `json:"blocked,omitempty"`
 }
 
 // ReadWorkflowInput reads one FNS workflow (/full).

@@ -103,7 +103,7 @@ func (r *registration) register(ctx workflow.Context) error {
 	if err != nil || done {
 		return err
 	}
-	if err := r.create(ctx); err != nil {
+	if err := r.create(ctx); err != nil || r.track.Finished() {
 		return err
 	}
 	identification, err := r.follow(ctx, r.status.FNSWorkflowID, typeIdentification)
@@ -187,6 +187,10 @@ func (r *registration) create(ctx workflow.Context) error {
 	actx := process.WithSummary(fnsCallOptions(ctx), "FNS: create the registration (scenario 80)")
 	if err := workflow.ExecuteActivity(actx, CreateRegistrationActivity, in).Get(ctx, &out); err != nil {
 		return err
+	}
+	if out.Blocked {
+		r.finish(ctx, process.OutcomeRejected, ReasonConsumerBlocked)
+		return nil
 	}
 	r.status.FNSWorkflowID = out.FNSWorkflowID
 	r.track.SetProviderRef(fmt.Sprint(out.FNSWorkflowID))

@@ -1,0 +1,183 @@
+package fns
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+
+	"idflow/activities/activitytest"
+	"idflow/internal/pii"
+	provider "idflow/internal/providers/fns"
+	sandbox "idflow/internal/sandbox/fns"
+	"idflow/internal/store"
+	. "idflow/workflows/fnsregistration" // the contract's names read as the activities' own
+	"idflow/workflows/process"
+)
+
+const (
+	partnerUser = "partner"
+	partnerPass = "partner-secret"
+)
+
+// fixture is the FNS sandbox over HTTP, the real client and a store.
+type fixture struct {
+	t   *testing.T
+	sb  *sandbox.Sandbox
+	a   *Activities
+	env *testsuite.TestActivityEnvironment
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	sb := sandbox.New(sandbox.Config{Username: partnerUser, Password: partnerPass, SMEVDelay: -1, InstallDelay: -1,
+		PKCS10Delay: -1, SecretKeyDelay: -1, IssueDelay: -1, PollInterval: time.Millisecond, RetrySchedule: []time.Duration{}})
+	srv := httptest.NewServer(sb.Handler())
+	t.Cleanup(func() { srv.Close(); sb.Close() })
+	c, err := provider.New(provider.Config{BaseURL: srv.URL, Partner: provider.Credentials{Username: partnerUser, Password: partnerPass}})
+	require.NoError(t, err)
+	a := &Activities{Client: c, Store: activitytest.NewStore(t), CallbackBaseURL: "http://127.0.0.1:1"}
+	env := activitytest.ActivityEnv(t, func(env *testsuite.TestActivityEnvironment) { Register(env, a) })
+	return &fixture{t: t, sb: sb, a: a, env: env}
+}
+
+func person(lastName string) pii.FNSRegistration {
+	return pii.FNSRegistration{Consumer: pii.FNSConsumer{
+		LastName: lastName, FirstName: "Иван", MiddleName: "Иванович", Gender: "М", Birthed: "1990-01-01",
+		SNILS: "123-629-311 39", INN: "312324014516", Phone: "+7 (900) 123-45-67",
+		Addresses: []pii.FNSAddress{{Type: "permanent", Index: "426000", Region: "18", City: "Ижевск", Street: "Пушкинская", House: "1"}},
+		Identities: []pii.FNSIdentity{{Type: "internal-passport", Series: "9400", Number: "123456", IssueCode: "180-001",
+			IssuedBy: "МВД по Удмуртской Республике", Issued: "2010-01-01"}},
+	}}
+}
+
+func (f *fixture) run(fn any, in any, out any) error {
+	f.t.Helper()
+	v, err := f.env.ExecuteActivity(fn, in)
+	if err == nil && out != nil {
+		require.NoError(f.t, v.Get(out))
+	}
+	return err
+}
+
+func (f *fixture) awaitState(id int64, state string) {
+	f.t.Helper()
+	require.EventuallyWithT(f.t, func(c *assert.CollectT) {
+		w, ok := f.sb.Workflow(id)
+		assert.True(c, ok)
+		assert.Equal(c, state, w.State)
+	}, 5*time.Second, 5*time.Millisecond)
+}
+
+func (f *fixture) document(title string, content []byte) string {
+	doc, err := f.a.Store.PutDocument(context.Background(), store.NewDocument{Owner: "test", Title: title, MediaType: "image/jpeg", Content: content})
+	require.NoError(f.t, err)
+	return doc.ID
+}
+
+// TestRegistrationThroughTheSandbox runs every activity of the process
+// against the sandbox: a retried create makes one FNS workflow, the agent
+// acts under its own token, and the issued КЭП lands in the store.
+func TestRegistrationThroughTheSandbox(t *testing.T) {
+	f := newFixture(t)
+	regDoc := activitytest.PutJSON(t, f.a.Store, person("Иванов"), RegistrationMediaType)
+
+	var check CheckConsumerResult
+	require.NoError(t, f.run(f.a.CheckConsumer, CheckConsumerInput{RegistrationDocumentID: regDoc}, &check))
+	assert.Empty(t, check.State, "a new person")
+
+	extID := uuid.NewString()
+	in := CreateRegistrationInput{RegistrationDocumentID: regDoc, ExternalID: extID, WorkflowID: "fns-registration-t1"}
+	var first, second CreateRegistrationResult
+	require.NoError(t, f.run(f.a.CreateRegistration, in, &first))
+	require.NoError(t, f.run(f.a.CreateRegistration, in, &second))
+	assert.Equal(t, first.FNSWorkflowID, second.FNSWorkflowID, "a retried create finds the same workflow")
+	assert.Equal(t, 1, f.sb.WorkflowCount())
+	f.awaitState(first.FNSWorkflowID, string(provider.StateWaitConsumerIdentification))
+
+	agent, err := f.a.Client.Partner().CreateAgent(context.Background(), provider.AgentRequest{Username: "agent_ivanov", Password: "123456qwerty",
+		LastName: "Агентов", FirstName: "Агент", MiddleName: "Агентович", Phone: "79012345678", SNILS: "11223344595",
+		UnstructuredIdentity: "4500 023 Выдан ПВД ОВД 12.05.2011", Position: "оператор", Company: 1,
+		Permissions: []string{provider.PermissionConsumerIdentify}, IdentificationPoints: []int64{1}})
+	require.NoError(t, err)
+	agentID := strconv.FormatInt(int64(agent.ID), 10)
+	require.NoError(t, f.a.Store.PutFNSAgent(context.Background(), store.FNSAgent{ID: agentID, Username: agent.Username, Token: agent.Token}))
+
+	var identified StepResult
+	require.NoError(t, f.run(f.a.AgentIdentify, AgentIdentifyInput{FNSWorkflowID: first.FNSWorkflowID, RegistrationDocumentID: regDoc,
+		Request: AgentIdentifyRequest{AgentID: agentID, PassportScanDocumentIDs: []string{f.document("паспорт.jpg", []byte("scan"))}}}, &identified))
+	assert.Equal(t, "certificate-issue", identified.State)
+	f.awaitState(first.FNSWorkflowID, "complete")
+
+	var wf FNSWorkflow
+	require.NoError(t, f.run(f.a.ReadWorkflow, ReadWorkflowInput{FNSWorkflowID: first.FNSWorkflowID}, &wf))
+	require.Len(t, wf.Children, 1)
+	child := wf.Children[0]
+	f.awaitState(child, "wait-scan-upload")
+
+	var scans StepResult
+	require.NoError(t, f.run(f.a.UploadScans, UploadScansInput{FNSWorkflowID: child, Request: UploadScansRequest{
+		ScanDocumentIDs: []string{f.document("photo.jpg", []byte("photo")), f.document("form.jpg", []byte("form"))}}}, &scans))
+	assert.Equal(t, "complete", scans.State)
+
+	var cert Certificate
+	require.NoError(t, f.run(f.a.RecordCertificate, RecordCertificateInput{FNSWorkflowID: child, Owner: "fns-registration-t1"}, &cert))
+	assert.NotEmpty(t, cert.Serial)
+	assert.True(t, cert.NotAfter.After(cert.NotBefore))
+	_, content, err := f.a.Store.GetDocument(context.Background(), cert.DocumentID)
+	require.NoError(t, err)
+	block, _ := pem.Decode(content)
+	require.NotNil(t, block, "the certificate is stored as PEM")
+	parsed, err := x509.ParseCertificate(block.Bytes)
+	require.NoError(t, err)
+	ca, err := x509.ParseCertificate(f.sb.CACertificate())
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	_, err = parsed.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	assert.NoError(t, err, "issued by the sandbox's CA")
+
+	require.NoError(t, f.run(f.a.CheckConsumer, CheckConsumerInput{RegistrationDocumentID: regDoc}, &check))
+	assert.True(t, check.SignConfirmed, "now the person holds a confirmed КЭП")
+}
+
+// TestBlockedAndUnknown: a person SMEV rejected is blocked for the next
+// registration; an unknown agent and missing documents are invalid input.
+func TestBlockedAndUnknown(t *testing.T) {
+	f := newFixture(t)
+	regDoc := activitytest.PutJSON(t, f.a.Store, person(sandbox.LastNameSMEVSNILS), RegistrationMediaType)
+	var created CreateRegistrationResult
+	require.NoError(t, f.run(f.a.CreateRegistration, CreateRegistrationInput{RegistrationDocumentID: regDoc, ExternalID: uuid.NewString(),
+		WorkflowID: "fns-registration-t2"}, &created))
+	f.awaitState(created.FNSWorkflowID, "rejected")
+	var wf FNSWorkflow
+	require.NoError(t, f.run(f.a.ReadWorkflow, ReadWorkflowInput{FNSWorkflowID: created.FNSWorkflowID}, &wf))
+	assert.Equal(t, "Не пройдены проверки: Валидация ФИО-СНИЛС", wf.ErrorMessage)
+
+	var again CreateRegistrationResult
+	require.NoError(t, f.run(f.a.CreateRegistration, CreateRegistrationInput{RegistrationDocumentID: regDoc, ExternalID: uuid.NewString(),
+		WorkflowID: "fns-registration-t3"}, &again))
+	assert.True(t, again.Blocked, "«Данный клиент заблокирован…»")
+	var check CheckConsumerResult
+	require.NoError(t, f.run(f.a.CheckConsumer, CheckConsumerInput{RegistrationDocumentID: regDoc}, &check))
+	assert.Equal(t, "blocked", check.State)
+
+	err := f.run(f.a.AgentIdentify, AgentIdentifyInput{FNSWorkflowID: created.FNSWorkflowID, RegistrationDocumentID: regDoc,
+		Request: AgentIdentifyRequest{AgentID: "no-such-agent", PassportScanDocumentIDs: []string{"doc"}}}, nil)
+	activitytest.RequireFinal(t, err, process.ErrTypeInvalidInput)
+	bad := person("Иванов")
+	bad.Consumer.SNILS = "12362931138"
+	badDoc := activitytest.PutJSON(t, f.a.Store, bad, RegistrationMediaType)
+	err = f.run(f.a.CheckConsumer, CheckConsumerInput{RegistrationDocumentID: badDoc}, nil)
+	appErr := activitytest.RequireFinal(t, err, process.ErrTypeInvalidInput)
+	assert.Contains(t, appErr.Error(), "consumer.snils")
+	assert.NotContains(t, appErr.Error(), "12362931138")
+}
