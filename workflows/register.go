@@ -4,6 +4,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"idflow/workflows/fnsregistration"
 	"idflow/workflows/kyc"
 	"idflow/workflows/simplifiedid"
 )
@@ -13,4 +14,5 @@ import (
 func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(simplifiedid.SimplifiedIdentification, workflow.RegisterOptions{Name: simplifiedid.WorkflowType})
 	r.RegisterWorkflowWithOptions(kyc.KYCVerification, workflow.RegisterOptions{Name: kyc.WorkflowType})
+	r.RegisterWorkflowWithOptions(fnsregistration.FNSRegistration, workflow.RegisterOptions{Name: fnsregistration.WorkflowType})
 }

@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -112,7 +113,8 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 	info.TemporalAddress, info.APIToken = copts.HostPort, cfg.APIToken
 
-	if err := startWorker(tc, cfg, dependencies{store: st, logger: log}, &stack); err != nil {
+	publicURL := cmp.Or(cfg.PublicURL, info.GatewayURL)
+	if err := startWorker(tc, cfg, dependencies{store: st, logger: log, publicURL: publicURL}, &stack); err != nil {
 		return err
 	}
 	routes := map[string]inbox.Route{idngoProvider: routeIDnGO, fnsProvider: routeFNS}

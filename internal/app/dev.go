@@ -18,6 +18,7 @@ import (
 
 	"idflow/internal/config"
 	"idflow/internal/devserver"
+	sandboxfns "idflow/internal/sandbox/fns"
 	sandboxidngo "idflow/internal/sandbox/idngo"
 	sandboxmandarin "idflow/internal/sandbox/mandarin"
 )
@@ -78,6 +79,9 @@ const (
 	devIDnGOAppToken    = "idflow-dev-app-token"
 	devIDnGOSecretKey   = "idflow-dev-secret-key"
 	devIDnGOWebhookKey  = "idflow-dev-webhook-secret"
+	// DevFNSUsername and DevFNSPassword are the FNS sandbox's partner account.
+	DevFNSUsername = "idflow-dev"
+	DevFNSPassword = "idflow-dev-fns-secret"
 )
 
 // devSandboxStateFile, under IDFLOW_DEV_DIR, keeps the sandboxes' sessions,
@@ -116,6 +120,13 @@ func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) 
 		stack.push("IDnGO sandbox", func() error { sb.Close(); return nil })
 		mux.Handle("/idngo/", http.StripPrefix("/idngo", sb.Handler()))
 	}
+	fnsSandbox := cfg.FNSBaseURL == ""
+	if fnsSandbox {
+		// In memory: an FNS registration does not yet survive a -dev restart.
+		sb := sandboxfns.New(sandboxfns.Config{Username: DevFNSUsername, Password: DevFNSPassword})
+		stack.push("FNS sandbox", func() error { sb.Close(); return nil })
+		mux.Handle("/fns/", http.StripPrefix("/fns", sb.Handler()))
+	}
 	listener, err := net.Listen("tcp", cfg.DevSandboxAddr)
 	if err != nil {
 		return nil, fmt.Errorf("sandboxes: listen on %s (IDFLOW_DEV_SANDBOX_ADDR): %w", cfg.DevSandboxAddr, err)
@@ -130,6 +141,10 @@ func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) 
 		cfg.IDnGOBaseURL, cfg.IDnGOAppToken, cfg.IDnGOSecretKey, cfg.IDnGOWebhookSecret =
 			baseURL+"/idngo", devIDnGOAppToken, devIDnGOSecretKey, devIDnGOWebhookKey
 		served = append(served, Sandbox{Provider: "IDnGO", URL: cfg.IDnGOBaseURL})
+	}
+	if fnsSandbox {
+		cfg.FNSBaseURL, cfg.FNSUsername, cfg.FNSPassword = baseURL+"/fns", DevFNSUsername, DevFNSPassword
+		served = append(served, Sandbox{Provider: "FNS", URL: cfg.FNSBaseURL})
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(listener) }()

@@ -6,9 +6,11 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
+	fnsacts "idflow/activities/fns"
 	idngoacts "idflow/activities/idngo"
 	mandarinacts "idflow/activities/mandarin"
 	"idflow/internal/config"
+	"idflow/internal/providers/fns"
 	"idflow/internal/providers/idngo"
 	"idflow/internal/providers/mandarin"
 	"idflow/internal/store"
@@ -19,6 +21,8 @@ import (
 type dependencies struct {
 	store  *store.Store
 	logger *zap.Logger
+	// publicURL is the gateway as providers reach it (callback URLs).
+	publicURL string
 }
 
 // register puts every workflow and activity on the worker.
@@ -31,10 +35,29 @@ func register(w worker.Registry, cfg config.Worker, deps dependencies) error {
 	if err != nil {
 		return err
 	}
+	fnsClient, err := newFNSClient(cfg, deps.logger)
+	if err != nil {
+		return err
+	}
 	workflows.Register(w)
 	mandarinacts.Register(w, &mandarinacts.Activities{Client: mandarinClient, Store: deps.store})
 	idngoacts.Register(w, &idngoacts.Activities{Client: idngoClient, Store: deps.store})
+	fnsacts.Register(w, &fnsacts.Activities{Client: fnsClient, Store: deps.store, CallbackBaseURL: deps.publicURL})
 	return nil
+}
+
+// newFNSClient is nil, with a warning, when no credentials are set.
+func newFNSClient(cfg config.Worker, log *zap.Logger) (*fns.Client, error) {
+	if cfg.FNSBaseURL == "" {
+		log.Warn("FNS not configured (IDFLOW_FNS_BASE_URL): FNS registration will fail with ProviderNotConfigured")
+		return nil, nil
+	}
+	c, err := fns.New(fns.Config{BaseURL: cfg.FNSBaseURL, Auth: fns.AuthMode(cfg.FNSAuth),
+		Partner: fns.Credentials{Username: cfg.FNSUsername, Password: cfg.FNSPassword}})
+	if err != nil {
+		return nil, fmt.Errorf("config: IDFLOW_FNS_BASE_URL: %w", err)
+	}
+	return c, nil
 }
 
 // newIDnGOClient is nil, with a warning, when no credentials are set.

@@ -72,6 +72,20 @@ type Worker struct {
 	// account's algorithm, so a sender cannot pick a weaker one.
 	IDnGOWebhookDigestAlg string `env:"IDFLOW_IDNGO_WEBHOOK_DIGEST_ALG, default=HMAC_SHA256_HEX"`
 
+	// FNSBaseURL is the FNS «Мобильная подпись» partner API; https unless
+	// loopback. Unset means FNS registration fails with ProviderNotConfigured
+	// (and under -dev, that the sandbox is used).
+	FNSBaseURL string `env:"IDFLOW_FNS_BASE_URL"`
+	// FNSUsername and FNSPassword are the partner (technical) account.
+	FNSUsername string `env:"IDFLOW_FNS_USERNAME"`
+	FNSPassword string `env:"IDFLOW_FNS_PASSWORD"`
+	// FNSAuth is token (POST /api/rb/auth, then a token) or basic.
+	FNSAuth string `env:"IDFLOW_FNS_AUTH, default=token"`
+	// PublicURL is the gateway as providers reach it, for callback URLs
+	// (FNS posts to PublicURL/webhooks/fns/{token}); empty means
+	// http://IDFLOW_HTTP_ADDR.
+	PublicURL string `env:"IDFLOW_PUBLIC_URL"`
+
 	// DevDir holds the -dev state: databases, the generated token.
 	DevDir string `env:"IDFLOW_DEV_DIR, default=.idflow"`
 	// DevTemporalIP is the address the embedded Temporal frontend binds to.
@@ -164,6 +178,12 @@ func (c Worker) check(dev bool) error {
 	}
 	if !slices.Contains([]string{"HMAC_SHA1_HEX", "HMAC_SHA256_HEX", "HMAC_SHA512_HEX"}, c.IDnGOWebhookDigestAlg) {
 		add("IDFLOW_IDNGO_WEBHOOK_DIGEST_ALG", "must be HMAC_SHA1_HEX, HMAC_SHA256_HEX or HMAC_SHA512_HEX")
+	}
+	if c.FNSBaseURL != "" && (c.FNSUsername == "" || c.FNSPassword == "") {
+		add("IDFLOW_FNS_BASE_URL", "needs IDFLOW_FNS_USERNAME and IDFLOW_FNS_PASSWORD too")
+	}
+	if !slices.Contains([]string{"token", "basic"}, c.FNSAuth) {
+		add("IDFLOW_FNS_AUTH", "must be token or basic")
 	}
 	if c.DocumentMaxBytes <= 0 {
 		add("IDFLOW_DOCUMENT_MAX_BYTES", "must be a positive number of bytes")

@@ -1,0 +1,157 @@
+package e2e
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"idflow/internal/app"
+	"idflow/internal/pii"
+	"idflow/internal/providers/fns"
+	"idflow/internal/store"
+	"idflow/workflows/fnsregistration"
+	"idflow/workflows/process"
+)
+
+func fnsPerson() pii.FNSRegistration {
+	return pii.FNSRegistration{Consumer: pii.FNSConsumer{
+		LastName: "Иванов", FirstName: "Иван", MiddleName: "Иванович", Gender: "М", Birthed: "1990-01-01",
+		SNILS: "12362931139", INN: "312324014516", Phone: "79001234567",
+		Addresses: []pii.FNSAddress{{Type: "permanent", Index: "426000", Region: "18", City: "Ижевск", Street: "Пушкинская", House: "1"}},
+		Identities: []pii.FNSIdentity{{Type: "internal-passport", Series: "9400", Number: "123456", IssueCode: "180-001",
+			IssuedBy: "МВД по Удмуртской Республике", Issued: "2010-01-01"}},
+	}}
+}
+
+func (s *system) fnsStatus(t require.TestingT, workflowID string) fnsregistration.Status {
+	helper(t)
+	v, err := s.client.QueryWorkflow(context.Background(), workflowID, "", process.StatusQuery)
+	require.NoError(t, err)
+	var st fnsregistration.Status
+	require.NoError(t, v.Get(&st))
+	return st
+}
+
+func (s *system) awaitFNSStage(t *testing.T, workflowID, stage string) fnsregistration.Status {
+	t.Helper()
+	var st fnsregistration.Status
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		st = s.fnsStatus(c, workflowID)
+		assert.Equal(c, stage, st.Stage, "status: %+v", st)
+	}, 90*time.Second, 200*time.Millisecond)
+	return st
+}
+
+func (s *system) fnsUpdate(t *testing.T, workflowID, name string, arg any) fnsregistration.StepResult {
+	t.Helper()
+	handle, err := s.client.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{WorkflowID: workflowID,
+		UpdateName: name, WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{arg}})
+	require.NoError(t, err)
+	var res fnsregistration.StepResult
+	require.NoError(t, handle.Get(context.Background(), &res))
+	return res
+}
+
+// newFNSAgent creates an identification agent at the FNS sandbox under the
+// partner account and keeps its token in the worker's store, as an
+// operator's agent set-up would.
+func (s *system) newFNSAgent(t *testing.T) string {
+	t.Helper()
+	var sandboxURL string
+	for _, sb := range s.info.Sandboxes {
+		if sb.Provider == "FNS" {
+			sandboxURL = sb.URL
+		}
+	}
+	require.NotEmpty(t, sandboxURL, "-dev serves the FNS sandbox")
+	c, err := fns.New(fns.Config{BaseURL: sandboxURL, Partner: fns.Credentials{Username: app.DevFNSUsername, Password: app.DevFNSPassword}})
+	require.NoError(t, err)
+	agent, err := c.Partner().CreateAgent(context.Background(), fns.AgentRequest{Username: "agent_e2e", Password: "123456qwerty",
+		LastName: "Агентов", FirstName: "Агент", MiddleName: "Агентович", Phone: "79012345678", SNILS: "11223344595",
+		UnstructuredIdentity: "4500 023 Выдан ПВД ОВД 12.05.2011", Position: "оператор", Company: 1,
+		Permissions: []string{fns.PermissionConsumerIdentify}, IdentificationPoints: []int64{1}})
+	require.NoError(t, err)
+	st, err := store.Open(context.Background(), s.databaseURL)
+	require.NoError(t, err)
+	defer st.Close()
+	id := strconv.FormatInt(int64(agent.ID), 10)
+	require.NoError(t, st.PutFNSAgent(context.Background(), store.FNSAgent{ID: id, Username: agent.Username, Token: agent.Token}))
+	return id
+}
+
+// TestFNSRegistrationEndToEnd: the real worker takes a person through the
+// FNS sandbox over HTTP — the app, the agent's identification, the child
+// certificate issuance, the scans — to an issued КЭП in the document store,
+// following FNS's callbacks through the gateway and /full.
+func TestFNSRegistrationEndToEnd(t *testing.T) {
+	sys := startSystem(t, nil)
+	body, err := json.Marshal(fnsPerson())
+	require.NoError(t, err)
+	regDoc := sys.putDocument(t, "registration.json", fnsregistration.RegistrationMediaType, body)
+	run, err := sys.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID: fnsregistration.WorkflowID("e2e-1"), TaskQueue: "idflow-e2e",
+	}, fnsregistration.WorkflowType, fnsregistration.Input{RequestID: "e2e-1", RegistrationDocumentID: regDoc,
+		PollInitial: time.Second, PollMax: 2 * time.Second})
+	require.NoError(t, err)
+
+	st := sys.awaitFNSStage(t, run.GetID(), fnsregistration.StageAwaitingAgent)
+	require.Len(t, st.Waiting, 1)
+	assert.Equal(t, process.FromAgent, st.Waiting[0].From)
+	agentID := sys.newFNSAgent(t)
+	passport := sys.putDocument(t, "паспорт.jpg", "image/jpeg", []byte("\xff\xd8 passport scan"))
+	res := sys.fnsUpdate(t, run.GetID(), fnsregistration.AgentIdentifyUpdate,
+		fnsregistration.AgentIdentifyRequest{AgentID: agentID, PassportScanDocumentIDs: []string{passport}})
+	assert.Equal(t, "certificate-issue", res.State)
+
+	sys.awaitFNSStage(t, run.GetID(), fnsregistration.StageAwaitingScans)
+	photo := sys.putDocument(t, "photo.jpg", "image/jpeg", []byte("\xff\xd8 photo with the form"))
+	form := sys.putDocument(t, "form.jpg", "image/jpeg", []byte("\xff\xd8 signed form"))
+	sys.fnsUpdate(t, run.GetID(), fnsregistration.UploadScansUpdate, fnsregistration.UploadScansRequest{ScanDocumentIDs: []string{photo, form}})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var out fnsregistration.Status
+	require.NoError(t, run.Get(ctx, &out))
+	assert.Equal(t, process.OutcomeAccepted, out.Outcome)
+	assert.NotZero(t, out.FNSWorkflowID)
+	assert.NotZero(t, out.CertificateWorkflowID)
+	assert.Positive(t, out.Callbacks, "FNS's callbacks reached the workflow through the gateway")
+	require.NotNil(t, out.Certificate)
+
+	pemBytes := sys.getDocument(t, out.Certificate.DocumentID)
+	block, _ := pem.Decode(pemBytes)
+	require.NotNil(t, block)
+	cert, err := x509.ParseCertificate(block.Bytes)
+	require.NoError(t, err)
+	assert.Equal(t, out.Certificate.NotAfter.Unix(), cert.NotAfter.Unix())
+	assert.Contains(t, cert.Subject.CommonName, "Иванов", "the КЭП names the person")
+
+	h := sys.history(t, run.GetID())
+	requireSummaries(t, h)
+	recordHistory(t, h, "fns-registration-accepted")
+}
+
+// getDocument reads a document's bytes through the gateway.
+func (s *system) getDocument(t *testing.T, id string) []byte {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.info.GatewayURL+"/v1/documents/"+id, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+s.info.APIToken)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return b
+}
