@@ -15,7 +15,9 @@ type FNSAgent struct {
 }
 
 // String hides the token.
-func (a FNSAgent) String() string { return "store.FNSAgent{" + a.ID + " " + a.Username + " token:REDACTED}" }
+func (a FNSAgent) String() string {
+	return "store.FNSAgent{" + a.ID + " " + a.Username + " token:REDACTED}"
+}
 
 // PutFNSAgent keeps (or replaces) an agent's account.
 func (s *Store) PutFNSAgent(ctx context.Context, a FNSAgent) error {
