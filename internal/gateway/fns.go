@@ -141,8 +141,13 @@ func (g *Gateway) createFNSAgent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFNSAgentBody))
-	if err != nil {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
 		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", "the body exceeds "+strconv.Itoa(maxFNSAgentBody)+" bytes")
+		return
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "bad_request", "the body could not be read")
 		return
 	}
 	in, fields := parseFNSAgent(raw)

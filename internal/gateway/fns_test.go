@@ -110,6 +110,8 @@ func TestFNSAgentValidationReportsEveryField(t *testing.T) {
 		out := decodeJSON[fieldsBody](t, g.send("POST", "/v1/fns/agents", strings.NewReader(body), nil), http.StatusBadRequest)
 		assert.Equal(t, "bad_request", out.Code, "body %q", body)
 	}
+	requireAPIError(t, g.send("POST", "/v1/fns/agents", strings.NewReader(`{"username":"`+strings.Repeat("a", maxFNSAgentBody)+`"}`), nil),
+		http.StatusRequestEntityTooLarge, "body_too_large")
 	assert.Zero(t, fake.calls.Load(), "nothing reaches FNS")
 
 	// The valid body passes, the SNILS normalised.
