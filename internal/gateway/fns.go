@@ -57,6 +57,12 @@ type FNSAgentCreate struct {
 	IdentificationPoints                   []int64
 }
 
+// String hides the agent's data and password from fmt.
+func (a FNSAgentCreate) String() string { return "gateway.FNSAgentCreate{REDACTED}" }
+
+// GoString hides them from %#v.
+func (a FNSAgentCreate) GoString() string { return a.String() }
+
 // FNSAgentCreated is what FNS answered for a new agent, without its secrets.
 type FNSAgentCreated struct {
 	ID                   string   `json:"id"`

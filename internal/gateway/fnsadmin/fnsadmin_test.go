@@ -38,12 +38,14 @@ const (
 // fixture is a gateway over real HTTP whose FNSAdmin is the adapter over
 // the real client and the FNS sandbox, also over HTTP.
 type fixture struct {
-	t      *testing.T
-	sb     *sandbox.Sandbox
-	client *fns.Client
-	store  *store.Store
-	url    string
-	logs   *observer.ObservedLogs
+	t       *testing.T
+	sb      *sandbox.Sandbox
+	client  *fns.Client
+	store   *store.Store
+	url     string
+	logs    *observer.ObservedLogs
+	log     *zap.Logger
+	metrics *metrics.Metrics
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -60,13 +62,21 @@ func newFixture(t *testing.T) *fixture {
 	m, err := metrics.New()
 	require.NoError(t, err)
 	core, logs := observer.New(zapcore.DebugLevel)
-	gw := gateway.New(gateway.Deps{Store: st, APIToken: apiToken, MaxDocumentBytes: 1 << 20, Metrics: m,
-		Logger: zap.New(core), FNS: fnsadmin.New(c)})
+	f := &fixture{t: t, sb: sb, client: c, store: st, logs: logs, log: zap.New(core), metrics: m}
+	f.url = f.serve(fnsadmin.New(c))
+	return f
+}
+
+// serve starts a gateway over the fixture's store with admin and returns its URL.
+func (f *fixture) serve(admin gateway.FNSAdmin) string {
+	f.t.Helper()
+	gw := gateway.New(gateway.Deps{Store: f.store, APIToken: apiToken, MaxDocumentBytes: 1 << 20, Metrics: f.metrics,
+		Logger: f.log, FNS: admin})
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Config = gw.Server()
 	srv.Start()
-	t.Cleanup(srv.Close)
-	return &fixture{t: t, sb: sb, client: c, store: st, url: srv.URL, logs: logs}
+	f.t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // requireNothingPersonalLogged fails if a log entry holds one of the values.
@@ -241,4 +251,41 @@ func TestTemplate(t *testing.T) {
 	assert.True(t, strings.HasPrefix(header.Get("Content-Disposition"), "attachment"), header.Get("Content-Disposition"))
 	assert.Contains(t, string(body), "СЕРТИФИКАТ КЛЮЧА ПРОВЕРКИ ЭЛЕКТРОННОЙ ПОДПИСИ")
 	assert.Contains(t, string(body), "Иванов")
+}
+
+func TestFNSUnreachable(t *testing.T) {
+	f := newFixture(t)
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	c, err := fns.New(fns.Config{BaseURL: dead.URL, Partner: fns.Credentials{Username: partnerUser, Password: partnerPass},
+		Timeout: time.Second})
+	require.NoError(t, err)
+	f.url = f.serve(fnsadmin.New(c))
+	for _, r := range []struct {
+		method, path string
+		body         any
+	}{{"POST", "/v1/fns/agents", agentBody("agent_ivanov", "11223344595")}, {"GET", "/v1/fns/agents", nil},
+		{"POST", "/v1/fns/agents/1/block", nil}, {"GET", "/v1/fns/workflows/1/template", nil}} {
+		out := f.doJSON(r.method, r.path, r.body, http.StatusBadGateway)
+		assert.Equal(t, "fns_unavailable", out["code"], "%s %s", r.method, r.path)
+	}
+
+	// FNS answering 5xx.
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, `{"detail":"boom"}`, http.StatusInternalServerError)
+	}))
+	t.Cleanup(broken.Close)
+	c, err = fns.New(fns.Config{BaseURL: broken.URL, Auth: fns.AuthBasic, Partner: fns.Credentials{Username: partnerUser, Password: partnerPass}})
+	require.NoError(t, err)
+	f.url = f.serve(fnsadmin.New(c))
+	assert.Equal(t, "fns_unavailable", f.doJSON("GET", "/v1/fns/agents", nil, http.StatusBadGateway)["code"])
+}
+
+func TestAgentCreatedButNotKept(t *testing.T) {
+	f := newFixture(t)
+	require.NoError(t, f.store.Close())
+	out := f.doJSON("POST", "/v1/fns/agents", agentBody("agent_ivanov", "11223344595"), http.StatusInternalServerError)
+	assert.Equal(t, "store_failed", out["code"])
+	assert.Contains(t, out["error"], "/v1/fns/agents/1/block", "the operator learns which agent to block")
+	assert.Len(t, f.sandboxAgents(), 1)
 }
