@@ -20,8 +20,10 @@ import (
 
 	"idflow/internal/config"
 	"idflow/internal/gateway"
+	"idflow/internal/gateway/fnsadmin"
 	"idflow/internal/inbox"
 	"idflow/internal/metrics"
+	"idflow/internal/providers/fns"
 	"idflow/internal/store"
 	"idflow/internal/temporalclient"
 	"idflow/workflows/process"
@@ -81,7 +83,11 @@ func Run(ctx context.Context, opts Options) (err error) {
 	// is open (503 with Retry-After before, so the provider retries).
 	deps := &lateDeps{}
 	dispatcher := &lateNotify{}
-	gw := newGateway(cfg, deps, m, log, dispatcher.notify)
+	fnsClient, err := newFNSClient(cfg, log) // the worker's activities and the gateway's /v1/fns
+	if err != nil {
+		return err
+	}
+	gw := newGateway(cfg, deps, m, log, dispatcher.notify, fnsClient)
 	serveErr, drainGateway := serveGateway(listener, gw, cfg, &stack)
 
 	st, err := retryUntil(ctx, log, "database (IDFLOW_DATABASE_URL)", func(ctx context.Context) (*store.Store, error) {
@@ -114,7 +120,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	info.TemporalAddress, info.APIToken = copts.HostPort, cfg.APIToken
 
 	publicURL := cmp.Or(cfg.PublicURL, info.GatewayURL)
-	if err := startWorker(tc, cfg, dependencies{store: st, logger: log, publicURL: publicURL}, &stack); err != nil {
+	if err := startWorker(tc, cfg, dependencies{store: st, logger: log, publicURL: publicURL, fns: fnsClient}, &stack); err != nil {
 		return err
 	}
 	routes := map[string]inbox.Route{idngoProvider: routeIDnGO, fnsProvider: routeFNS}
@@ -217,10 +223,10 @@ func startDispatcher(d *inbox.Dispatcher, stack *cleanupStack) {
 	})
 }
 
-func newGateway(cfg config.Worker, late *lateDeps, m *metrics.Metrics, log *zap.Logger, onWebhook func()) *gateway.Gateway {
+func newGateway(cfg config.Worker, late *lateDeps, m *metrics.Metrics, log *zap.Logger, onWebhook func(), fnsClient *fns.Client) *gateway.Gateway {
 	deps := gateway.Deps{
 		APIToken: cfg.APIToken, MaxDocumentBytes: cfg.DocumentMaxBytes, Logger: log, Metrics: m,
-		OnWebhook: onWebhook,
+		OnWebhook: onWebhook, FNS: fnsadmin.New(fnsClient),
 		ReadyChecks: []gateway.Check{
 			{Name: "database", Run: func(ctx context.Context) error {
 				if st := late.store.Load(); st != nil {

@@ -23,6 +23,8 @@ type dependencies struct {
 	logger *zap.Logger
 	// publicURL is the gateway as providers reach it (callback URLs).
 	publicURL string
+	// fns is the FNS client, shared with the gateway; nil if not configured.
+	fns *fns.Client
 }
 
 // register puts every workflow and activity on the worker.
@@ -35,14 +37,10 @@ func register(w worker.Registry, cfg config.Worker, deps dependencies) error {
 	if err != nil {
 		return err
 	}
-	fnsClient, err := newFNSClient(cfg, deps.logger)
-	if err != nil {
-		return err
-	}
 	workflows.Register(w)
 	mandarinacts.Register(w, &mandarinacts.Activities{Client: mandarinClient, Store: deps.store})
 	idngoacts.Register(w, &idngoacts.Activities{Client: idngoClient, Store: deps.store})
-	fnsacts.Register(w, &fnsacts.Activities{Client: fnsClient, Store: deps.store, CallbackBaseURL: deps.publicURL})
+	fnsacts.Register(w, &fnsacts.Activities{Client: deps.fns, Store: deps.store, CallbackBaseURL: deps.publicURL})
 	return nil
 }
 

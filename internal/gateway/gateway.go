@@ -41,6 +41,9 @@ type Deps struct {
 	OnWebhook func()
 	// Timeouts of the connections served by Server.
 	Timeouts Timeouts
+	// FNS, if set, serves the operators' /v1/fns routes (agents, printable
+	// forms) under the worker's partner account; nil answers them 503.
+	FNS FNSAdmin
 }
 
 // Gateway routes the worker's HTTP requests.
@@ -80,6 +83,7 @@ func New(deps Deps) *Gateway {
 	g.mux.Handle("GET /v1/documents/{id}", g.authorized(g.getDocument))
 	g.mux.Handle("GET /v1/documents/{id}/info", g.authorized(g.documentInfo))
 	g.registerWebhooks() // POST /webhooks/{provider}, GET /v1/inbox
+	g.registerFNS()      // /v1/fns/agents, /v1/fns/workflows/{id}/template
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such route")
 	})
