@@ -79,9 +79,9 @@ const (
 	devIDnGOAppToken    = "idflow-dev-app-token"
 	devIDnGOSecretKey   = "idflow-dev-secret-key"
 	devIDnGOWebhookKey  = "idflow-dev-webhook-secret"
-	// DevFNSUsername and DevFNSPassword are the FNS sandbox's partner account.
-	DevFNSUsername = "idflow-dev"
-	DevFNSPassword = "idflow-dev-fns-secret"
+	// devFNSUsername and devFNSPassword are the FNS sandbox's partner account.
+	devFNSUsername = "idflow-dev"
+	devFNSPassword = "idflow-dev-fns-secret"
 )
 
 // devSandboxStateFile, under IDFLOW_DEV_DIR, keeps the sandboxes' sessions,
@@ -123,7 +123,7 @@ func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) 
 	fnsSandbox := cfg.FNSBaseURL == ""
 	if fnsSandbox {
 		// In memory: an FNS registration does not yet survive a -dev restart.
-		sb := sandboxfns.New(sandboxfns.Config{Username: DevFNSUsername, Password: DevFNSPassword})
+		sb := sandboxfns.New(sandboxfns.Config{Username: devFNSUsername, Password: devFNSPassword})
 		stack.push("FNS sandbox", func() error { sb.Close(); return nil })
 		mux.Handle("/fns/", http.StripPrefix("/fns", sb.Handler()))
 	}
@@ -143,7 +143,7 @@ func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) 
 		served = append(served, Sandbox{Provider: "IDnGO", URL: cfg.IDnGOBaseURL})
 	}
 	if fnsSandbox {
-		cfg.FNSBaseURL, cfg.FNSUsername, cfg.FNSPassword = baseURL+"/fns", DevFNSUsername, DevFNSPassword
+		cfg.FNSBaseURL, cfg.FNSUsername, cfg.FNSPassword = baseURL+"/fns", devFNSUsername, devFNSPassword
 		served = append(served, Sandbox{Provider: "FNS", URL: cfg.FNSBaseURL})
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

@@ -1,13 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"io"
 	"net/http"
-	"strconv"
 	"testing"
 	"time"
 
@@ -15,10 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"idflow/internal/app"
 	"idflow/internal/pii"
-	"idflow/internal/providers/fns"
-	"idflow/internal/store"
 	"idflow/workflows/fnsregistration"
 	"idflow/workflows/process"
 )
@@ -62,31 +59,28 @@ func (s *system) fnsUpdate(t *testing.T, workflowID, name string, arg any) fnsre
 	return res
 }
 
-// newFNSAgent creates an identification agent at the FNS sandbox under the
-// partner account and keeps its token in the worker's store, as an
-// operator's agent set-up would.
+// newFNSAgent creates an identification agent through the gateway, as an
+// operator does: the worker creates it at the FNS sandbox under the partner
+// account and keeps its token.
 func (s *system) newFNSAgent(t *testing.T) string {
 	t.Helper()
-	var sandboxURL string
-	for _, sb := range s.info.Sandboxes {
-		if sb.Provider == "FNS" {
-			sandboxURL = sb.URL
-		}
-	}
-	require.NotEmpty(t, sandboxURL, "-dev serves the FNS sandbox")
-	c, err := fns.New(fns.Config{BaseURL: sandboxURL, Partner: fns.Credentials{Username: app.DevFNSUsername, Password: app.DevFNSPassword}})
+	body := []byte(`{"username":"agent_e2e","password":"123456qwerty","last_name":"Агентов","first_name":"Агент",
+		"middle_name":"Агентович","phone":"79012345678","unstructured_identity":"4500 023 Выдан ПВД ОВД 12.05.2011",
+		"snils":"11223344595","position":"оператор","company":1,"permissions":["consumer_identify"],"identification_points":[1]}`)
+	req, err := http.NewRequest(http.MethodPost, s.info.GatewayURL+"/v1/fns/agents", bytes.NewReader(body))
 	require.NoError(t, err)
-	agent, err := c.Partner().CreateAgent(context.Background(), fns.AgentRequest{Username: "agent_e2e", Password: "123456qwerty",
-		LastName: "Агентов", FirstName: "Агент", MiddleName: "Агентович", Phone: "79012345678", SNILS: "11223344595",
-		UnstructuredIdentity: "4500 023 Выдан ПВД ОВД 12.05.2011", Position: "оператор", Company: 1,
-		Permissions: []string{fns.PermissionConsumerIdentify}, IdentificationPoints: []int64{1}})
+	req.Header.Set("Authorization", "Bearer "+s.info.APIToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
-	st, err := store.Open(context.Background(), s.databaseURL)
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	defer st.Close()
-	id := strconv.FormatInt(int64(agent.ID), 10)
-	require.NoError(t, st.PutFNSAgent(context.Background(), store.FNSAgent{ID: id, Username: agent.Username, Token: agent.Token}))
-	return id
+	require.Equal(t, http.StatusCreated, resp.StatusCode, "%s", answer)
+	assert.NotContains(t, string(answer), "123456qwerty", "the password is never answered")
+	var agent struct{ ID string }
+	require.NoError(t, json.Unmarshal(answer, &agent))
+	return agent.ID
 }
 
 // TestFNSRegistrationEndToEnd: the real worker takes a person through the
