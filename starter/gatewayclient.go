@@ -189,11 +189,28 @@ func (g *gatewayClient) do(req *http.Request, wantStatus int, out any) error {
 
 func decodeAPIError(resp *http.Response) error {
 	var body struct {
-		Code  string `json:"code"`
-		Error string `json:"error"`
+		Code   string `json:"code"`
+		Error  string `json:"error"`
+		Fields []struct {
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		} `json:"fields"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&body); err != nil || body.Error == "" {
 		return fmt.Errorf("gateway answered %s", resp.Status)
 	}
-	return fmt.Errorf("gateway answered %s: %s", resp.Status, body.Error)
+	msg := fmt.Sprintf("gateway answered %s: %s", resp.Status, body.Error)
+	for _, f := range body.Fields { // a 400 naming the fields it refused, one a line
+		msg += fmt.Sprintf("\n  %s: %s", f.Field, f.Message)
+	}
+	return &apiError{status: resp.StatusCode, code: body.Code, msg: msg}
 }
+
+// apiError is a gateway's JSON error answer.
+type apiError struct {
+	status int
+	code   string // "no_template", "fns_rejected", ...
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
