@@ -363,7 +363,7 @@ identification: before it exists there is no form.`,
 					what, a[0], st.Stage, invocation, a[0])
 			}
 			path := "/v1/fns/workflows/" + strconv.FormatInt(st.CertificateWorkflowID, 10) + "/template"
-			n, mediaType, err := gw.download(cmd.Context(), path, output)
+			n, mediaType, err := gw.download(cmd.Context(), path, output, cmd.OutOrStdout())
 			if err != nil {
 				return fmt.Errorf("%s: %w", what, err)
 			}
@@ -379,7 +379,7 @@ identification: before it exists there is no form.`,
 }
 
 // download saves the answer to a GET into path ("-" for stdout).
-func (g *gatewayClient) download(ctx context.Context, path, output string) (int64, string, error) {
+func (g *gatewayClient) download(ctx context.Context, path, output string, stdout io.Writer) (int64, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.baseURL+path, nil)
 	if err != nil {
 		return 0, "", err
@@ -392,7 +392,7 @@ func (g *gatewayClient) download(ctx context.Context, path, output string) (int6
 	if resp.StatusCode != http.StatusOK {
 		return 0, "", decodeAPIError(resp)
 	}
-	n, err := writeVerified(resp.Body, output, "")
+	n, err := writeVerifiedTo(resp.Body, output, "", stdout)
 	return n, resp.Header.Get("Content-Type"), err
 }
 
@@ -418,7 +418,7 @@ func fnsCertificateCommand(env *environment) *cobra.Command {
 			if st.Certificate == nil || st.Certificate.DocumentID == "" {
 				return fmt.Errorf("%s: %s has none issued yet (stage %s); see '%s status %s'", what, a[0], st.Stage, invocation, a[0])
 			}
-			if _, err := gw.getFile(cmd.Context(), st.Certificate.DocumentID, output); err != nil {
+			if _, err := gw.getFileTo(cmd.Context(), st.Certificate.DocumentID, output, cmd.OutOrStdout()); err != nil {
 				return fmt.Errorf("%s: document %s: %w", what, st.Certificate.DocumentID, err)
 			}
 			out := cmd.OutOrStdout()
