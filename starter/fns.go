@@ -364,6 +364,11 @@ identification: before it exists there is no form.`,
 			}
 			path := "/v1/fns/workflows/" + strconv.FormatInt(st.CertificateWorkflowID, 10) + "/template"
 			n, mediaType, err := gw.download(cmd.Context(), path, output, cmd.OutOrStdout())
+			var apiErr *apiError
+			if errors.As(err, &apiErr) && apiErr.code == "no_template" {
+				return fmt.Errorf("%s: FNS has not made the form of its workflow %d yet (%w); see '%s status %s'",
+					what, st.CertificateWorkflowID, err, invocation, a[0])
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", what, err)
 			}

@@ -117,6 +117,8 @@ type fakeFNS struct {
 	requests []string // "METHOD PATH"
 	bodies   []string
 	agents   []fnsAgent
+	// noTemplate: FNS has not made the certificate form yet.
+	noTemplate bool
 }
 
 func (f *fakeFNS) record(r *http.Request, body string) {
@@ -195,7 +197,10 @@ func (f *fakeFNS) wrap(real http.Handler) http.Handler {
 	}))
 	mux.HandleFunc("GET /v1/fns/workflows/{id}/template", auth(func(w http.ResponseWriter, r *http.Request) {
 		f.record(r, "")
-		if r.PathValue("id") != "502" {
+		f.mu.Lock()
+		noTemplate := f.noTemplate
+		f.mu.Unlock()
+		if r.PathValue("id") != "502" || noTemplate {
 			writeJSON(w, http.StatusNotFound, map[string]string{"code": "no_template", "error": "no template for workflow " + r.PathValue("id")})
 			return
 		}
@@ -493,6 +498,18 @@ func TestFNSStepsAgainstAStandIn(t *testing.T) {
 	assert.Equal(t, []string{ids["form.jpg"]}, scans.ScanDocumentIDs)
 
 	out := filepath.Join(dir, "form.pdf")
+	fake.mu.Lock()
+	fake.noTemplate = true
+	fake.mu.Unlock()
+	r = run(t, "fns", "template", workflowID, "-o", out)
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, "starter: no template: FNS has not made the form of its workflow 502 yet (gateway answered 404 Not Found: "+
+		"no template for workflow 502); see 'go run ./starter status "+workflowID+"'\n", r.stderr)
+	assert.NoFileExists(t, out)
+	fake.mu.Lock()
+	fake.noTemplate = false
+	fake.mu.Unlock()
+
 	r = run(t, "fns", "template", workflowID, "-o", out)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, "template: FNS workflow 502, 29 bytes (application/pdf) written to "+out+
