@@ -315,5 +315,11 @@ func (g *gatewayClient) fnsCall(ctx context.Context, method, path string, body a
 	if reader != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	return g.do(req, want, out)
+	err = g.do(req, want, out)
+	var apiErr *apiError
+	if errors.As(err, &apiErr) && apiErr.code == "fns_not_configured" {
+		return fmt.Errorf("%w (the worker reaches FNS once IDFLOW_FNS_BASE_URL, IDFLOW_FNS_USERNAME and IDFLOW_FNS_PASSWORD "+
+			"are set; 'go run ./worker -dev' uses its FNS sandbox)", err)
+	}
+	return err
 }

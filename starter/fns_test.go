@@ -119,6 +119,8 @@ type fakeFNS struct {
 	agents   []fnsAgent
 	// noTemplate: FNS has not made the certificate form yet.
 	noTemplate bool
+	// notConfigured: the worker has no FNS settings.
+	notConfigured bool
 }
 
 func (f *fakeFNS) record(r *http.Request, body string) {
@@ -146,6 +148,14 @@ func (f *fakeFNS) wrap(real http.Handler) http.Handler {
 		return func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("Authorization") != "Bearer "+testToken {
 				writeJSON(w, http.StatusUnauthorized, map[string]string{"code": "unauthorized", "error": "bad token"})
+				return
+			}
+			f.mu.Lock()
+			notConfigured := f.notConfigured
+			f.mu.Unlock()
+			if notConfigured && strings.HasPrefix(r.URL.Path, "/v1/fns/") {
+				f.record(r, "")
+				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"code": "fns_not_configured", "error": "FNS is not configured"})
 				return
 			}
 			h(w, r)
@@ -339,6 +349,14 @@ func TestFNSAgentsCreateListBlock(t *testing.T) {
 	assert.Equal(t, 2, bad.code)
 	assert.Contains(t, bad.stderr, "  ID: want the agent's id, a positive whole number")
 	assert.Len(t, fake.sent(), before, "nothing sent")
+
+	fake.mu.Lock()
+	fake.notConfigured = true
+	fake.mu.Unlock()
+	r = run(t, "fns", "agents", "list")
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, "starter: no agents listed: gateway answered 503 Service Unavailable: FNS is not configured (the worker reaches FNS "+
+		"once IDFLOW_FNS_BASE_URL, IDFLOW_FNS_USERNAME and IDFLOW_FNS_PASSWORD are set; 'go run ./worker -dev' uses its FNS sandbox)\n", r.stderr)
 }
 
 // fnsConsumer is the sandbox person, in the registration file's shape, with spellings to normalize.
