@@ -75,7 +75,7 @@ gateway keeps the agent's token; the starter never sees it and never prints the
 password. Name the agent by the printed id in 'go run ./starter fns agent-identify'.`,
 		Example: `  go run ./starter fns agents create --username agent1 --password-file agent1.pw \
     --last-name Агентов --first-name Агент --middle-name Агентович --phone 79012345678 \
-    --passport-text "4500 023 Выдан ПВД ОВД 12.05.2011" --snils 112-233-445 95 --position оператор \
+    --passport-text "4500 023 Выдан ПВД ОВД 12.05.2011" --snils 11223344595 --position оператор \
     --company 1 --permission consumer_identify --point 1`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
