@@ -121,6 +121,11 @@ func (g *gatewayClient) listDocuments(ctx context.Context, owner string) ([]stor
 
 // getFile downloads a document into path and checks its SHA-256.
 func (g *gatewayClient) getFile(ctx context.Context, id, path string) (int64, error) {
+	return g.getFileTo(ctx, id, path, os.Stdout)
+}
+
+// getFileTo is getFile with the stream "-" writes to given.
+func (g *gatewayClient) getFileTo(ctx context.Context, id, path string, stdout io.Writer) (int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.baseURL+"/v1/documents/"+url.PathEscape(id), nil)
 	if err != nil {
 		return 0, err
@@ -133,13 +138,18 @@ func (g *gatewayClient) getFile(ctx context.Context, id, path string) (int64, er
 	if resp.StatusCode != http.StatusOK {
 		return 0, decodeAPIError(resp)
 	}
-	return writeVerified(resp.Body, path, resp.Header.Get("X-Document-Sha256"))
+	return writeVerifiedTo(resp.Body, path, resp.Header.Get("X-Document-Sha256"), stdout)
 }
 
 // writeVerified writes body to path ("-" for stdout); a file whose hash does
 // not match is removed, so no corrupt copy is left behind.
 func writeVerified(body io.Reader, path, wantSHA string) (int64, error) {
-	out, closeOut := io.Writer(os.Stdout), func() error { return nil }
+	return writeVerifiedTo(body, path, wantSHA, os.Stdout)
+}
+
+// writeVerifiedTo is writeVerified with the stream "-" writes to given.
+func writeVerifiedTo(body io.Reader, path, wantSHA string, stdout io.Writer) (int64, error) {
+	out, closeOut := stdout, func() error { return nil }
 	if path != "-" {
 		f, err := os.Create(path)
 		if err != nil {
@@ -189,11 +199,28 @@ func (g *gatewayClient) do(req *http.Request, wantStatus int, out any) error {
 
 func decodeAPIError(resp *http.Response) error {
 	var body struct {
-		Code  string `json:"code"`
-		Error string `json:"error"`
+		Code   string `json:"code"`
+		Error  string `json:"error"`
+		Fields []struct {
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		} `json:"fields"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&body); err != nil || body.Error == "" {
 		return fmt.Errorf("gateway answered %s", resp.Status)
 	}
-	return fmt.Errorf("gateway answered %s: %s", resp.Status, body.Error)
+	msg := fmt.Sprintf("gateway answered %s: %s", resp.Status, body.Error)
+	for _, f := range body.Fields { // a 400 naming the fields it refused, one a line
+		msg += fmt.Sprintf("\n  %s: %s", f.Field, f.Message)
+	}
+	return &apiError{status: resp.StatusCode, code: body.Code, msg: msg}
 }
+
+// apiError is a gateway's JSON error answer.
+type apiError struct {
+	status int
+	code   string // "no_template", "fns_rejected", ...
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -29,6 +30,13 @@ type testGateway struct {
 // startGateway serves a gateway requiring testToken; it stops at cleanup.
 func startGateway(t *testing.T) *testGateway {
 	t.Helper()
+	return startGatewayWith(t, nil)
+}
+
+// startGatewayWith is startGateway with the gateway's handler passed
+// through wrap (nil for none), for endpoints another branch serves.
+func startGatewayWith(t *testing.T, wrap func(http.Handler) http.Handler) *testGateway {
+	t.Helper()
 	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "idflow.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, st.Close()) })
@@ -36,7 +44,11 @@ func startGateway(t *testing.T) *testGateway {
 	require.NoError(t, err)
 	gw := gateway.New(gateway.Deps{Store: st, APIToken: testToken, MaxDocumentBytes: 1 << 20,
 		Logger: zap.NewNop(), Metrics: m})
-	srv := httptest.NewServer(gw.Handler())
+	var h http.Handler = gw.Handler()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &testGateway{url: srv.URL, store: st}
 }

@@ -81,7 +81,8 @@ nothing is sent then).`,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(group(documentsCommand(env)), group(workflowsCommand(env)), statusCommand(env),
-		identifyCommand(env), smsCodeCommand(env), group(kycCommand(env)), group(inboxCommand(env)))
+		identifyCommand(env), smsCodeCommand(env), group(kycCommand(env)), group(inboxCommand(env)),
+		group(fnsCommand(env)))
 	return root
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"idflow/internal/devserver"
 	"idflow/internal/temporalclient"
+	"idflow/workflows/fnsregistration"
 	"idflow/workflows/kyc"
 	"idflow/workflows/process"
 	"idflow/workflows/simplifiedid"
@@ -99,7 +100,8 @@ func testID(t *testing.T) string {
 	return strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "-"))
 }
 
-// runStubWorker serves stand-ins for the two workflows on queue. A stand-in
+// runStubWorker serves stand-ins for the workflows on queue (for
+// FNSRegistration see stubFNSRegistration). A stand-in
 // started for a request or user id beginning with "wait" keeps running and
 // answers the status query and the updates the way the real workflow's
 // validators refuse them; any other finishes at once as accepted.
@@ -108,6 +110,7 @@ func runStubWorker(t *testing.T, c client.Client, queue string) {
 	w := worker.New(c, queue, worker.Options{})
 	w.RegisterWorkflowWithOptions(stubIdentification, workflow.RegisterOptions{Name: simplifiedid.WorkflowType})
 	w.RegisterWorkflowWithOptions(stubKYC, workflow.RegisterOptions{Name: kyc.WorkflowType})
+	w.RegisterWorkflowWithOptions(stubFNSRegistration, workflow.RegisterOptions{Name: fnsregistration.WorkflowType})
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 }
