@@ -123,7 +123,9 @@ func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) 
 	fnsSandbox := cfg.FNSBaseURL == ""
 	if fnsSandbox {
 		// In memory: an FNS registration does not yet survive a -dev restart.
-		sb := sandboxfns.New(sandboxfns.Config{Username: devFNSUsername, Password: devFNSPassword})
+		// Intermediate states call back too (FNS enables them per partner on request),
+		// so the workflow moves at once instead of at its next poll.
+		sb := sandboxfns.New(sandboxfns.Config{Username: devFNSUsername, Password: devFNSPassword, IntermediateCallbacks: true})
 		stack.push("FNS sandbox", func() error { sb.Close(); return nil })
 		mux.Handle("/fns/", http.StripPrefix("/fns", sb.Handler()))
 	}

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"os"
@@ -179,6 +181,53 @@ func TestDevBinaryEndToEnd(t *testing.T) {
 		status := b.awaitOutcome(t, id, 90*time.Second)
 		assert.Contains(t, status, `"outcome": "accepted"`, "%s after the restart:\n%s\nworker:\n%s", id, status, output)
 	}
+	b.fnsWalkthrough(t)
+}
+
+// fnsWalkthrough is the README's FNS walk-through with the starter binary:
+// an agent, a registration, the agent's identification, the printable form,
+// the scans and the issued certificate, which parses as X.509 naming the person.
+func (b *devBinaries) fnsWalkthrough(t *testing.T) {
+	t.Helper()
+	files := map[string]string{"agent.pw": "agent-Pa55word\n", "passport.jpg": "passport", "form-signed.jpg": "form", "photo.jpg": "photo",
+		"ivanov.json": `{"consumer": {"last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович", "gender": "М",
+			"birthed": "1990-01-01", "snils": "12362931139", "inn": "312324014516", "phone": "79001234567",
+			"addresses": [{"type": "permanent", "index": "426000", "region": "18", "city": "Ижевск", "street": "Пушкинская", "house": "1"}],
+			"identities": [{"type": "internal-passport", "series": "9400", "number": "123456", "issue_code": "180-001",
+				"issued_by": "МВД по Удмуртской Республике", "issued": "2010-01-01"}]}}`}
+	for name, content := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(b.work, name), []byte(content), 0o600))
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		stdout, stderr, code := b.starter(t, args...)
+		require.Equal(t, 0, code, "starter %v: %s", args, stderr)
+		return stdout
+	}
+	out := run("fns", "agents", "create", "--username", "agent1", "--password-file", "agent.pw", "--last-name", "Агентов",
+		"--first-name", "Агент", "--middle-name", "Агентович", "--phone", "79012345678", "--passport-text", "4500 023 Выдан ПВД ОВД 12.05.2011",
+		"--snils", "11223344595", "--position", "оператор", "--company", "1", "--permission", "consumer_identify", "--point", "1")
+	agentID := strings.TrimSpace(strings.TrimPrefix(strings.Fields(out)[1], "agent:"))
+	const wf = "fns-registration-ivanov-1"
+	run("fns", "register", "--request-id", "ivanov-1", "--consumer", "ivanov.json")
+	b.awaitStage(t, wf, "awaiting-agent", 60*time.Second)
+	run("fns", "agent-identify", wf, "--agent", agentID, "--passport-scan", "passport.jpg")
+	b.awaitStage(t, wf, "awaiting-scans", 60*time.Second)
+	run("fns", "template", wf, "-o", "form.html")
+	form, err := os.ReadFile(filepath.Join(b.work, "form.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(form), "СЕРТИФИКАТ КЛЮЧА ПРОВЕРКИ ЭЛЕКТРОННОЙ ПОДПИСИ")
+	run("fns", "upload-scans", wf, "--scan", "form-signed.jpg", "--scan", "photo.jpg")
+	status := b.awaitOutcome(t, wf, 60*time.Second)
+	require.Contains(t, status, `"outcome": "accepted"`, status)
+	run("fns", "certificate", wf, "-o", "ivanov.pem")
+	pemBytes, err := os.ReadFile(filepath.Join(b.work, "ivanov.pem"))
+	require.NoError(t, err)
+	block, _ := pem.Decode(pemBytes)
+	require.NotNil(t, block, "a PEM certificate")
+	cert, err := x509.ParseCertificate(block.Bytes)
+	require.NoError(t, err)
+	assert.Equal(t, "Иванов Иван Иванович", cert.Subject.CommonName)
 }
 
 // awaitStage polls `starter status --json` until the workflow is in stage.
