@@ -46,6 +46,10 @@ func (s *Sandbox) Handler() http.Handler {
 	a := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, s.authed(h)) }
 	a("POST /api/rb/workflow", s.handleCreate)
 	a("POST /api/rb/workflow/{$}", s.handleCreate)
+	a("GET /api/rb/workflow", s.handleWorkflowSearch)
+	a("GET /api/rb/workflow/{$}", s.handleWorkflowSearch)
+	a("PUT /api/rb/workflow/remove", s.handleWorkflowRemove)
+	a("PUT /api/rb/workflow/remove/{$}", s.handleWorkflowRemove)
 	a("GET /api/rb/workflow/{id}/full", s.handleFull)
 	a("POST /api/rb/workflow/identification/search", s.handleIdentificationSearch)
 	a("POST /api/rb/workflow/identification/search/{$}", s.handleIdentificationSearch)
@@ -197,10 +201,15 @@ func pathID(r *http.Request, name string) (int64, bool) {
 
 // visible returns the workflow of the path for the caller: the partner sees
 // every workflow, an agent those its identification search found (and
-// their children). It answers 404 itself; the caller holds s.mu.
+// their children); a removed workflow is 404 «Поток работ не найден». It
+// answers 404 itself; the caller holds s.mu.
 func (s *Sandbox) visible(w http.ResponseWriter, r *http.Request) *workflow {
 	id, ok := pathID(r, "id")
 	wf := s.workflows[id]
+	if ok && wf != nil && wf.removed {
+		writeDetail(w, http.StatusNotFound, msgWorkflowNotFound)
+		return nil
+	}
 	if !ok || wf == nil || !s.canSee(caller(r), wf) {
 		writeDetail(w, http.StatusNotFound, msgNotFound)
 		return nil
@@ -210,6 +219,9 @@ func (s *Sandbox) visible(w http.ResponseWriter, r *http.Request) *workflow {
 
 // canSee reports whether acc may act on wf; the caller holds s.mu.
 func (s *Sandbox) canSee(acc *account, wf *workflow) bool {
+	if wf.removed {
+		return false
+	}
 	if acc.partner {
 		return true
 	}

@@ -259,6 +259,7 @@ type workflow struct {
 	agentInfo    *string
 	agentExtra   *string
 	events       []event
+	removed      bool // removed is set by PUT /workflow/remove
 }
 
 // schedule adds a step of w at now+d; the caller holds s.mu.

@@ -17,6 +17,9 @@ func (s *Sandbox) advance() {
 		var best *workflow
 		bi := -1
 		for _, wf := range s.order {
+			if wf.removed {
+				continue
+			}
 			for i, ev := range wf.events {
 				if ev.at.After(now) {
 					continue

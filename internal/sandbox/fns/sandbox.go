@@ -229,11 +229,18 @@ func (s *Sandbox) Creates(externalID string) int {
 	return s.creates[externalID]
 }
 
-// WorkflowCount returns how many workflows exist, children included.
+// WorkflowCount returns how many workflows exist, children included and
+// removed ones not.
 func (s *Sandbox) WorkflowCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.workflows)
+	n := 0
+	for _, wf := range s.workflows {
+		if !wf.removed {
+			n++
+		}
+	}
+	return n
 }
 
 // WorkflowSnapshot is a copy of a workflow's state for tests.
@@ -247,9 +254,11 @@ type WorkflowSnapshot struct {
 	ParentID      int64 // 0 when none
 	ChildID       int64 // 0 when none
 	ErrorMessage  string
+	Removed       bool // Removed is set once PUT /api/rb/workflow/remove removed it.
 }
 
-// Workflow returns a copy of a workflow's state, and whether it exists.
+// Workflow returns a copy of a workflow's state, and whether it exists
+// (a removed workflow still does, with Removed set).
 func (s *Sandbox) Workflow(id int64) (WorkflowSnapshot, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -259,7 +268,7 @@ func (s *Sandbox) Workflow(id int64) (WorkflowSnapshot, bool) {
 		return WorkflowSnapshot{}, false
 	}
 	snap := WorkflowSnapshot{ID: w.id, Type: w.typ, State: w.state, ExternalID: w.externalID,
-		ConsumerID: w.consumer.id, ConsumerState: w.consumer.state}
+		ConsumerID: w.consumer.id, ConsumerState: w.consumer.state, Removed: w.removed}
 	if w.parent != nil {
 		snap.ParentID = w.parent.id
 	}
