@@ -72,6 +72,7 @@
 // that jumps applies the steps in order, each at its own due time):
 //
 //	+SMEVDelay       SMEV verdict: for a test last name, rejected with the error_message below, consumer blocked
+//	                 (or, for «Временный», temporarily blocked for Config.TemporaryBlock)
 //	+InstallDelay    the app is installed: "installed" callback {consumer, type, id, state}
 //	 +PKCS10Delay    the app sends its TLS request (a real PKCS#10, ECDSA P-256, the person's subject):
 //	                 certificate {type auth, state request-created, is_received true}; wait-consumer-identification
@@ -113,11 +114,17 @@
 //	consumer.last_name "Смэвснилс"   → rejected, «Не пройдены проверки: Валидация ФИО-СНИЛС»
 //	consumer.last_name "Смэвинн"     → rejected, «Не пройдены проверки: Валидация ФИО-ИНН ФЛ»
 //	consumer.last_name "Смэвпаспорт" → rejected, «Не пройдены проверки: Проверка действительности паспорта»
+//	consumer.last_name "Временный"   → rejected, «Клиент временно заблокирован»; consumer "temporarily"
 //
-// (trimmed, any case). The consumer is then blocked, and any later
+// (trimmed, any case). The consumer is then blocked (state "blocked", or
+// "temporarily" for «Временный», as consumer search shows), and any later
 // registration sharing its SNILS, its INN or a passport series and number
 // (A7) answers 400 {"error":{"consumer":["Данный клиент заблокирован.
-// Выполнение операции невозможно"]}}. Valid identifiers of the document:
+// Выполнение операции невозможно"]}}, the one blocked error the document
+// gives, for both states. A temporary block lifts Config.TemporaryBlock
+// (default 24 h; negative: never) after the SMEV step: the consumer is
+// "unvalidated" again, its identification stays rejected, and the person
+// may register again. Valid identifiers of the document:
 // SNILS 12362931139, 16145625759; INN 312324014516; legal-entity INN
 // 3123456448, OGRN 1193123017042; OGRNIP 321032700015430. Identification
 // points: 1 «Центр идентификации», 4 «Пункт идентификации № 4»; company 1
@@ -139,7 +146,12 @@
 //     after creation and rejects from whatever non-final state the
 //     identification is in (a verdict due after completion is ignored).
 //   - A7: "same client" = same SNILS, INN or passport series+number.
-//   - A8: "temporarily" is not simulated.
+//   - A8: "temporarily" is steered by the test last name «Временный» at
+//     the SMEV step, in place of a verdict: the identification is rejected
+//     (a final callback, error_message «Клиент временно заблокирован», the
+//     sandbox's text, as the document gives none) rather than left
+//     waiting; a registration meanwhile answers the blocked 400 above; the
+//     block lifts after Config.TemporaryBlock.
 //   - A9: the identification never uses wait-scan-upload: the passport
 //     scan (one confirmation document «Скан паспорта», type
 //     internal-passport, made on first listing) must be received

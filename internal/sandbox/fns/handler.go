@@ -16,7 +16,20 @@ const (
 	LastNameSMEVSNILS    = "Смэвснилс"   // LastNameSMEVSNILS fails «Валидация ФИО-СНИЛС».
 	LastNameSMEVINN      = "Смэвинн"     // LastNameSMEVINN fails «Валидация ФИО-ИНН ФЛ».
 	LastNameSMEVPassport = "Смэвпаспорт" // LastNameSMEVPassport fails «Проверка действительности паспорта».
+
+	// LastNameTemporarily blocks the consumer "temporarily" (§1.12) at the
+	// SMEV step, for Config.TemporaryBlock.
+	LastNameTemporarily = "Временный"
 )
+
+// TemporarilyBlockedMessage is the error_message of the identification
+// rejected because its consumer was blocked temporarily (the sandbox's text).
+const TemporarilyBlockedMessage = "Клиент временно заблокирован"
+
+// isTemporarily reports whether a last name is the temporary-block test value.
+func isTemporarily(lastName jstr) bool {
+	return strings.EqualFold(strings.TrimSpace(string(lastName)), LastNameTemporarily)
+}
 
 // The documented SMEV messages (§2.4, L2919, L2935, L2952).
 const (
@@ -154,7 +167,7 @@ func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	wf := &workflow{id: s.nextID(), typ: TypeIdentification, scenario: ScenarioRegistration, state: StateWaitPKCS10,
 		title: titleIdentification, consumer: c, callback: string(in.Callback), externalID: ext, created: now, updated: now,
-		smevFailure: smevFailureOf(p.LastName), searchedBy: map[string]bool{}}
+		smevFailure: smevFailureOf(p.LastName), temporarily: isTemporarily(p.LastName), searchedBy: map[string]bool{}}
 	s.addWorkflow(wf)
 	s.scheduleEvent(wf, s.cfg.SMEVDelay, evSMEV)
 	s.scheduleEvent(wf, s.cfg.InstallDelay, evInstalled)
@@ -171,11 +184,11 @@ func (s *Sandbox) addWorkflow(wf *workflow) {
 	}
 }
 
-// isBlocked reports whether a blocked consumer shares p's SNILS, INN or
-// passport series and number; the caller holds s.mu.
+// isBlocked reports whether a blocked or temporarily blocked consumer
+// shares p's SNILS, INN or passport series and number; the caller holds s.mu.
 func (s *Sandbox) isBlocked(p *person) bool {
 	for _, c := range s.consumers {
-		if c.state != ConsumerBlocked {
+		if c.state != ConsumerBlocked && c.state != ConsumerTemporarily {
 			continue
 		}
 		q := &c.person
