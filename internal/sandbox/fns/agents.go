@@ -295,7 +295,7 @@ func (s *Sandbox) handleIdentificationSearch(w http.ResponseWriter, r *http.Requ
 	var found *workflow
 	for _, wf := range s.order {
 		c := wf.consumer
-		if wf.typ != TypeIdentification || wf.state == StateRejected || wf.state == StateError || c.person.Phone != q.Phone {
+		if wf.removed || wf.typ != TypeIdentification || wf.state == StateRejected || wf.state == StateError || c.person.Phone != q.Phone {
 			continue
 		}
 		match := q.SNILS != "" && validate.NormalizeSNILS(string(q.SNILS)) == validate.NormalizeSNILS(string(c.person.SNILS))

@@ -17,7 +17,7 @@ type CallbackRecord struct {
 	Body       []byte
 	Attempts   int  // Attempts counts HTTP deliveries tried.
 	Delivered  bool // Delivered is set once an attempt was answered exactly 200.
-	Dropped    bool // Dropped is set when the schedule ran out first.
+	Dropped    bool // Dropped is set when the schedule ran out first, or the workflow was removed before delivery.
 }
 
 // callbackRecord is the live record with its schedule.
@@ -98,6 +98,11 @@ func (s *Sandbox) runQueue(key string, q *callbackQueue) {
 		}
 		rec := q.events[0]
 		q.events = q.events[1:]
+		if s.removedWorkflow(rec.WorkflowID) {
+			rec.Dropped = true
+			s.mu.Unlock()
+			continue
+		}
 		s.mu.Unlock()
 		s.deliver(rec)
 	}
@@ -119,6 +124,15 @@ func (s *Sandbox) waitUntil(due time.Time) bool {
 func (s *Sandbox) deliver(rec *callbackRecord) {
 	for {
 		if !rec.due.IsZero() && !s.waitUntil(rec.due) {
+			return
+		}
+		s.mu.Lock()
+		removed := s.removedWorkflow(rec.WorkflowID)
+		if removed {
+			rec.Dropped = true
+		}
+		s.mu.Unlock()
+		if removed {
 			return
 		}
 		ok := s.post(rec)

@@ -12,6 +12,8 @@
 //
 //	POST /api/rb/auth                                     {username, password} → {"result":{"token"}}
 //	POST /api/rb/workflow                                 scenario 80 only (§1.2.1)
+//	GET  /api/rb/workflow?consumer={uuid},{uuid}&type=…   workflow search (§1.11)
+//	PUT  /api/rb/workflow/remove                          {"workflow_id_list":[…]} → {workflow_id_list, success_id_list, error_id_list}
 //	GET  /api/rb/workflow/{id}/full                       §1.4.2
 //	POST /api/rb/workflow/identification/search/          §1.4.1
 //	GET  /api/rb/workflow/{id}/confirmation-document      §1.4.3
@@ -59,7 +61,8 @@
 //	agent with consumer_identify identification search; then, for the workflows its search found and
 //	                             their children: /full, confirmation documents, identify, scans, templates,
 //	                             certificate files, scan_confirm_received. Other workflows are 404 «Не найдено.»
-//	agents                       never register (403) nor search consumers (403) nor upload certificates (403)
+//	agents                       never register (403) nor search consumers or workflows (403) nor remove
+//	                             workflows (403) nor upload certificates (403)
 //
 // # Process, by Config.Clock
 //
@@ -69,6 +72,7 @@
 // that jumps applies the steps in order, each at its own due time):
 //
 //	+SMEVDelay       SMEV verdict: for a test last name, rejected with the error_message below, consumer blocked
+//	                 (or, for «Временный», temporarily blocked for Config.TemporaryBlock)
 //	+InstallDelay    the app is installed: "installed" callback {consumer, type, id, state}
 //	 +PKCS10Delay    the app sends its TLS request (a real PKCS#10, ECDSA P-256, the person's subject):
 //	                 certificate {type auth, state request-created, is_received true}; wait-consumer-identification
@@ -110,11 +114,17 @@
 //	consumer.last_name "Смэвснилс"   → rejected, «Не пройдены проверки: Валидация ФИО-СНИЛС»
 //	consumer.last_name "Смэвинн"     → rejected, «Не пройдены проверки: Валидация ФИО-ИНН ФЛ»
 //	consumer.last_name "Смэвпаспорт" → rejected, «Не пройдены проверки: Проверка действительности паспорта»
+//	consumer.last_name "Временный"   → rejected, «Клиент временно заблокирован»; consumer "temporarily"
 //
-// (trimmed, any case). The consumer is then blocked, and any later
+// (trimmed, any case). The consumer is then blocked (state "blocked", or
+// "temporarily" for «Временный», as consumer search shows), and any later
 // registration sharing its SNILS, its INN or a passport series and number
 // (A7) answers 400 {"error":{"consumer":["Данный клиент заблокирован.
-// Выполнение операции невозможно"]}}. Valid identifiers of the document:
+// Выполнение операции невозможно"]}}, the one blocked error the document
+// gives, for both states. A temporary block lifts Config.TemporaryBlock
+// (default 24 h; negative: never) after the SMEV step: the consumer is
+// "unvalidated" again, its identification stays rejected, and the person
+// may register again. Valid identifiers of the document:
 // SNILS 12362931139, 16145625759; INN 312324014516; legal-entity INN
 // 3123456448, OGRN 1193123017042; OGRNIP 321032700015430. Identification
 // points: 1 «Центр идентификации», 4 «Пункт идентификации № 4»; company 1
@@ -136,13 +146,48 @@
 //     after creation and rejects from whatever non-final state the
 //     identification is in (a verdict due after completion is ignored).
 //   - A7: "same client" = same SNILS, INN or passport series+number.
-//   - A8: "temporarily" is not simulated.
+//   - A8: "temporarily" is steered by the test last name «Временный» at
+//     the SMEV step, in place of a verdict: the identification is rejected
+//     (a final callback, error_message «Клиент временно заблокирован», the
+//     sandbox's text, as the document gives none) rather than left
+//     waiting; a registration meanwhile answers the blocked 400 above; the
+//     block lifts after Config.TemporaryBlock.
 //   - A9: the identification never uses wait-scan-upload: the passport
 //     scan (one confirmation document «Скан паспорта», type
 //     internal-passport, made on first listing) must be received
 //     before identify, else 400 non_field_errors «Не загружены
 //     документы, подтверждающие личность».
 //   - A10: no timeouts to rejected; no agent cancel.
+//   - Workflow search (§1.11): every workflow of the partner, newest first,
+//     narrowed by consumer (a comma list of consumer UUIDs; an unknown one
+//     matches nothing) and by type (compared as given, so an unknown type
+//     matches nothing); all results on one page (count, next and previous
+//     null; no page parameters, as none is documented). A result has the
+//     example's shape: scenario.properties {has_reservation "true",
+//     button_name «Получить!1»} (sic), group {1, «Регистрация бизнеса»},
+//     is_rejectable null, autosign false; extended only for an
+//     identification, with the example's «Очная идентификация» and its
+//     details (/full keeps its own title); scenario, certificate and
+//     company as in /full.
+//   - A22, removal (§1.11): each id is tried in order and the answer is
+//     always 200 with the ids as given, those removed (success_id_list)
+//     and the rest (error_id_list): an unknown id, one already removed (an
+//     id given twice fails the second time) and any complete workflow —
+//     a completed signing workflow, as the document says, and also a
+//     completed identification, since it issued the auth certificate.
+//     Anything else (waiting, rejected, error; a certificate-issuing child
+//     not yet complete) is removed. An identification has a child only
+//     once complete, so removal never reaches a child through its parent;
+//     a removed child stays in its parent's children and child_id.
+//     A removed workflow stops where it is (no more steps, and its
+//     undelivered callbacks, retries included, are dropped and never
+//     sent), leaves the workflow and identification searches, and answers
+//     404 {"error":{"detail":"Поток работ не найден"}} at /full and every
+//     call under /workflow/{id}; its documents, scans and certificate files
+//     are 404 «Не найдено.». Its external_id is forgotten, so a new
+//     registration may use it again. The consumer stays as it is. A list
+//     entry that is not an integer is 400 {"workflow_id_list":["Требуется
+//     целочисленное значение."]}; a missing list «Это поле обязательно.».
 //   - A11: the certificate upload is accepted only in certificate-issue of
 //     a certificate-issuing workflow (else 400 non_field_errors «Действие
 //     недоступно в текущем статусе потока работ», the sandbox's text for

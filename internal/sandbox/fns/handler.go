@@ -16,7 +16,20 @@ const (
 	LastNameSMEVSNILS    = "Смэвснилс"   // LastNameSMEVSNILS fails «Валидация ФИО-СНИЛС».
 	LastNameSMEVINN      = "Смэвинн"     // LastNameSMEVINN fails «Валидация ФИО-ИНН ФЛ».
 	LastNameSMEVPassport = "Смэвпаспорт" // LastNameSMEVPassport fails «Проверка действительности паспорта».
+
+	// LastNameTemporarily blocks the consumer "temporarily" (§1.12) at the
+	// SMEV step, for Config.TemporaryBlock.
+	LastNameTemporarily = "Временный"
 )
+
+// TemporarilyBlockedMessage is the error_message of the identification
+// rejected because its consumer was blocked temporarily (the sandbox's text).
+const TemporarilyBlockedMessage = "Клиент временно заблокирован"
+
+// isTemporarily reports whether a last name is the temporary-block test value.
+func isTemporarily(lastName jstr) bool {
+	return strings.EqualFold(strings.TrimSpace(string(lastName)), LastNameTemporarily)
+}
 
 // The documented SMEV messages (§2.4, L2919, L2935, L2952).
 const (
@@ -46,6 +59,10 @@ func (s *Sandbox) Handler() http.Handler {
 	a := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, s.authed(h)) }
 	a("POST /api/rb/workflow", s.handleCreate)
 	a("POST /api/rb/workflow/{$}", s.handleCreate)
+	a("GET /api/rb/workflow", s.handleWorkflowSearch)
+	a("GET /api/rb/workflow/{$}", s.handleWorkflowSearch)
+	a("PUT /api/rb/workflow/remove", s.handleWorkflowRemove)
+	a("PUT /api/rb/workflow/remove/{$}", s.handleWorkflowRemove)
 	a("GET /api/rb/workflow/{id}/full", s.handleFull)
 	a("POST /api/rb/workflow/identification/search", s.handleIdentificationSearch)
 	a("POST /api/rb/workflow/identification/search/{$}", s.handleIdentificationSearch)
@@ -150,7 +167,7 @@ func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	wf := &workflow{id: s.nextID(), typ: TypeIdentification, scenario: ScenarioRegistration, state: StateWaitPKCS10,
 		title: titleIdentification, consumer: c, callback: string(in.Callback), externalID: ext, created: now, updated: now,
-		smevFailure: smevFailureOf(p.LastName), searchedBy: map[string]bool{}}
+		smevFailure: smevFailureOf(p.LastName), temporarily: isTemporarily(p.LastName), searchedBy: map[string]bool{}}
 	s.addWorkflow(wf)
 	s.scheduleEvent(wf, s.cfg.SMEVDelay, evSMEV)
 	s.scheduleEvent(wf, s.cfg.InstallDelay, evInstalled)
@@ -167,11 +184,11 @@ func (s *Sandbox) addWorkflow(wf *workflow) {
 	}
 }
 
-// isBlocked reports whether a blocked consumer shares p's SNILS, INN or
-// passport series and number; the caller holds s.mu.
+// isBlocked reports whether a blocked or temporarily blocked consumer
+// shares p's SNILS, INN or passport series and number; the caller holds s.mu.
 func (s *Sandbox) isBlocked(p *person) bool {
 	for _, c := range s.consumers {
-		if c.state != ConsumerBlocked {
+		if c.state != ConsumerBlocked && c.state != ConsumerTemporarily {
 			continue
 		}
 		q := &c.person
@@ -197,10 +214,15 @@ func pathID(r *http.Request, name string) (int64, bool) {
 
 // visible returns the workflow of the path for the caller: the partner sees
 // every workflow, an agent those its identification search found (and
-// their children). It answers 404 itself; the caller holds s.mu.
+// their children); a removed workflow is 404 «Поток работ не найден». It
+// answers 404 itself; the caller holds s.mu.
 func (s *Sandbox) visible(w http.ResponseWriter, r *http.Request) *workflow {
 	id, ok := pathID(r, "id")
 	wf := s.workflows[id]
+	if ok && wf != nil && wf.removed {
+		writeDetail(w, http.StatusNotFound, msgWorkflowNotFound)
+		return nil
+	}
 	if !ok || wf == nil || !s.canSee(caller(r), wf) {
 		writeDetail(w, http.StatusNotFound, msgNotFound)
 		return nil
@@ -210,6 +232,9 @@ func (s *Sandbox) visible(w http.ResponseWriter, r *http.Request) *workflow {
 
 // canSee reports whether acc may act on wf; the caller holds s.mu.
 func (s *Sandbox) canSee(acc *account, wf *workflow) bool {
+	if wf.removed {
+		return false
+	}
 	if acc.partner {
 		return true
 	}

@@ -26,6 +26,7 @@ const (
 	ConsumerUnvalidated      = "unvalidated"
 	ConsumerIdentified       = "identified"
 	ConsumerBlocked          = "blocked"
+	ConsumerTemporarily      = "temporarily"
 	CertAuth                 = "auth"
 	CertSign                 = "sign"
 	CertRequestCreated       = "request-created"
@@ -157,6 +158,7 @@ type consumer struct {
 	updated      time.Time
 	point        *point
 	certs        []*certificate
+	blockedUntil time.Time // blockedUntil ends a temporary block; zero when it never ends
 }
 
 // newConsumer registers a consumer; the caller holds s.mu.
@@ -249,6 +251,7 @@ type workflow struct {
 	child        *workflow
 	errorMessage *string
 	smevFailure  string // smevFailure is the SMEV message the checks will end with, "" when they pass
+	temporarily  bool   // temporarily blocks the consumer temporarily at the SMEV step
 	cert         *certificate
 	confDocs     []*confDoc
 	scans        []*scan
@@ -259,6 +262,7 @@ type workflow struct {
 	agentInfo    *string
 	agentExtra   *string
 	events       []event
+	removed      bool // removed is set by PUT /workflow/remove
 }
 
 // schedule adds a step of w at now+d; the caller holds s.mu.

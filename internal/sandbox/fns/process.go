@@ -13,10 +13,14 @@ func (s *Sandbox) advance() {
 		return
 	}
 	now := s.now()
+	s.liftTemporaryBlocks(now)
 	for {
 		var best *workflow
 		bi := -1
 		for _, wf := range s.order {
+			if wf.removed {
+				continue
+			}
 			for i, ev := range wf.events {
 				if ev.at.After(now) {
 					continue
@@ -37,6 +41,16 @@ func (s *Sandbox) advance() {
 	}
 }
 
+// liftTemporaryBlocks ends the temporary blocks due by now: the consumer is
+// unvalidated again (its identification stays rejected); the caller holds s.mu.
+func (s *Sandbox) liftTemporaryBlocks(now time.Time) {
+	for _, c := range s.consumers {
+		if c.state == ConsumerTemporarily && !c.blockedUntil.IsZero() && !now.Before(c.blockedUntil) {
+			c.state, c.updated, c.blockedUntil = ConsumerUnvalidated, c.blockedUntil, time.Time{}
+		}
+	}
+}
+
 // apply runs one step of wf; steps of a workflow past the state they expect are dropped.
 func (s *Sandbox) apply(wf *workflow, ev event) {
 	if isFinal(wf.state) {
@@ -44,6 +58,17 @@ func (s *Sandbox) apply(wf *workflow, ev event) {
 	}
 	switch ev.kind {
 	case evSMEV:
+		if wf.temporarily {
+			c := wf.consumer
+			c.state, c.updated = ConsumerTemporarily, s.now()
+			if s.cfg.TemporaryBlock > 0 {
+				c.blockedUntil = c.updated.Add(s.cfg.TemporaryBlock)
+			}
+			wf.errorMessage = ptr(TemporarilyBlockedMessage)
+			wf.events = nil
+			s.transition(wf, StateRejected)
+			return
+		}
 		if wf.smevFailure == "" {
 			return
 		}

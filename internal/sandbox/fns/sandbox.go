@@ -20,7 +20,8 @@ const (
 	DefaultIssueDelay      = 1 * time.Second  // DefaultIssueDelay is used when Config.IssueDelay is zero.
 	DefaultCallbackTimeout = 60 * time.Second // DefaultCallbackTimeout is the document's 60 s (L2784).
 	DefaultPollInterval    = 10 * time.Millisecond
-	DefaultRetryFactor     = 1.0 // DefaultRetryFactor leaves DocumentRetrySchedule as it is.
+	DefaultRetryFactor     = 1.0            // DefaultRetryFactor leaves DocumentRetrySchedule as it is.
+	DefaultTemporaryBlock  = 24 * time.Hour // DefaultTemporaryBlock is used when Config.TemporaryBlock is zero.
 
 	ScenarioRegistration = 80 // ScenarioRegistration is the only scenario the sandbox serves.
 	CompanyID            = 1  // CompanyID is the partner's company (agents' "company").
@@ -62,6 +63,11 @@ type Config struct {
 	// state (by default only the finals rejected, error, complete and
 	// "installed" are sent, L2786).
 	IntermediateCallbacks bool
+
+	// TemporaryBlock is how long a consumer blocked "temporarily" (the test
+	// last name LastNameTemporarily) stays so, by Config.Clock; 0 means
+	// DefaultTemporaryBlock, negative means for ever.
+	TemporaryBlock time.Duration
 
 	Clock        func() time.Time // Clock is optional; nil means time.Now.
 	PollInterval time.Duration    // PollInterval is how often the sandbox looks at Clock for due steps; 0 means 10 ms.
@@ -122,6 +128,9 @@ func New(cfg Config) *Sandbox {
 	}
 	if cfg.RetryFactor <= 0 {
 		cfg.RetryFactor = DefaultRetryFactor
+	}
+	if cfg.TemporaryBlock == 0 {
+		cfg.TemporaryBlock = DefaultTemporaryBlock
 	}
 	if cfg.RetrySchedule == nil {
 		cfg.RetrySchedule = DocumentRetrySchedule
@@ -229,11 +238,18 @@ func (s *Sandbox) Creates(externalID string) int {
 	return s.creates[externalID]
 }
 
-// WorkflowCount returns how many workflows exist, children included.
+// WorkflowCount returns how many workflows exist, children included and
+// removed ones not.
 func (s *Sandbox) WorkflowCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.workflows)
+	n := 0
+	for _, wf := range s.workflows {
+		if !wf.removed {
+			n++
+		}
+	}
+	return n
 }
 
 // WorkflowSnapshot is a copy of a workflow's state for tests.
@@ -247,9 +263,11 @@ type WorkflowSnapshot struct {
 	ParentID      int64 // 0 when none
 	ChildID       int64 // 0 when none
 	ErrorMessage  string
+	Removed       bool // Removed is set once PUT /api/rb/workflow/remove removed it.
 }
 
-// Workflow returns a copy of a workflow's state, and whether it exists.
+// Workflow returns a copy of a workflow's state, and whether it exists
+// (a removed workflow still does, with Removed set).
 func (s *Sandbox) Workflow(id int64) (WorkflowSnapshot, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -259,7 +277,7 @@ func (s *Sandbox) Workflow(id int64) (WorkflowSnapshot, bool) {
 		return WorkflowSnapshot{}, false
 	}
 	snap := WorkflowSnapshot{ID: w.id, Type: w.typ, State: w.state, ExternalID: w.externalID,
-		ConsumerID: w.consumer.id, ConsumerState: w.consumer.state}
+		ConsumerID: w.consumer.id, ConsumerState: w.consumer.state, Removed: w.removed}
 	if w.parent != nil {
 		snap.ParentID = w.parent.id
 	}

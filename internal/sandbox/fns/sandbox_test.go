@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -204,4 +205,61 @@ func TestAgentBasicAuth(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, st)
 	st, _ = e.do("POST", "/api/rb/consumer/search", tok, map[string]any{"last_name": "Иванов", "first_name": "Иван", "phone": "79001234567"})
 	require.Equal(t, http.StatusForbidden, st)
+}
+
+func TestTemporarilyBlockedConsumer(t *testing.T) {
+	rcv := newReceiver(t, nil)
+	e := newEnv(t, func(c *sandbox.Config) { c.TemporaryBlock = 10 * step })
+	id, r := e.create(registration(" временный ", rcv.srv.URL))
+	consumerID := r["consumer"].(map[string]any)["id"]
+	search := func() map[string]any {
+		t.Helper()
+		st, body := e.do("POST", "/api/rb/consumer/search", e.token, map[string]any{"last_name": "Временный", "first_name": "Иван", "phone": "79001234567"})
+		require.Equal(t, 200, st, "%v", body)
+		list := body["result"].([]any)
+		require.Len(t, list, 1)
+		return list[0].(map[string]any)
+	}
+	require.Equal(t, "unvalidated", search()["state"])
+
+	e.advanceTo(step, id, "rejected")
+	w, _ := e.sb.Workflow(id)
+	require.Equal(t, "temporarily", w.ConsumerState)
+	require.Equal(t, sandbox.TemporarilyBlockedMessage, w.ErrorMessage)
+	c := search()
+	require.Equal(t, consumerID, c["id"])
+	require.Equal(t, "temporarily", c["state"])
+	require.Equal(t, []any{}, c["certificates"])
+	require.Nil(t, c["identification_point"])
+	require.Eventually(t, func() bool { return len(rcv.states()) == 1 }, waitFor, tick)
+	require.Equal(t, []string{"identification:rejected"}, rcv.states())
+	require.Equal(t, sandbox.TemporarilyBlockedMessage, rcv.got()[0].body["error_message"])
+
+	// The same person again, under another name: the documented blocked error.
+	st, body := e.do("POST", "/api/rb/workflow", e.token, registration("Иванов", ""))
+	require.Equal(t, 400, st)
+	require.Equal(t, map[string]any{"error": map[string]any{"consumer": []any{
+		"Данный клиент заблокирован. Выполнение операции невозможно"}}}, body)
+
+	// Once Config.TemporaryBlock has passed, the block is lifted.
+	e.clock.Advance(9 * step)
+	require.Equal(t, "temporarily", search()["state"])
+	e.clock.Advance(step)
+	require.Eventually(t, func() bool { return search()["state"] == "unvalidated" }, waitFor, tick)
+	again, _ := e.create(registration("Иванов", ""))
+	w, _ = e.sb.Workflow(id)
+	require.Equal(t, "rejected", w.State)
+	w, _ = e.sb.Workflow(again)
+	require.Equal(t, "wait-pkcs10", w.State)
+}
+
+func TestTemporarilyBlockedForEver(t *testing.T) {
+	e := newEnv(t, func(c *sandbox.Config) { c.TemporaryBlock = -1 })
+	id, _ := e.create(registration(sandbox.LastNameTemporarily, ""))
+	e.advanceTo(step, id, "rejected")
+	e.clock.Advance(1000 * time.Hour)
+	st, _ := e.do("POST", "/api/rb/workflow", e.token, registration("Иванов", ""))
+	require.Equal(t, 400, st)
+	w, _ := e.sb.Workflow(id)
+	require.Equal(t, "temporarily", w.ConsumerState)
 }
