@@ -325,13 +325,21 @@ func parseCertificate(body []byte) (*x509.Certificate, []byte, error) {
 	return cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
 }
 
-// RemoveWorkflows removes FNS workflows of a cancelled registration.
+// RemoveWorkflows removes FNS workflows of a cancelled registration; those
+// FNS refuses to remove are a final error naming them.
 func (a *Activities) RemoveWorkflows(ctx context.Context, in fnsregistration.RemoveWorkflowsInput) error {
 	if a.Client == nil {
 		return claimcheck.ErrNotConfigured()
 	}
-	_, err := a.Client.Partner().RemoveWorkflows(ctx, in.FNSWorkflowIDs)
-	return fnsError(err)
+	res, err := a.Client.Partner().RemoveWorkflows(ctx, in.FNSWorkflowIDs)
+	if err != nil {
+		return fnsError(err)
+	}
+	if len(res.ErrorIDList) > 0 {
+		// FNS removes what it can and says which it could not (a completed one).
+		return process.FinalError(process.ErrTypeProviderRejected, fmt.Errorf("FNS could not remove workflow(s) %v", res.ErrorIDList))
+	}
+	return nil
 }
 
 // registration loads, normalises and validates the claim-checked data.

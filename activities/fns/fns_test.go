@@ -181,3 +181,31 @@ func TestBlockedAndUnknown(t *testing.T) {
 	assert.Contains(t, appErr.Error(), "consumer.snils")
 	assert.NotContains(t, appErr.Error(), "12362931138")
 }
+
+// TestRemoveWorkflowsRemovesAWaitingRegistration: a cancelled registration
+// is removed at FNS; reading it afterwards is FNS's final "not found".
+func TestRemoveWorkflowsRemovesAWaitingRegistration(t *testing.T) {
+	f := newFixture(t)
+	regDoc := activitytest.PutJSON(t, f.a.Store, person("Петров"), RegistrationMediaType)
+	var created CreateRegistrationResult
+	require.NoError(t, f.run(f.a.CreateRegistration, CreateRegistrationInput{RegistrationDocumentID: regDoc, ExternalID: uuid.NewString(),
+		WorkflowID: "fns-registration-t4"}, &created))
+	f.awaitState(created.FNSWorkflowID, string(provider.StateWaitConsumerIdentification))
+	require.NoError(t, f.run(f.a.RemoveWorkflows, RemoveWorkflowsInput{FNSWorkflowIDs: []int64{created.FNSWorkflowID}}, nil))
+	err := f.run(f.a.ReadWorkflow, ReadWorkflowInput{FNSWorkflowID: created.FNSWorkflowID}, nil)
+	activitytest.RequireFinal(t, err, process.ErrTypeProviderRejected)
+}
+
+// TestRemoveWorkflowsReportsWhatFNSKeeps: a completed identification cannot
+// be removed; the activity says so instead of reporting success.
+func TestRemoveWorkflowsReportsWhatFNSKeeps(t *testing.T) {
+	f := newFixture(t)
+	regDoc := activitytest.PutJSON(t, f.a.Store, person(sandbox.LastNameSMEVINN), RegistrationMediaType)
+	var created CreateRegistrationResult
+	require.NoError(t, f.run(f.a.CreateRegistration, CreateRegistrationInput{RegistrationDocumentID: regDoc, ExternalID: uuid.NewString(),
+		WorkflowID: "fns-registration-t5"}, &created))
+	f.awaitState(created.FNSWorkflowID, "rejected")
+	err := f.run(f.a.RemoveWorkflows, RemoveWorkflowsInput{FNSWorkflowIDs: []int64{created.FNSWorkflowID, 999999}}, nil)
+	appErr := activitytest.RequireFinal(t, err, process.ErrTypeProviderRejected)
+	assert.Contains(t, appErr.Error(), "999999")
+}
