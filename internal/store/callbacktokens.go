@@ -46,15 +46,6 @@ func (s *Store) CallbackWorkflow(ctx context.Context, provider, token string) (s
 	return workflowID, nil
 }
 
-// DeleteCallbackTokens forgets every token of workflowID (the workflow has
-// ended; later callbacks are answered 404).
-func (s *Store) DeleteCallbackTokens(ctx context.Context, workflowID string) error {
-	if _, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM callback_tokens WHERE workflow_id = ?`), workflowID); err != nil {
-		return fmt.Errorf("store: delete callback tokens: %w", err)
-	}
-	return nil
-}
-
 func tokenHash(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
