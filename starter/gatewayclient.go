@@ -141,13 +141,8 @@ func (g *gatewayClient) getFileTo(ctx context.Context, id, path string, stdout i
 	return writeVerifiedTo(resp.Body, path, resp.Header.Get("X-Document-Sha256"), stdout)
 }
 
-// writeVerified writes body to path ("-" for stdout); a file whose hash does
-// not match is removed, so no corrupt copy is left behind.
-func writeVerified(body io.Reader, path, wantSHA string) (int64, error) {
-	return writeVerifiedTo(body, path, wantSHA, os.Stdout)
-}
-
-// writeVerifiedTo is writeVerified with the stream "-" writes to given.
+// writeVerifiedTo writes body to path ("-" for stdout); a file whose SHA-256
+// differs from wantSHA (when given) is removed and reported.
 func writeVerifiedTo(body io.Reader, path, wantSHA string, stdout io.Writer) (int64, error) {
 	out, closeOut := stdout, func() error { return nil }
 	if path != "-" {

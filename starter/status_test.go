@@ -213,7 +213,7 @@ func TestWriteVerified(t *testing.T) {
 			if tt.existing {
 				require.NoError(t, os.WriteFile(path, []byte("old content, longer than the new one"), 0o600))
 			}
-			n, err := writeVerified(tt.body, path, tt.wantSHA)
+			n, err := writeVerifiedTo(tt.body, path, tt.wantSHA, io.Discard)
 			if tt.wantErr != "" {
 				require.ErrorContains(t, err, tt.wantErr)
 				assert.NoFileExists(t, path, "no corrupt copy is left behind")
@@ -229,7 +229,7 @@ func TestWriteVerified(t *testing.T) {
 }
 
 func TestWriteVerifiedUnwritablePath(t *testing.T) {
-	_, err := writeVerified(strings.NewReader("x"), filepath.Join(t.TempDir(), "no", "such", "dir"), "")
+	_, err := writeVerifiedTo(strings.NewReader("x"), filepath.Join(t.TempDir(), "no", "such", "dir"), "", io.Discard)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
 
