@@ -122,10 +122,16 @@ func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) 
 	}
 	fnsSandbox := cfg.FNSBaseURL == ""
 	if fnsSandbox {
-		// In memory: an FNS registration does not yet survive a -dev restart.
-		// Intermediate states call back too (FNS enables them per partner on request),
-		// so the workflow moves at once instead of at its next poll.
-		sb := sandboxfns.New(sandboxfns.Config{Username: devFNSUsername, Password: devFNSPassword, IntermediateCallbacks: true})
+		// Kept in the same file (rows of sandbox "fns"): a registration in
+		// progress survives a -dev restart, and certificates chain to the same
+		// test CA. Intermediate states call back too (FNS enables them per
+		// partner on request), so the workflow moves at once instead of at its
+		// next poll.
+		sb, err := sandboxfns.Open(sandboxfns.Config{Username: devFNSUsername, Password: devFNSPassword,
+			IntermediateCallbacks: true, StatePath: statePath})
+		if err != nil {
+			return nil, err
+		}
 		stack.push("FNS sandbox", func() error { sb.Close(); return nil })
 		mux.Handle("/fns/", http.StripPrefix("/fns", sb.Handler()))
 	}

@@ -188,7 +188,7 @@ func (s *Sandbox) handleAgentCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	a := &agent{}
 	if e := s.applyAgent(a, &in, true); len(e) > 0 {
 		writeError(w, http.StatusBadRequest, map[string]any(e))
@@ -211,7 +211,7 @@ func (s *Sandbox) handleAgentUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	a := s.agentOfPath(r.PathValue("id"))
 	if a == nil {
 		writeDetail(w, http.StatusNotFound, msgNotFound)
@@ -251,7 +251,7 @@ func (s *Sandbox) handleAgentList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	res := []any{}
 	for id := int64(1); id <= int64(len(s.agents)); id++ {
 		res = append(res, s.agents[id].listJSON())
@@ -291,7 +291,7 @@ func (s *Sandbox) handleIdentificationSearch(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	var found *workflow
 	for _, wf := range s.order {
 		c := wf.consumer
@@ -359,7 +359,7 @@ func (s *Sandbox) handleConsumerSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	opt := func(q, v jstr) bool { return q == "" || eq(q, v) }
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	var list []*consumer
 	for _, c := range s.consumers {
 		p := &c.person

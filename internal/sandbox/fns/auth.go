@@ -104,7 +104,7 @@ func writeNonField(w http.ResponseWriter, msg string) {
 }
 
 // authed authenticates r by "Authorization: token …" or HTTP basic auth and
-// moves the process engine on before next runs.
+// moves the process engine on before next runs (saving what it moved).
 func (s *Sandbox) authed(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
@@ -125,14 +125,34 @@ func (s *Sandbox) authed(next http.HandlerFunc) http.HandlerFunc {
 		if acc != nil && !acc.active {
 			acc, msg = nil, msgInactive
 		}
-		s.advance()
+		var saveErr error
+		if s.advance() {
+			saveErr = s.save()
+		}
 		s.mu.Unlock()
-		if acc == nil {
+		switch {
+		case saveErr != nil:
+			writeSaveError(w)
+			return
+		case acc == nil:
 			w.Header().Set("WWW-Authenticate", `Token`)
 			writeDetail(w, http.StatusUnauthorized, msg)
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, acc)))
+		ctx := context.WithValue(r.Context(), ctxKey{}, acc)
+		if !s.persistent {
+			next(w, r.WithContext(ctx))
+			return
+		}
+		// With a state file the answer waits until the handler's critical
+		// section saved its change (see unlock), and is 500 if it could not.
+		buf := &bufferedResponse{header: http.Header{}}
+		next(buf, r.WithContext(context.WithValue(ctx, saveErrKey{}, &saveErr)))
+		if saveErr != nil {
+			writeSaveError(w)
+			return
+		}
+		buf.flush(w)
 	}
 }
 

@@ -100,6 +100,7 @@ func (s *Sandbox) runQueue(key string, q *callbackQueue) {
 		q.events = q.events[1:]
 		if s.removedWorkflow(rec.WorkflowID) {
 			rec.Dropped = true
+			_ = s.save() // the next save retries a failed one
 			s.mu.Unlock()
 			continue
 		}
@@ -130,6 +131,7 @@ func (s *Sandbox) deliver(rec *callbackRecord) {
 		removed := s.removedWorkflow(rec.WorkflowID)
 		if removed {
 			rec.Dropped = true
+			_ = s.save()
 		}
 		s.mu.Unlock()
 		if removed {
@@ -151,6 +153,7 @@ func (s *Sandbox) deliver(rec *callbackRecord) {
 			rec.due = s.cfg.Clock().Add(s.cfg.RetrySchedule[rec.attempt])
 			rec.attempt++
 		}
+		_ = s.save() // the attempt is recorded; after a crash between post and here it is made again
 		s.mu.Unlock()
 		if ok || last {
 			return

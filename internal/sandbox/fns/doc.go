@@ -224,7 +224,8 @@
 //     phone, and every optional field given; results in activation order.
 //     Reactivate simulates the person activating the app again on their
 //     own: a second consumer with the same data and no workflow.
-//   - The test CA is ECDSA P-256, made at New (so per process), subject
+//   - The test CA is ECDSA P-256, made at New or at the first Open of a
+//     state file (and kept in it, so later Opens issue under the same CA), subject
 //     CN «Тестовый УЦ ФНС России (песочница)» with the document's CA INN
 //     007743020560 and OGRN 1027739113049. Certificates carry the person's
 //     C, S, L, CN «Фамилия Имя Отчество», SN, GN, INN (1.2.643.3.131.1.1)
@@ -238,5 +239,14 @@
 //     «Сертификат КЭП выпущен».
 //   - Agent ids count from 1; workflow, document, scan and certificate ids
 //     share one counter from 2050001.
-//   - State is in memory only (no sandboxstate file).
+//   - State: New keeps it in memory only. Open with Config.StatePath keeps
+//     it in a sandboxstate file (rows of sandbox "fns"; worker -dev shares
+//     sandboxes.db with the other sandboxes): the whole model but the
+//     uploaded files is one JSON record, rewritten when it changed at the
+//     end of every critical section, before the answer (500 when it cannot
+//     be written); each uploaded file is its own record. After a reopen
+//     steps and temporary-block lifts that fell due meanwhile happen at
+//     once, undelivered callbacks are retried when due (attempt counts
+//     kept), tokens, ids, external ids and the test CA stay the same.
+//     Callbacks() then lists only the restored undelivered callbacks.
 package fns

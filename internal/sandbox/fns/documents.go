@@ -102,7 +102,7 @@ func (s *Sandbox) ensureConfDocs(wf *workflow) {
 // handleConfDocList serves GET /api/rb/workflow/{id}/confirmation-document (§1.4.3).
 func (s *Sandbox) handleConfDocList(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	wf := s.visible(w, r)
 	if wf == nil {
 		return
@@ -133,7 +133,7 @@ func (s *Sandbox) handleConfDocUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	d := s.confDocOf(w, r)
 	if d == nil {
 		return
@@ -143,6 +143,7 @@ func (s *Sandbox) handleConfDocUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.title, d.content, d.state, d.updated = title, content, ConfDocReceived, s.now()
+	s.fileChanged(fileConfDoc, d.id)
 	m := d.json()
 	doc := map[string]any{"title": "Паспорт (2,3 страницы)"}
 	for _, k := range []string{"state", "type", "created", "updated", "template_url", "template_text_url", "title", "path"} {
@@ -154,7 +155,7 @@ func (s *Sandbox) handleConfDocUpload(w http.ResponseWriter, r *http.Request) {
 // handleConfDocFile serves the uploaded confirmation document.
 func (s *Sandbox) handleConfDocFile(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	if d := s.confDocOf(w, r); d != nil {
 		serveFile(w, d.title, d.content)
 	}
@@ -163,7 +164,7 @@ func (s *Sandbox) handleConfDocFile(w http.ResponseWriter, r *http.Request) {
 // handleConfDocTemplate serves the printable passport-scan instruction.
 func (s *Sandbox) handleConfDocTemplate(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	d := s.confDocOf(w, r)
 	if d == nil {
 		return
@@ -219,7 +220,7 @@ func (sc *scan) json() map[string]any {
 // handleScanList serves GET /api/rb/workflow/{id}/document-scan.
 func (s *Sandbox) handleScanList(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	wf := s.visible(w, r)
 	if wf == nil {
 		return
@@ -250,7 +251,7 @@ func (s *Sandbox) handleScanUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	sc := s.scanOf(w, r)
 	if sc == nil {
 		return
@@ -260,13 +261,14 @@ func (s *Sandbox) handleScanUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc.title, sc.content, sc.updated = title, content, s.now()
+	s.fileChanged(fileScan, sc.id)
 	writeResult(w, sc.json())
 }
 
 // handleScanFile serves an uploaded scan.
 func (s *Sandbox) handleScanFile(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	if sc := s.scanOf(w, r); sc != nil {
 		serveFile(w, sc.title, sc.content)
 	}
@@ -276,7 +278,7 @@ func (s *Sandbox) handleScanFile(w http.ResponseWriter, r *http.Request) {
 // gives the person to sign.
 func (s *Sandbox) handleScanTemplate(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	sc := s.scanOf(w, r)
 	if sc == nil {
 		return
@@ -324,7 +326,7 @@ func (s *Sandbox) handleState(w http.ResponseWriter, r *http.Request) {
 	}
 	acc := caller(r)
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	wf := s.visible(w, r)
 	if wf == nil {
 		return
@@ -438,7 +440,7 @@ func (s *Sandbox) handleCertificateUpload(w http.ResponseWriter, r *http.Request
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	wf := s.visible(w, r)
 	if wf == nil {
 		return
@@ -473,7 +475,7 @@ func (s *Sandbox) handleCertificateUpload(w http.ResponseWriter, r *http.Request
 // and …/request_file (the PKCS#10 request, PEM).
 func (s *Sandbox) handleCertificateFile(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	id, _ := pathID(r, "id")
 	cert := s.certs[id]
 	visible := false

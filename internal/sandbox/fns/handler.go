@@ -113,7 +113,7 @@ func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	ext := strings.TrimSpace(string(in.ExternalID))
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	if ext != "" {
 		s.creates[ext]++
 		if wf, ok := s.byExternal[ext]; ok {
@@ -248,7 +248,7 @@ func (s *Sandbox) canSee(acc *account, wf *workflow) bool {
 // handleFull serves GET /api/rb/workflow/{id}/full.
 func (s *Sandbox) handleFull(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	if wf := s.visible(w, r); wf != nil {
 		writeResult(w, wf.fullJSON())
 	}

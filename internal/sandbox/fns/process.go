@@ -7,13 +7,13 @@ import (
 )
 
 // advance applies every scheduled step that is due by Config.Clock, in due
-// order; the caller holds s.mu.
-func (s *Sandbox) advance() {
+// order, and reports whether it changed anything; the caller holds s.mu.
+func (s *Sandbox) advance() (changed bool) {
 	if s.closed {
-		return
+		return false
 	}
 	now := s.now()
-	s.liftTemporaryBlocks(now)
+	changed = s.liftTemporaryBlocks(now)
 	for {
 		var best *workflow
 		bi := -1
@@ -31,8 +31,9 @@ func (s *Sandbox) advance() {
 			}
 		}
 		if best == nil {
-			return
+			return changed
 		}
+		changed = true
 		ev := best.events[bi]
 		best.events = append(best.events[:bi], best.events[bi+1:]...)
 		s.stepAt = ev.at.UTC()
@@ -42,13 +43,16 @@ func (s *Sandbox) advance() {
 }
 
 // liftTemporaryBlocks ends the temporary blocks due by now: the consumer is
-// unvalidated again (its identification stays rejected); the caller holds s.mu.
-func (s *Sandbox) liftTemporaryBlocks(now time.Time) {
+// unvalidated again (its identification stays rejected); it reports
+// whether it lifted any; the caller holds s.mu.
+func (s *Sandbox) liftTemporaryBlocks(now time.Time) (lifted bool) {
 	for _, c := range s.consumers {
 		if c.state == ConsumerTemporarily && !c.blockedUntil.IsZero() && !now.Before(c.blockedUntil) {
 			c.state, c.updated, c.blockedUntil = ConsumerUnvalidated, c.blockedUntil, time.Time{}
+			lifted = true
 		}
 	}
+	return lifted
 }
 
 // apply runs one step of wf; steps of a workflow past the state they expect are dropped.

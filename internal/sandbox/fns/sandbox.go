@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"idflow/internal/sandbox/sandboxstate"
 )
 
 // Defaults of the sandbox.
@@ -72,6 +74,10 @@ type Config struct {
 	Clock        func() time.Time // Clock is optional; nil means time.Now.
 	PollInterval time.Duration    // PollInterval is how often the sandbox looks at Clock for due steps; 0 means 10 ms.
 	HTTPClient   *http.Client     // HTTPClient sends callbacks; nil means a private client.
+
+	// StatePath is the SQLite file the state is kept in across restarts
+	// (see Open); "" keeps it in memory. New panics when it is set.
+	StatePath string
 }
 
 // Sandbox is an in-memory fake of the FNS «Мобильная подпись» partner API.
@@ -102,11 +108,27 @@ type Sandbox struct {
 	queues     map[string]*callbackQueue
 	sent       []*callbackRecord
 	stepAt     time.Time // stepAt is the due time of the step being applied, zero outside advance
+
+	state      *sandboxstate.Store // state is the state file, nil without one or once closed
+	persistent bool                // persistent is set for the life of a sandbox opened with a state file
+	savedModel []byte              // savedModel is the model last written
+	savedFiles map[string]bool     // savedFiles are the fileKeys whose current content is written
 }
 
 // New returns a Sandbox with cfg's defaults filled in; it starts the
 // goroutine that moves processes on as Config.Clock passes their due times.
+// Its state is in memory only: it panics on a Config.StatePath (see Open).
 func New(cfg Config) *Sandbox {
+	if cfg.StatePath != "" {
+		panic("fns sandbox: New with a StatePath; use Open")
+	}
+	s := newSandbox(cfg)
+	s.start()
+	return s
+}
+
+// newSandbox returns a Sandbox with cfg's defaults filled in, not started.
+func newSandbox(cfg Config) *Sandbox {
 	fill := func(d *time.Duration, def time.Duration) {
 		switch {
 		case *d == 0:
@@ -163,6 +185,7 @@ func New(cfg Config) *Sandbox {
 		scans:      map[int64]*scan{},
 		certs:      map[int64]*certificate{},
 		queues:     map[string]*callbackQueue{},
+		savedFiles: map[string]bool{},
 	}
 	if s.client == nil {
 		s.client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
@@ -172,14 +195,30 @@ func New(cfg Config) *Sandbox {
 	s.accounts[partner.username] = partner
 	s.tokens[partner.token] = partner
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.wg.Add(1)
-	go s.pump()
 	return s
 }
 
-// Close stops the process engine and callback deliveries and waits for
-// their goroutines. Undelivered callbacks are dropped. The handler keeps
-// answering afterwards, but processes no longer move. Close is idempotent.
+// start starts the process engine and the delivery of the callbacks
+// already queued (restored by Open).
+func (s *Sandbox) start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for key, q := range s.queues {
+		q.running = true
+		s.wg.Add(1)
+		go s.runQueue(key, q)
+	}
+	s.wg.Add(1)
+	go s.pump()
+}
+
+// Close stops the process engine and callback deliveries, waits for their
+// goroutines and closes the state file, if any. Undelivered callbacks are
+// dropped (with a state file they stay in it, for the next Open). The
+// handler keeps answering afterwards, but processes no longer move and
+// changes are no longer saved. Every change was committed when it was
+// made, so an error closing the file loses nothing and is not reported.
+// Close is idempotent.
 func (s *Sandbox) Close() {
 	s.mu.Lock()
 	s.closed = true
@@ -189,6 +228,12 @@ func (s *Sandbox) Close() {
 	if s.ownClient {
 		s.client.CloseIdleConnections()
 	}
+	s.mu.Lock()
+	if s.state != nil {
+		_ = s.state.Close()
+		s.state = nil
+	}
+	s.mu.Unlock()
 }
 
 // pump applies due process steps every PollInterval.
@@ -202,7 +247,9 @@ func (s *Sandbox) pump() {
 			return
 		case <-t.C:
 			s.mu.Lock()
-			s.advance()
+			if s.advance() {
+				_ = s.save() // the next save retries a failed one
+			}
 			s.mu.Unlock()
 		}
 	}
@@ -271,7 +318,9 @@ type WorkflowSnapshot struct {
 func (s *Sandbox) Workflow(id int64) (WorkflowSnapshot, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.advance()
+	if s.advance() {
+		_ = s.save() // the next save retries a failed one
+	}
 	w, ok := s.workflows[id]
 	if !ok {
 		return WorkflowSnapshot{}, false
@@ -305,5 +354,8 @@ func (s *Sandbox) Reactivate(consumerID string) (string, error) {
 		return "", ErrNotFound
 	}
 	n := s.newConsumer(c.person)
+	if err := s.save(); err != nil {
+		return "", err
+	}
 	return n.id, nil
 }

@@ -34,7 +34,7 @@ func (s *Sandbox) handleWorkflowSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	typ := strings.TrimSpace(q.Get("type"))
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	res := []any{}
 	for _, wf := range slices.Backward(s.order) { // newest first, as the example
 		if wf.removed || (consumers != nil && !consumers[wf.consumer.id]) || (typ != "" && wf.typ != typ) {
@@ -107,7 +107,7 @@ func (s *Sandbox) handleWorkflowRemove(w http.ResponseWriter, r *http.Request) {
 		ids = append(ids, id)
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock(r)
 	ok, bad := []int64{}, []int64{}
 	for _, id := range ids {
 		if s.remove(s.workflows[id]) {

@@ -1,0 +1,589 @@
+package fns
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/ecdsa"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"idflow/internal/sandbox/sandboxstate"
+)
+
+// Name of this sandbox in a state file, and kinds of its stored objects.
+//
+// How it is stored: the whole model but the uploaded files is one JSON
+// record (kindModel/modelID, a stateRecord), serialised again at the end of
+// every critical section that may have changed something and written when
+// it differs from the last one written. The model is a graph (workflows,
+// their parents and children, consumers, certificates, documents, agents,
+// callbacks all point at each other), so one snapshot is much shorter and
+// harder to get wrong than a record per object with a write at every
+// mutation: no change can be missed, and every write is a consistent state.
+// The uploaded files (confirmation documents and scans, up to 32 MB each)
+// are kindFile records, written once when uploaded, so that the model
+// record stays small.
+const (
+	stateSandbox = "fns"
+	kindModel    = "model" // kindModel holds the one stateRecord, by id modelID.
+	kindFile     = "file"  // kindFile is an uploaded file's content by fileKey: fileRecord.
+	modelID      = "model"
+	stateVersion = 1
+)
+
+// Open returns a Sandbox with cfg's defaults filled in and starts it, like
+// New. With cfg.StatePath it opens (or creates) that file and loads the
+// state saved there first: steps that fell due while the sandbox was down
+// are applied at once (in due order), temporary blocks that ended are
+// lifted, and undelivered callbacks are sent again, each when its next
+// attempt was due. Every later change is written to the file before it is
+// answered. Without a StatePath, Open is New.
+//
+// What is stored: the id sequence, the test CA's key and certificate, the
+// partner's token, consumers (with their blocks and lift times), workflows
+// (state, due steps as absolute times, parent and child, external ids,
+// removed flags, agents' searches, identification data), agents with their
+// accounts and tokens, certificates (requests and issued certificates; the
+// persons' keys are never kept by the sandbox), confirmation documents and
+// scans with their files, the create counts of Creates, and every callback
+// not yet delivered or dropped (body, attempts so far, next due time).
+// Callbacks() after a reopen lists only those restored undelivered ones.
+func Open(cfg Config) (*Sandbox, error) {
+	s := newSandbox(cfg)
+	if cfg.StatePath != "" {
+		ctx := context.Background()
+		st, err := sandboxstate.Open(ctx, cfg.StatePath, stateSandbox)
+		if err != nil {
+			return nil, fmt.Errorf("fns sandbox: %w", err)
+		}
+		if err := s.load(ctx, st); err != nil {
+			_ = st.Close()
+			return nil, fmt.Errorf("fns sandbox: load %s: %w", cfg.StatePath, err)
+		}
+		s.state, s.persistent = st, true
+		if err := s.save(); err != nil { // a new file gets the CA and the partner's token at once
+			_ = st.Close()
+			return nil, fmt.Errorf("fns sandbox: save %s: %w", cfg.StatePath, err)
+		}
+	}
+	s.start()
+	return s, nil
+}
+
+// stateRecord is the stored model.
+type stateRecord struct {
+	Version      int               `json:"version"`
+	Seq          int64             `json:"seq"`
+	CAKey        []byte            `json:"caKey"`  // CAKey is the test CA's key, PKCS#8 DER.
+	CACert       []byte            `json:"caCert"` // CACert is the test CA's certificate, DER.
+	PartnerToken string            `json:"partnerToken"`
+	Consumers    []consumerRecord  `json:"consumers"` // Consumers are in activation order.
+	Certs        []certRecord      `json:"certs"`
+	Workflows    []workflowRecord  `json:"workflows"` // Workflows are in creation order.
+	ConfDocs     []confDocRecord   `json:"confDocs"`
+	Scans        []scanRecord      `json:"scans"`
+	Agents       []agentRecord     `json:"agents"` // Agents are by id, 1 first.
+	Creates      map[string]int    `json:"creates"`
+	Callbacks    []pendingCallback `json:"callbacks"` // Callbacks are the undelivered ones, in enqueueing order.
+}
+
+type consumerRecord struct {
+	ID           string        `json:"id"`
+	Seq          int64         `json:"seq"`
+	Person       person        `json:"person"`
+	Entrepreneur *entrepreneur `json:"entrepreneur,omitempty"`
+	LegalEntity  *legalEntity  `json:"legalEntity,omitempty"`
+	State        string        `json:"state"`
+	Created      time.Time     `json:"created"`
+	Updated      time.Time     `json:"updated"`
+	Point        int64         `json:"point,omitempty"`
+	Certs        []int64       `json:"certs,omitempty"`
+	BlockedUntil time.Time     `json:"blockedUntil"`
+}
+
+type certRecord struct {
+	ID          int64             `json:"id"`
+	Type        string            `json:"type"`
+	State       string            `json:"state"`
+	IsConfirmed bool              `json:"isConfirmed"`
+	CSR         []byte            `json:"csr,omitempty"`
+	Subject     map[string]string `json:"subject,omitempty"`
+	DER         []byte            `json:"der,omitempty"`
+	NotAfter    time.Time         `json:"notAfter"`
+	Serial      string            `json:"serial,omitempty"`
+	Issuer      map[string]string `json:"issuer,omitempty"`
+}
+
+type eventRecord struct {
+	At   time.Time `json:"at"`
+	Kind string    `json:"kind"`
+}
+
+type workflowRecord struct {
+	ID           int64           `json:"id"`
+	Type         string          `json:"type"`
+	Scenario     int             `json:"scenario"`
+	State        string          `json:"state"`
+	Title        string          `json:"title"`
+	Consumer     string          `json:"consumer"`
+	Callback     string          `json:"callback,omitempty"`
+	ExternalID   string          `json:"externalId"`
+	Created      time.Time       `json:"created"`
+	Updated      time.Time       `json:"updated"`
+	Parent       int64           `json:"parent,omitempty"`
+	Child        int64           `json:"child,omitempty"`
+	ErrorMessage *string         `json:"errorMessage,omitempty"`
+	SMEVFailure  string          `json:"smevFailure,omitempty"`
+	Temporarily  bool            `json:"temporarily,omitempty"`
+	Cert         int64           `json:"cert,omitempty"`
+	ConfDocs     []int64         `json:"confDocs,omitempty"`
+	Scans        []int64         `json:"scans,omitempty"`
+	SearchedBy   map[string]bool `json:"searchedBy,omitempty"`
+	Agent        int64           `json:"agent,omitempty"`
+	Point        int64           `json:"point,omitempty"`
+	IDPInfo      *string         `json:"idpInfo,omitempty"`
+	AgentInfo    *string         `json:"agentInfo,omitempty"`
+	AgentExtra   *string         `json:"agentExtra,omitempty"`
+	Events       []eventRecord   `json:"events,omitempty"` // Events are the due steps, at absolute times.
+	Removed      bool            `json:"removed,omitempty"`
+}
+
+type confDocRecord struct {
+	ID       int64     `json:"id"`
+	Workflow int64     `json:"workflow"`
+	Title    string    `json:"title"`
+	State    string    `json:"state"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
+}
+
+type scanRecord struct {
+	ID       int64     `json:"id"`
+	Workflow int64     `json:"workflow"`
+	DocTitle string    `json:"docTitle"`
+	Template bool      `json:"template"`
+	Title    string    `json:"title"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
+}
+
+type agentRecord struct {
+	ID                   int64    `json:"id"`
+	Username             string   `json:"username"`
+	Password             string   `json:"password"`
+	Token                string   `json:"token"`
+	Active               bool     `json:"active"`
+	LastName             string   `json:"lastName"`
+	FirstName            string   `json:"firstName"`
+	MiddleName           string   `json:"middleName"`
+	Email                string   `json:"email"`
+	Phone                string   `json:"phone"`
+	UnstructuredIdentity string   `json:"unstructuredIdentity"`
+	SNILS                string   `json:"snils"`
+	Position             string   `json:"position"`
+	Company              int64    `json:"company"`
+	Permissions          []string `json:"permissions"`
+	Points               []int64  `json:"points"`
+}
+
+type pendingCallback struct {
+	WorkflowID int64     `json:"workflowId"`
+	Type       string    `json:"type"`
+	State      string    `json:"state"`
+	Body       []byte    `json:"body"`
+	Attempts   int       `json:"attempts"`
+	URL        string    `json:"url"`
+	Attempt    int       `json:"attempt"` // Attempt is the index of the next retry step.
+	Due        time.Time `json:"due"`     // Due is the next attempt's time; zero for at once.
+}
+
+// fileRecord is an uploaded file.
+type fileRecord struct {
+	Content []byte `json:"content"`
+}
+
+// fileKey is the kindFile id of a confirmation document's or scan's file.
+func fileKey(kind string, id int64) string { return kind + "/" + strconv.FormatInt(id, 10) }
+
+// Kinds of fileKey.
+const (
+	fileConfDoc = "confdoc"
+	fileScan    = "scan"
+)
+
+// sortedConsumers is the consumers in activation order.
+func sortedConsumers(m map[string]*consumer) []*consumer {
+	out := slices.Collect(maps.Values(m))
+	slices.SortFunc(out, func(a, b *consumer) int { return cmp.Compare(a.seq, b.seq) })
+	return out
+}
+
+// sortedKeys is the ids of m in order.
+func sortedKeys[V any](m map[int64]V) []int64 {
+	return slices.Sorted(maps.Keys(m))
+}
+
+func pointID(p *point) int64 {
+	if p == nil {
+		return 0
+	}
+	return p.ID
+}
+
+func wfID(w *workflow) int64 {
+	if w == nil {
+		return 0
+	}
+	return w.id
+}
+
+// snapshot copies the model for storing; the caller holds s.mu.
+func (s *Sandbox) snapshot() (stateRecord, error) {
+	key, err := x509.MarshalPKCS8PrivateKey(s.ca.key)
+	if err != nil {
+		return stateRecord{}, err
+	}
+	r := stateRecord{Version: stateVersion, Seq: s.seq, CAKey: key, CACert: s.ca.cert.Raw,
+		PartnerToken: s.accounts[s.cfg.Username].token, Creates: s.creates}
+	for _, c := range sortedConsumers(s.consumers) {
+		cr := consumerRecord{ID: c.id, Seq: c.seq, Person: c.person, Entrepreneur: c.entrepreneur, LegalEntity: c.legalEntity,
+			State: c.state, Created: c.created, Updated: c.updated, Point: pointID(c.point), BlockedUntil: c.blockedUntil}
+		for _, ce := range c.certs {
+			cr.Certs = append(cr.Certs, ce.id)
+		}
+		r.Consumers = append(r.Consumers, cr)
+	}
+	for _, id := range sortedKeys(s.certs) {
+		c := s.certs[id]
+		r.Certs = append(r.Certs, certRecord{ID: c.id, Type: c.typ, State: c.state, IsConfirmed: c.isConfirmed, CSR: c.csr,
+			Subject: c.subject, DER: c.der, NotAfter: c.notAfter, Serial: c.serial, Issuer: c.issuer})
+	}
+	for _, w := range s.order {
+		wr := workflowRecord{ID: w.id, Type: w.typ, Scenario: w.scenario, State: w.state, Title: w.title, Consumer: w.consumer.id,
+			Callback: w.callback, ExternalID: w.externalID, Created: w.created, Updated: w.updated, Parent: wfID(w.parent),
+			Child: wfID(w.child), ErrorMessage: w.errorMessage, SMEVFailure: w.smevFailure, Temporarily: w.temporarily,
+			SearchedBy: w.searchedBy, Point: pointID(w.point), IDPInfo: w.idpInfo, AgentInfo: w.agentInfo,
+			AgentExtra: w.agentExtra, Removed: w.removed}
+		if w.cert != nil {
+			wr.Cert = w.cert.id
+		}
+		if w.agent != nil {
+			wr.Agent = w.agent.id
+		}
+		for _, d := range w.confDocs {
+			wr.ConfDocs = append(wr.ConfDocs, d.id)
+		}
+		for _, sc := range w.scans {
+			wr.Scans = append(wr.Scans, sc.id)
+		}
+		for _, ev := range w.events {
+			wr.Events = append(wr.Events, eventRecord{At: ev.at, Kind: ev.kind})
+		}
+		r.Workflows = append(r.Workflows, wr)
+	}
+	for _, id := range sortedKeys(s.confDocs) {
+		d := s.confDocs[id]
+		r.ConfDocs = append(r.ConfDocs, confDocRecord{ID: d.id, Workflow: d.workflow.id, Title: d.title, State: d.state,
+			Created: d.created, Updated: d.updated})
+	}
+	for _, id := range sortedKeys(s.scans) {
+		sc := s.scans[id]
+		r.Scans = append(r.Scans, scanRecord{ID: sc.id, Workflow: sc.workflow.id, DocTitle: sc.docTitle, Template: sc.template,
+			Title: sc.title, Created: sc.created, Updated: sc.updated})
+	}
+	for id := int64(1); id <= int64(len(s.agents)); id++ {
+		a := s.agents[id]
+		r.Agents = append(r.Agents, agentRecord{ID: a.id, Username: a.username, Password: a.acc.password, Token: a.acc.token,
+			Active: a.acc.active, LastName: a.lastName, FirstName: a.firstName, MiddleName: a.middleName, Email: a.email,
+			Phone: a.phone, UnstructuredIdentity: a.unstructuredIdentity, SNILS: a.snils, Position: a.position,
+			Company: a.company, Permissions: a.permissions, Points: a.points})
+	}
+	for _, c := range s.sent {
+		if c.Delivered || c.Dropped {
+			continue
+		}
+		r.Callbacks = append(r.Callbacks, pendingCallback{WorkflowID: c.WorkflowID, Type: c.Type, State: c.State, Body: c.Body,
+			Attempts: c.Attempts, URL: c.url, Attempt: c.attempt, Due: c.due})
+	}
+	return r, nil
+}
+
+// load fills a new, not yet started sandbox from st.
+func (s *Sandbox) load(ctx context.Context, st *sandboxstate.Store) error {
+	recs, err := st.Load(ctx, kindModel)
+	if err != nil {
+		return err
+	}
+	var r stateRecord
+	for _, rec := range recs {
+		if rec.ID != modelID {
+			continue
+		}
+		if err := json.Unmarshal(rec.Body, &r); err != nil {
+			return fmt.Errorf("model: %w", err)
+		}
+	}
+	if r.Version == 0 {
+		return nil // a new file
+	}
+	if r.Version != stateVersion {
+		return fmt.Errorf("model version %d, want %d", r.Version, stateVersion)
+	}
+	files, err := st.Load(ctx, kindFile)
+	if err != nil {
+		return err
+	}
+	content := map[string][]byte{}
+	for _, f := range files {
+		var fr fileRecord
+		if err := json.Unmarshal(f.Body, &fr); err != nil {
+			return fmt.Errorf("file %s: %w", f.ID, err)
+		}
+		content[f.ID] = fr.Content
+	}
+	return s.restore(r, content)
+}
+
+// restore rebuilds the model from r and the files by fileKey.
+func (s *Sandbox) restore(r stateRecord, content map[string][]byte) error {
+	key, err := x509.ParsePKCS8PrivateKey(r.CAKey)
+	if err != nil {
+		return fmt.Errorf("CA key: %w", err)
+	}
+	ecKey, ok := key.(*ecdsa.PrivateKey)
+	if !ok {
+		return errors.New("CA key: not ECDSA")
+	}
+	caCert, err := x509.ParseCertificate(r.CACert)
+	if err != nil {
+		return fmt.Errorf("CA certificate: %w", err)
+	}
+	s.ca = &testCA{key: ecKey, cert: caCert}
+	s.seq = r.Seq
+	if r.PartnerToken != "" {
+		p := s.accounts[s.cfg.Username]
+		delete(s.tokens, p.token)
+		p.token = r.PartnerToken
+		s.tokens[p.token] = p
+	}
+	if r.Creates != nil {
+		s.creates = r.Creates
+	}
+	for _, cr := range r.Certs {
+		s.certs[cr.ID] = &certificate{id: cr.ID, typ: cr.Type, state: cr.State, isConfirmed: cr.IsConfirmed, csr: cr.CSR,
+			subject: cr.Subject, der: cr.DER, notAfter: cr.NotAfter, serial: cr.Serial, issuer: cr.Issuer}
+	}
+	cert := func(id int64) (*certificate, error) {
+		if id == 0 {
+			return nil, nil
+		}
+		if c := s.certs[id]; c != nil {
+			return c, nil
+		}
+		return nil, fmt.Errorf("unknown certificate %d", id)
+	}
+	for _, cr := range r.Consumers {
+		c := &consumer{id: cr.ID, seq: cr.Seq, person: cr.Person, entrepreneur: cr.Entrepreneur, legalEntity: cr.LegalEntity,
+			state: cr.State, created: cr.Created, updated: cr.Updated, point: points[cr.Point], blockedUntil: cr.BlockedUntil}
+		for _, id := range cr.Certs {
+			ce, err := cert(id)
+			if err != nil {
+				return fmt.Errorf("consumer %s: %w", cr.ID, err)
+			}
+			c.certs = append(c.certs, ce)
+		}
+		s.consumers[c.id] = c
+	}
+	for _, ar := range r.Agents {
+		a := &agent{id: ar.ID, username: ar.Username, lastName: ar.LastName, firstName: ar.FirstName, middleName: ar.MiddleName,
+			email: ar.Email, phone: ar.Phone, unstructuredIdentity: ar.UnstructuredIdentity, snils: ar.SNILS, position: ar.Position,
+			company: ar.Company, permissions: ar.Permissions, points: ar.Points}
+		a.acc = &account{username: ar.Username, password: ar.Password, token: ar.Token, active: ar.Active, agent: a}
+		s.agents[a.id] = a
+		s.accounts[a.username] = a.acc
+		s.tokens[a.acc.token] = a.acc
+	}
+	for _, wr := range r.Workflows {
+		c := s.consumers[wr.Consumer]
+		if c == nil {
+			return fmt.Errorf("workflow %d: unknown consumer %s", wr.ID, wr.Consumer)
+		}
+		ce, err := cert(wr.Cert)
+		if err != nil {
+			return fmt.Errorf("workflow %d: %w", wr.ID, err)
+		}
+		w := &workflow{id: wr.ID, typ: wr.Type, scenario: wr.Scenario, state: wr.State, title: wr.Title, consumer: c,
+			callback: wr.Callback, externalID: wr.ExternalID, created: wr.Created, updated: wr.Updated,
+			errorMessage: wr.ErrorMessage, smevFailure: wr.SMEVFailure, temporarily: wr.Temporarily, cert: ce,
+			searchedBy: wr.SearchedBy, agent: s.agents[wr.Agent], point: points[wr.Point], idpInfo: wr.IDPInfo,
+			agentInfo: wr.AgentInfo, agentExtra: wr.AgentExtra, removed: wr.Removed}
+		if w.searchedBy == nil {
+			w.searchedBy = map[string]bool{}
+		}
+		for _, ev := range wr.Events {
+			w.events = append(w.events, event{at: ev.At, kind: ev.Kind})
+		}
+		s.workflows[w.id] = w
+		s.order = append(s.order, w)
+		if !w.removed && w.externalID != "" {
+			s.byExternal[w.externalID] = w
+		}
+	}
+	for _, wr := range r.Workflows {
+		w := s.workflows[wr.ID]
+		w.parent, w.child = s.workflows[wr.Parent], s.workflows[wr.Child]
+	}
+	for _, dr := range r.ConfDocs {
+		w := s.workflows[dr.Workflow]
+		if w == nil {
+			return fmt.Errorf("confirmation document %d: unknown workflow %d", dr.ID, dr.Workflow)
+		}
+		d := &confDoc{id: dr.ID, workflow: w, title: dr.Title, content: content[fileKey(fileConfDoc, dr.ID)], state: dr.State,
+			created: dr.Created, updated: dr.Updated}
+		s.confDocs[d.id] = d
+		s.savedFiles[fileKey(fileConfDoc, dr.ID)] = true
+	}
+	for _, sr := range r.Scans {
+		w := s.workflows[sr.Workflow]
+		if w == nil {
+			return fmt.Errorf("scan %d: unknown workflow %d", sr.ID, sr.Workflow)
+		}
+		sc := &scan{id: sr.ID, workflow: w, docTitle: sr.DocTitle, template: sr.Template, title: sr.Title,
+			content: content[fileKey(fileScan, sr.ID)], created: sr.Created, updated: sr.Updated}
+		s.scans[sc.id] = sc
+		s.savedFiles[fileKey(fileScan, sr.ID)] = true
+	}
+	for _, wr := range r.Workflows {
+		w := s.workflows[wr.ID]
+		for _, id := range wr.ConfDocs {
+			if d := s.confDocs[id]; d != nil {
+				w.confDocs = append(w.confDocs, d)
+			}
+		}
+		for _, id := range wr.Scans {
+			if sc := s.scans[id]; sc != nil {
+				w.scans = append(w.scans, sc)
+			}
+		}
+	}
+	for _, pc := range r.Callbacks {
+		w := s.workflows[pc.WorkflowID]
+		if w == nil {
+			continue
+		}
+		rec := &callbackRecord{CallbackRecord: CallbackRecord{WorkflowID: pc.WorkflowID, Type: pc.Type, State: pc.State,
+			Body: pc.Body, Attempts: pc.Attempts}, url: pc.URL, attempt: pc.Attempt, due: pc.Due}
+		s.sent = append(s.sent, rec)
+		q, ok := s.queues[w.consumer.id]
+		if !ok {
+			q = &callbackQueue{}
+			s.queues[w.consumer.id] = q
+		}
+		q.events = append(q.events, rec) // started by start
+	}
+	return nil
+}
+
+// save writes the model when it changed since the last write, with the
+// files uploaded since; the caller holds s.mu. Without a state file, or
+// once the sandbox is closed, it does nothing. After a failed write the
+// next save tries again.
+func (s *Sandbox) save() error {
+	if s.state == nil || s.closed {
+		return nil
+	}
+	r, err := s.snapshot()
+	if err != nil {
+		return fmt.Errorf("fns sandbox: save state: %w", err)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("fns sandbox: save state: %w", err)
+	}
+	var ops []sandboxstate.Op
+	var written []string
+	for id, d := range s.confDocs {
+		if k := fileKey(fileConfDoc, id); d.content != nil && !s.savedFiles[k] {
+			ops, written = append(ops, sandboxstate.Put(kindFile, k, fileRecord{Content: d.content})), append(written, k)
+		}
+	}
+	for id, sc := range s.scans {
+		if k := fileKey(fileScan, id); sc.content != nil && !s.savedFiles[k] {
+			ops, written = append(ops, sandboxstate.Put(kindFile, k, fileRecord{Content: sc.content})), append(written, k)
+		}
+	}
+	if len(ops) == 0 && bytes.Equal(b, s.savedModel) {
+		return nil
+	}
+	ops = append(ops, sandboxstate.Put(kindModel, modelID, json.RawMessage(b)))
+	if err := s.state.Apply(context.Background(), ops...); err != nil {
+		return fmt.Errorf("fns sandbox: save state: %w", err)
+	}
+	s.savedModel = b
+	for _, k := range written {
+		s.savedFiles[k] = true
+	}
+	return nil
+}
+
+// fileChanged marks the file of a confirmation document or scan as to be
+// written by the next save; the caller holds s.mu.
+func (s *Sandbox) fileChanged(kind string, id int64) {
+	delete(s.savedFiles, fileKey(kind, id))
+}
+
+// saveErrKey is the request context key of the *error the handlers'
+// critical sections report a failed save in.
+type saveErrKey struct{}
+
+// unlock saves the state and leaves the critical section of a handler of
+// r; a failed save makes authed answer 500 instead of the handler.
+func (s *Sandbox) unlock(r *http.Request) {
+	err := s.save()
+	s.mu.Unlock()
+	if p, ok := r.Context().Value(saveErrKey{}).(*error); ok && err != nil {
+		*p = err
+	}
+}
+
+// bufferedResponse holds a handler's answer until its state is saved.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+
+func (b *bufferedResponse) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	b.WriteHeader(http.StatusOK)
+	return b.body.Write(p)
+}
+
+// flush sends the held answer.
+func (b *bufferedResponse) flush(w http.ResponseWriter) {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(max(b.status, http.StatusOK))
+	_, _ = w.Write(b.body.Bytes())
+}
+
+// writeSaveError answers a request whose change could not be saved.
+func writeSaveError(w http.ResponseWriter) {
+	writeDetail(w, http.StatusInternalServerError, "fns sandbox: could not save its state")
+}
