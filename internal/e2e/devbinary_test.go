@@ -169,6 +169,7 @@ func TestDevBinaryEndToEnd(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "the Temporal UI answers")
 
 	b.awaitStage(t, "kyc-dev-binary", "awaiting-review", 30*time.Second)
+	agentID := b.fnsBegin(t)
 	took, exitCode := interrupt(t, worker)
 	t.Logf("worker -dev stopped %s after Ctrl-C", took.Round(time.Millisecond))
 	assert.Equal(t, 0, exitCode, output.String())
@@ -181,13 +182,24 @@ func TestDevBinaryEndToEnd(t *testing.T) {
 		status := b.awaitOutcome(t, id, 90*time.Second)
 		assert.Contains(t, status, `"outcome": "accepted"`, "%s after the restart:\n%s\nworker:\n%s", id, status, output)
 	}
-	b.fnsWalkthrough(t)
+	b.fnsFinish(t, agentID)
 }
 
-// fnsWalkthrough is the README's FNS walk-through with the starter binary:
-// an agent, a registration, the agent's identification, the printable form,
-// the scans and the issued certificate, which parses as X.509 naming the person.
-func (b *devBinaries) fnsWalkthrough(t *testing.T) {
+// mustRun runs the starter and requires exit code 0; it returns stdout.
+func (b *devBinaries) mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	stdout, stderr, code := b.starter(t, args...)
+	require.Equal(t, 0, code, "starter %v: %s", args, stderr)
+	return stdout
+}
+
+// fnsRegistration is the workflow of the README's FNS walk-through.
+const fnsRegistration = "fns-registration-ivanov-1"
+
+// fnsBegin is the first half of the README's FNS walk-through with the
+// starter binary: an agent and a registration waiting for the agent. It
+// returns the agent's id.
+func (b *devBinaries) fnsBegin(t *testing.T) string {
 	t.Helper()
 	files := map[string]string{"agent.pw": "agent-Pa55word\n", "passport.jpg": "passport", "form-signed.jpg": "form", "photo.jpg": "photo",
 		"ivanov.json": `{"consumer": {"last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович", "gender": "М",
@@ -198,29 +210,31 @@ func (b *devBinaries) fnsWalkthrough(t *testing.T) {
 	for name, content := range files {
 		require.NoError(t, os.WriteFile(filepath.Join(b.work, name), []byte(content), 0o600))
 	}
-	run := func(args ...string) string {
-		t.Helper()
-		stdout, stderr, code := b.starter(t, args...)
-		require.Equal(t, 0, code, "starter %v: %s", args, stderr)
-		return stdout
-	}
-	out := run("fns", "agents", "create", "--username", "agent1", "--password-file", "agent.pw", "--last-name", "Агентов",
+	out := b.mustRun(t, "fns", "agents", "create", "--username", "agent1", "--password-file", "agent.pw", "--last-name", "Агентов",
 		"--first-name", "Агент", "--middle-name", "Агентович", "--phone", "79012345678", "--passport-text", "4500 023 Выдан ПВД ОВД 12.05.2011",
 		"--snils", "11223344595", "--position", "оператор", "--company", "1", "--permission", "consumer_identify", "--point", "1")
 	agentID := strings.TrimSpace(strings.TrimPrefix(strings.Fields(out)[1], "agent:"))
-	const wf = "fns-registration-ivanov-1"
-	run("fns", "register", "--request-id", "ivanov-1", "--consumer", "ivanov.json")
-	b.awaitStage(t, wf, "awaiting-agent", 60*time.Second)
-	run("fns", "agent-identify", wf, "--agent", agentID, "--passport-scan", "passport.jpg")
+	b.mustRun(t, "fns", "register", "--request-id", "ivanov-1", "--consumer", "ivanov.json")
+	b.awaitStage(t, fnsRegistration, "awaiting-agent", 60*time.Second)
+	return agentID
+}
+
+// fnsFinish is the rest, after a restart of worker -dev: the agent's
+// identification, the printable form, the scans and the issued
+// certificate, which parses as X.509 naming the person.
+func (b *devBinaries) fnsFinish(t *testing.T, agentID string) {
+	t.Helper()
+	wf := fnsRegistration
+	b.mustRun(t, "fns", "agent-identify", wf, "--agent", agentID, "--passport-scan", "passport.jpg")
 	b.awaitStage(t, wf, "awaiting-scans", 60*time.Second)
-	run("fns", "template", wf, "-o", "form.html")
+	b.mustRun(t, "fns", "template", wf, "-o", "form.html")
 	form, err := os.ReadFile(filepath.Join(b.work, "form.html"))
 	require.NoError(t, err)
 	assert.Contains(t, string(form), "СЕРТИФИКАТ КЛЮЧА ПРОВЕРКИ ЭЛЕКТРОННОЙ ПОДПИСИ")
-	run("fns", "upload-scans", wf, "--scan", "form-signed.jpg", "--scan", "photo.jpg")
+	b.mustRun(t, "fns", "upload-scans", wf, "--scan", "form-signed.jpg", "--scan", "photo.jpg")
 	status := b.awaitOutcome(t, wf, 60*time.Second)
 	require.Contains(t, status, `"outcome": "accepted"`, status)
-	run("fns", "certificate", wf, "-o", "ivanov.pem")
+	b.mustRun(t, "fns", "certificate", wf, "-o", "ivanov.pem")
 	pemBytes, err := os.ReadFile(filepath.Join(b.work, "ivanov.pem"))
 	require.NoError(t, err)
 	block, _ := pem.Decode(pemBytes)
