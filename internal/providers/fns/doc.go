@@ -13,7 +13,8 @@
 // UploadCertificate) → ChangeState(scan_confirm_received) → complete.
 // GetWorkflowFull, SearchWorkflows and SearchConsumers read the state;
 // RemoveWorkflows removes workflows; CreateAgent, ListAgents, UpdateAgent
-// and BlockAgent manage agent accounts. Callbacks are decoded elsewhere
+// and BlockAgent manage agent accounts. SignDocuments sends documents for
+// signing (scenario 82, or 88 for one of several legal entities). Callbacks are decoded elsewhere
 // (callback.go); this package only shares the names and polymorphic types.
 //
 // # Accounts and authentication
@@ -126,8 +127,21 @@
 //   - The agent list's "next" and the workflow search's "next" are resolved
 //     like any link, so a provider that answers absolute URLs on its own
 //     host works, and one on another host is refused.
+//   - Signing (SignDocuments): titles are trimmed and then sanitised with
+//     validate.SanitizeFNSTitle (the document's [^\.\(\)\w\s-] → "_" with a
+//     Unicode \w, as the server keeps Cyrillic names); 1..50 documents, a
+//     non-blank title of at most 250 characters (code points) after
+//     sanitising and a non-empty content are checked before any call. A
+//     legal entity INN selects scenario SigningLegalEntity and is sent as
+//     legal_entity {"inn"} alone; whether the consumer holds two or more
+//     legal-entity signatures is not known to the client, so the caller
+//     decides. The INN is not checked here (validate owns identifiers).
+//   - data.attributes is described with .key and .value but never shown:
+//     the client sends a list, {"attributes": [{"key", "value"}, …]}, and
+//     omits "data" when there is no sender attribute.
 //
 // Testdata: testdata/ holds every example response body of these endpoints,
-// named after the endpoint and the document line; the document's malformed
+// named after the endpoint and the document line, and the request examples
+// of the calls added for signing (request-*.json); the document's malformed
 // examples were repaired (syntax only), see testdata/README.md.
 package fns

@@ -1,0 +1,122 @@
+package fns
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"idflow/internal/validate"
+)
+
+// AttributeContractorName is the only documented key of data.attributes
+// (L297): the name of the document's sender.
+const AttributeContractorName = "b2b_contractor_name"
+
+// SigningDocument is one document to sign: its file name with extension and
+// its content (sent as base64 "path").
+type SigningDocument struct {
+	Title   string
+	Content []byte
+}
+
+// Attribute is one item of data.attributes: data about the document's sender.
+type Attribute struct {
+	Key   string `json:"key"`   // Key is the kind of data, e.g. AttributeContractorName.
+	Value string `json:"value"` // Value is its value.
+}
+
+// SigningRequest sends documents to a consumer for signing (§1.2.3,
+// scenarios Signing or SigningLegalEntity).
+type SigningRequest struct {
+	Consumer       string            // Consumer is the consumer UUID from the registration.
+	Documents      []SigningDocument // Documents are 1..validate.MaxFNSDocuments files.
+	Backref        string            // Backref is the link the user returns to after signing (optional).
+	Sender         []Attribute       // Sender are the data.attributes about the sender (optional).
+	LegalEntityINN string            // LegalEntityINN is the INN of the legal entity the documents are for; required when the consumer holds two or more legal-entity signatures, and then scenario SigningLegalEntity is used.
+	Callback       string            // Callback is the callback URL (optional).
+	ExternalID     string            // ExternalID is our transaction UUID (optional).
+}
+
+// signingDocument is one item of "documents" on the wire.
+type signingDocument struct {
+	Title string `json:"title"`
+	Path  string `json:"path"` // base64 content
+}
+
+// signingData is the "data" block.
+type signingData struct {
+	Attributes []Attribute `json:"attributes"`
+}
+
+// SignDocuments sends documents for signing (POST /api/rb/workflow) with
+// scenario Signing (82), or SigningLegalEntity (88) when LegalEntityINN is
+// given. Titles are sanitised as the provider would (validate.SanitizeFNSTitle);
+// the number of documents, the titles and the contents are checked before
+// any call (ErrInvalidArgument). The answer lists the created documents.
+func (s *Session) SignDocuments(ctx context.Context, req SigningRequest) (Workflow, error) {
+	consumer := strings.TrimSpace(req.Consumer)
+	if consumer == "" {
+		return Workflow{}, invalid("consumer required")
+	}
+	extra, err := signingFields(req.Documents, req.Backref, req.Sender)
+	if err != nil {
+		return Workflow{}, err
+	}
+	ref, _ := json.Marshal(consumer)
+	cw := CreateWorkflowRequest{Scenario: s.c.scenarios.Signing, Callback: req.Callback, ExternalID: req.ExternalID,
+		Consumer: ref, Extra: extra}
+	if inn := strings.TrimSpace(req.LegalEntityINN); inn != "" {
+		cw.Scenario = s.c.scenarios.SigningLegalEntity
+		cw.LegalEntity = &LegalEntity{INN: inn}
+	}
+	return s.CreateWorkflow(ctx, cw)
+}
+
+// signingFields checks and encodes the fields shared by both signing calls:
+// documents, backref and data.
+func signingFields(docs []SigningDocument, backref string, sender []Attribute) (map[string]json.RawMessage, error) {
+	wire, err := encodeSigningDocuments(docs)
+	if err != nil {
+		return nil, err
+	}
+	extra := map[string]json.RawMessage{}
+	extra["documents"], _ = json.Marshal(wire)
+	if b := strings.TrimSpace(backref); b != "" {
+		extra["backref"], _ = json.Marshal(b)
+	}
+	if len(sender) > 0 {
+		for i, a := range sender {
+			if strings.TrimSpace(a.Key) == "" {
+				return nil, invalid("sender attribute " + strconv.Itoa(i+1) + ": key required")
+			}
+		}
+		extra["data"], _ = json.Marshal(signingData{Attributes: sender})
+	}
+	return extra, nil
+}
+
+// encodeSigningDocuments checks 1..MaxFNSDocuments documents, sanitises and
+// checks each title and encodes each content.
+func encodeSigningDocuments(docs []SigningDocument) ([]signingDocument, error) {
+	if len(docs) == 0 {
+		return nil, invalid("no documents")
+	}
+	if len(docs) > validate.MaxFNSDocuments {
+		return nil, invalid("more than " + strconv.Itoa(validate.MaxFNSDocuments) + " documents")
+	}
+	out := make([]signingDocument, len(docs))
+	for i, d := range docs {
+		n := "document " + strconv.Itoa(i+1) + ": "
+		title := validate.SanitizeFNSTitle(strings.TrimSpace(d.Title))
+		if err := validate.FNSTitle(title); err != nil {
+			return nil, invalid(n + err.Error())
+		}
+		if len(d.Content) == 0 {
+			return nil, invalid(n + "empty file")
+		}
+		out[i] = signingDocument{Title: title, Path: base64.StdEncoding.EncodeToString(d.Content)}
+	}
+	return out, nil
+}

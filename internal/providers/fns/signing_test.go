@@ -1,0 +1,152 @@
+package fns_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"idflow/internal/providers/fns"
+	"idflow/internal/validate"
+)
+
+// exampleRequest decodes a request example of the document. The document
+// writes "scenario" as a string in some examples; the client sends a number,
+// so a numeric string is turned into a number before comparing.
+func exampleRequest(t *testing.T, name string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(testdata(t, name)), &m))
+	if s, ok := m["scenario"].(string); ok {
+		n, err := strconv.Atoi(s)
+		require.NoError(t, err)
+		m["scenario"] = float64(n)
+	}
+	return m
+}
+
+func sentBody(t *testing.T, f *fakeFNS) map[string]any {
+	t.Helper()
+	calls := f.Calls()
+	require.Len(t, calls, 1)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(calls[0].Body, &m))
+	return m
+}
+
+// exampleDocuments turns the example's documents into SigningDocuments whose
+// content is the example's "path" text (the examples are abbreviated, not
+// base64: "JMBERi0..."), and rewrites the example's paths to the base64 of
+// that text, which is what the client must send.
+func exampleDocuments(t *testing.T, m map[string]any) []fns.SigningDocument {
+	t.Helper()
+	var docs []fns.SigningDocument
+	for _, d := range m["documents"].([]any) {
+		d := d.(map[string]any)
+		docs = append(docs, fns.SigningDocument{Title: d["title"].(string), Content: []byte(d["path"].(string))})
+		d["path"] = base64.StdEncoding.EncodeToString([]byte(d["path"].(string)))
+	}
+	return docs
+}
+
+func TestSignDocumentsExamples(t *testing.T) {
+	t.Run("82 L479", func(t *testing.T) {
+		want := exampleRequest(t, "request-workflow-create-82.L479.json")
+		docs := exampleDocuments(t, want)
+		f := serveFile(t, "workflow-create-82.L498.json")
+		w, err := newClient(t, f.srv.URL).Partner().SignDocuments(context.Background(), fns.SigningRequest{
+			Consumer: "5f0b66f4-80a6-4228-b3fa-e141a1046798", Documents: docs,
+			Backref: "http://url_customers_landing_page", Callback: "http://127.0.0.1/callback",
+		})
+		require.NoError(t, err)
+		assert.Equal(t, "POST", f.Calls()[0].Method)
+		assert.Equal(t, "/api/rb/workflow", f.Calls()[0].Path)
+		assert.Equal(t, want, sentBody(t, f))
+		assert.EqualValues(t, 2053010, w.ID)
+		assert.Equal(t, fns.StateWaitSignature, w.State)
+		assert.Equal(t, "5f0b66f4-80a6-4228-b3fa-e141a1046798", w.Consumer.ID)
+		require.Len(t, w.Documents, 2)
+		assert.Equal(t, "/api/rb/document/2960797/path/usn.pdf", w.Documents[0].Path)
+		assert.Equal(t, "not-rejectable", w.Documents[1].Type)
+	})
+	t.Run("88 L544", func(t *testing.T) {
+		want := exampleRequest(t, "request-workflow-create-88.L544.json")
+		docs := exampleDocuments(t, want)
+		f := serveFile(t, "workflow-create-88.L564.json")
+		w, err := newClient(t, f.srv.URL).Partner().SignDocuments(context.Background(), fns.SigningRequest{
+			Consumer: "5f0b66f4-80a6-4228-b3fa-e141a1046798", Documents: docs,
+			Callback: "http://127.0.0.1/callback", LegalEntityINN: "3123456448",
+		})
+		require.NoError(t, err)
+		assert.Equal(t, want, sentBody(t, f))
+		assert.Equal(t, 88, w.Scenario.ID)
+		require.Len(t, w.Documents, 2)
+		assert.EqualValues(t, 2960798, w.Documents[1].ID)
+	})
+}
+
+func TestSignDocumentsScenarioAndFields(t *testing.T) {
+	f := serveFile(t, "workflow-create-82.L498.json")
+	c := newClient(t, f.srv.URL, func(cfg *fns.Config) { cfg.Scenarios.Signing, cfg.Scenarios.SigningLegalEntity = 182, 188 })
+	_, err := c.Partner().SignDocuments(context.Background(), fns.SigningRequest{
+		Consumer: " 5f0b66f4-80a6-4228-b3fa-e141a1046798 ", ExternalID: "2f973415-4d6b-4541-90c1-010ef6f85455",
+		Documents: []fns.SigningDocument{{Title: " Договор №5 (копия).pdf ", Content: []byte("%PDF-1.4")}},
+		Sender:    []fns.Attribute{{Key: fns.AttributeContractorName, Value: "ООО Ромашка"}},
+	})
+	require.NoError(t, err)
+	sent := sentBody(t, f)
+	assert.Equal(t, float64(182), sent["scenario"], "configured signing scenario, no legal entity")
+	assert.Equal(t, "5f0b66f4-80a6-4228-b3fa-e141a1046798", sent["consumer"])
+	assert.Equal(t, "2f973415-4d6b-4541-90c1-010ef6f85455", sent["external_id"])
+	assert.Equal(t, []any{map[string]any{"title": "Договор _5 (копия).pdf", "path": base64.StdEncoding.EncodeToString([]byte("%PDF-1.4"))}},
+		sent["documents"], "title trimmed and sanitised with the Unicode rule (Cyrillic kept)")
+	assert.Equal(t, map[string]any{"attributes": []any{map[string]any{"key": "b2b_contractor_name", "value": "ООО Ромашка"}}}, sent["data"])
+	for _, k := range []string{"backref", "legal_entity", "callback", "entrepreneur"} {
+		assert.NotContains(t, sent, k)
+	}
+
+	f2 := serveFile(t, "workflow-create-88.L564.json")
+	c2 := newClient(t, f2.srv.URL, func(cfg *fns.Config) { cfg.Scenarios.SigningLegalEntity = 188 })
+	_, err = c2.Partner().SignDocuments(context.Background(), fns.SigningRequest{Consumer: "5f0b66f4-80a6-4228-b3fa-e141a1046798",
+		Documents: []fns.SigningDocument{{Title: "a.pdf", Content: []byte("x")}}, LegalEntityINN: "3123456448"})
+	require.NoError(t, err)
+	assert.Equal(t, float64(188), sentBody(t, f2)["scenario"])
+}
+
+func TestSignDocumentsArgumentErrors(t *testing.T) {
+	doc := fns.SigningDocument{Title: "a.pdf", Content: []byte("x")}
+	many := make([]fns.SigningDocument, validate.MaxFNSDocuments+1)
+	for i := range many {
+		many[i] = doc
+	}
+	for name, req := range map[string]fns.SigningRequest{
+		"no consumer":         {Documents: []fns.SigningDocument{doc}},
+		"no documents":        {Consumer: "c"},
+		"51 documents":        {Consumer: "c", Documents: many},
+		"blank title":         {Consumer: "c", Documents: []fns.SigningDocument{{Title: "  ", Content: []byte("x")}}},
+		"251 character title": {Consumer: "c", Documents: []fns.SigningDocument{{Title: strings.Repeat("я", validate.MaxFNSTitleLen-3) + ".pdf", Content: []byte("x")}}},
+		"empty content":       {Consumer: "c", Documents: []fns.SigningDocument{{Title: "a.pdf"}}},
+		"attribute no key":    {Consumer: "c", Documents: []fns.SigningDocument{doc}, Sender: []fns.Attribute{{Value: "v"}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := serveFile(t, "workflow-create-82.L498.json")
+			_, err := newClient(t, f.srv.URL).Partner().SignDocuments(context.Background(), req)
+			assert.ErrorIs(t, err, fns.ErrInvalidArgument)
+			assert.Empty(t, f.Calls(), "refused before any call")
+			assert.Zero(t, f.Auths())
+		})
+	}
+	t.Run("50 documents and a 250 character title are fine", func(t *testing.T) {
+		f := serveFile(t, "workflow-create-82.L498.json")
+		docs := many[:validate.MaxFNSDocuments]
+		docs[0] = fns.SigningDocument{Title: strings.Repeat("я", validate.MaxFNSTitleLen-4) + ".pdf", Content: []byte("x")}
+		_, err := newClient(t, f.srv.URL).Partner().SignDocuments(context.Background(), fns.SigningRequest{Consumer: "c", Documents: docs})
+		require.NoError(t, err)
+		assert.Len(t, sentBody(t, f)["documents"], validate.MaxFNSDocuments)
+	})
+}
