@@ -14,7 +14,9 @@
 // GetWorkflowFull, SearchWorkflows and SearchConsumers read the state;
 // RemoveWorkflows removes workflows; CreateAgent, ListAgents, UpdateAgent
 // and BlockAgent manage agent accounts. SignDocuments sends documents for
-// signing (scenario 82, or 88 for one of several legal entities). Callbacks are decoded elsewhere
+// signing (scenario 82, or 88 for one of several legal entities);
+// SignSimplified sends them knowing only INN and phone
+// (POST /api/rb/workflow/fns). Callbacks are decoded elsewhere
 // (callback.go); this package only shares the names and polymorphic types.
 //
 // # Accounts and authentication
@@ -139,6 +141,15 @@
 //   - data.attributes is described with .key and .value but never shown:
 //     the client sends a list, {"attributes": [{"key", "value"}, …]}, and
 //     omits "data" when there is no sender attribute.
+//   - Simplified signing (SignSimplified): the document gives one scenario,
+//     564, for an individual entrepreneur; it is the default
+//     (Scenarios.SimplifiedSigning) and SimplifiedSigningRequest.Scenario
+//     overrides it for other client kinds, whose numbers the document does
+//     not give. INN and phone are required and sent as trimmed strings, not
+//     checked (validate owns identifiers); documents, backref, data and
+//     legal_entity are built and checked as for SignDocuments. The
+//     documented error («Клиент с такими данными не найден», L830) matches
+//     ErrNotFound.
 //
 // Testdata: testdata/ holds every example response body of these endpoints,
 // named after the endpoint and the document line, and the request examples

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -119,4 +120,61 @@ func encodeSigningDocuments(docs []SigningDocument) ([]signingDocument, error) {
 		out[i] = signingDocument{Title: title, Path: base64.StdEncoding.EncodeToString(d.Content)}
 	}
 	return out, nil
+}
+
+// SimplifiedSigningRequest sends documents knowing only the client's INN
+// and phone (§1.3, POST /api/rb/workflow/fns).
+type SimplifiedSigningRequest struct {
+	Scenario       int               // Scenario is the scenario number; zero takes Scenarios.SimplifiedSigning (564, the document's entrepreneur scenario).
+	INN            string            // INN is the client's INN (an entrepreneur's personal INN in the document's example).
+	Phone          string            // Phone is the client's phone, "7" and 10 digits.
+	Documents      []SigningDocument // Documents are 1..validate.MaxFNSDocuments files.
+	Backref        string            // Backref is the link the user returns to after signing (optional).
+	Sender         []Attribute       // Sender are the data.attributes about the sender (optional).
+	LegalEntityINN string            // LegalEntityINN is the legal entity the documents are for (required when the client holds two or more legal-entity signatures).
+	Callback       string            // Callback is the callback URL (optional).
+	ExternalID     string            // ExternalID is our transaction UUID (optional).
+}
+
+// simplifiedSigningBody is the POST /api/rb/workflow/fns body.
+type simplifiedSigningBody struct {
+	Scenario    int             `json:"scenario"`
+	INN         string          `json:"inn"`
+	Phone       string          `json:"phone"`
+	Callback    string          `json:"callback,omitempty"`
+	ExternalID  string          `json:"external_id,omitempty"`
+	Backref     json.RawMessage `json:"backref,omitempty"`
+	Documents   json.RawMessage `json:"documents"`
+	Data        json.RawMessage `json:"data,omitempty"`
+	LegalEntity *LegalEntity    `json:"legal_entity,omitempty"`
+}
+
+// SignSimplified sends documents for signing to the client's latest app
+// activation that holds the needed certificate (POST /api/rb/workflow/fns).
+// The answer's Consumer.ID is the consumer the documents went to. No such
+// client gives an error matching ErrNotFound («Клиент с такими данными не
+// найден»). Documents are checked and titles sanitised as in SignDocuments.
+func (s *Session) SignSimplified(ctx context.Context, req SimplifiedSigningRequest) (Workflow, error) {
+	inn, phone := strings.TrimSpace(req.INN), strings.TrimSpace(req.Phone)
+	if inn == "" || phone == "" {
+		return Workflow{}, invalid("inn and phone required")
+	}
+	if req.Scenario < 0 {
+		return Workflow{}, invalid("scenario number must be positive")
+	}
+	extra, err := signingFields(req.Documents, req.Backref, req.Sender)
+	if err != nil {
+		return Workflow{}, err
+	}
+	body := simplifiedSigningBody{Scenario: req.Scenario, INN: inn, Phone: phone, Callback: req.Callback,
+		ExternalID: req.ExternalID, Backref: extra["backref"], Documents: extra["documents"], Data: extra["data"]}
+	if body.Scenario == 0 {
+		body.Scenario = s.c.scenarios.SimplifiedSigning
+	}
+	if le := strings.TrimSpace(req.LegalEntityINN); le != "" {
+		body.LegalEntity = &LegalEntity{INN: le}
+	}
+	var w Workflow
+	err = s.result(ctx, http.MethodPost, "/api/rb/workflow/fns", "POST /api/rb/workflow/fns", nil, body, &w)
+	return w, err
 }

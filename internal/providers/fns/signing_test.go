@@ -150,3 +150,76 @@ func TestSignDocumentsArgumentErrors(t *testing.T) {
 		assert.Len(t, sentBody(t, f)["documents"], validate.MaxFNSDocuments)
 	})
 }
+
+func TestSignSimplifiedExamples(t *testing.T) {
+	want := exampleRequest(t, "request-workflow-fns.L785.json")
+	docs := exampleDocuments(t, want)
+	f := serveFile(t, "workflow-fns.L801.json")
+	w, err := newClient(t, f.srv.URL).Partner().SignSimplified(context.Background(), fns.SimplifiedSigningRequest{
+		INN: "365885220301", Phone: "79686423437", Documents: docs,
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "POST", f.Calls()[0].Method)
+	assert.Equal(t, "/api/rb/workflow/fns", f.Calls()[0].Path)
+	assert.Equal(t, want, sentBody(t, f), "default scenario 564, Cyrillic title kept")
+	assert.EqualValues(t, 407054, w.ID)
+	assert.Equal(t, 564, w.Scenario.ID)
+	assert.Equal(t, "d1ce6291-505d-4363-a7d6-7bfe07e08098", w.Consumer.ID, "the consumer the documents went to")
+	assert.Equal(t, fns.StateWaitSignature, w.State)
+	require.Len(t, w.Documents, 1)
+	assert.Equal(t, "normal", w.Documents[0].Type)
+	assert.Equal(t, "Заявление.txt", w.Documents[0].Title)
+	assert.Equal(t, "/api/rb/document/429048/path/ %D0%BB%D0%B5%D0.txt", w.Documents[0].Path, "kept as the provider wrote it")
+
+	t.Run("not found L830", func(t *testing.T) {
+		f := serveFile(t, "error-workflow-fns-not-found.L830.json")
+		_, err := newClient(t, f.srv.URL).Partner().SignSimplified(context.Background(), fns.SimplifiedSigningRequest{
+			INN: "365885220301", Phone: "79686423437", Documents: docs})
+		assert.True(t, fns.IsNotFound(err))
+		assert.False(t, fns.IsRetryable(err))
+		assert.Equal(t, []fns.FieldError{{Message: "Клиент с такими данными не найден"}}, fns.FieldErrors(err))
+	})
+}
+
+func TestSignSimplifiedFields(t *testing.T) {
+	f := serveFile(t, "workflow-fns.L801.json")
+	c := newClient(t, f.srv.URL, func(cfg *fns.Config) { cfg.Scenarios.SimplifiedSigning = 600 })
+	_, err := c.Partner().SignSimplified(context.Background(), fns.SimplifiedSigningRequest{
+		Scenario: 601, INN: "3123456448", Phone: "79686423437", Callback: "https://us.example/cb",
+		ExternalID: "2f973415-4d6b-4541-90c1-010ef6f85455", Backref: "https://us.example/back", LegalEntityINN: "3123456448",
+		Sender:    []fns.Attribute{{Key: fns.AttributeContractorName, Value: "ООО Ромашка"}},
+		Documents: []fns.SigningDocument{{Title: "a/b.pdf", Content: []byte("x")}},
+	})
+	require.NoError(t, err)
+	sent := sentBody(t, f)
+	assert.Equal(t, float64(601), sent["scenario"], "an explicit scenario wins")
+	assert.Equal(t, "https://us.example/cb", sent["callback"])
+	assert.Equal(t, "2f973415-4d6b-4541-90c1-010ef6f85455", sent["external_id"])
+	assert.Equal(t, "https://us.example/back", sent["backref"])
+	assert.Equal(t, map[string]any{"inn": "3123456448"}, sent["legal_entity"])
+	assert.Equal(t, "a_b.pdf", sent["documents"].([]any)[0].(map[string]any)["title"])
+	assert.NotNil(t, sent["data"])
+
+	f2 := serveFile(t, "workflow-fns.L801.json")
+	c2 := newClient(t, f2.srv.URL, func(cfg *fns.Config) { cfg.Scenarios.SimplifiedSigning = 600 })
+	_, err = c2.Partner().SignSimplified(context.Background(), fns.SimplifiedSigningRequest{INN: "3123456448", Phone: "79686423437",
+		Documents: []fns.SigningDocument{{Title: "a.pdf", Content: []byte("x")}}})
+	require.NoError(t, err)
+	assert.Equal(t, float64(600), sentBody(t, f2)["scenario"], "zero takes the configured scenario")
+
+	doc := []fns.SigningDocument{{Title: "a.pdf", Content: []byte("x")}}
+	for name, req := range map[string]fns.SimplifiedSigningRequest{
+		"no inn":       {Phone: "79686423437", Documents: doc},
+		"no phone":     {INN: "3123456448", Documents: doc},
+		"no documents": {INN: "3123456448", Phone: "79686423437"},
+		"long title": {INN: "3123456448", Phone: "79686423437",
+			Documents: []fns.SigningDocument{{Title: strings.Repeat("a", validate.MaxFNSTitleLen+1), Content: []byte("x")}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := serveFile(t, "workflow-fns.L801.json")
+			_, err := newClient(t, f.srv.URL).Partner().SignSimplified(context.Background(), req)
+			assert.ErrorIs(t, err, fns.ErrInvalidArgument)
+			assert.Empty(t, f.Calls())
+		})
+	}
+}
