@@ -16,7 +16,9 @@
 // and BlockAgent manage agent accounts. SignDocuments sends documents for
 // signing (scenario 82, or 88 for one of several legal entities);
 // SignSimplified sends them knowing only INN and phone
-// (POST /api/rb/workflow/fns). Callbacks are decoded elsewhere
+// (POST /api/rb/workflow/fns); SignedDocuments lists a signing workflow's
+// documents with their file and signature links and MergeSignatures
+// combines signatures into one CMS. Callbacks are decoded elsewhere
 // (callback.go); this package only shares the names and polymorphic types.
 //
 // # Accounts and authentication
@@ -150,6 +152,18 @@
 //     legal_entity are built and checked as for SignDocuments. The
 //     documented error («Клиент с такими данными не найден», L830) matches
 //     ErrNotFound.
+//   - Signed documents: GET /api/rb/workflow/{id}/document returns the same
+//     Document type as the create answers; Signature is empty until the
+//     document is signed (the document shows only signed ones). The second,
+//     stray block after the example (L2436) is not part of it.
+//   - Signatures merge: at least one signature; each item is either content
+//     (base64_file, standard padded base64) or an internal link (url, sent
+//     trimmed, not resolved: the provider reads it); mixing both kinds in
+//     one request is not documented and is left to the provider. The
+//     answer's result is kept as the base64 text (MergedSignature.Base64,
+//     the example's "MIAGCSqG..." is abbreviated); Bytes decodes it
+//     leniently (padding optional, line breaks ignored). An empty result is
+//     an unusable 2xx (retryable).
 //
 // Testdata: testdata/ holds every example response body of these endpoints,
 // named after the endpoint and the document line, and the request examples

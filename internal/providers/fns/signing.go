@@ -178,3 +178,95 @@ func (s *Session) SignSimplified(ctx context.Context, req SimplifiedSigningReque
 	err = s.result(ctx, http.MethodPost, "/api/rb/workflow/fns", "POST /api/rb/workflow/fns", nil, body, &w)
 	return w, err
 }
+
+// SignedDocuments lists the documents of a signing workflow with their
+// links (GET /api/rb/workflow/{id}/document): Document.Path is the original
+// file and, once signed, Document.Signature the signature (.p7s); fetch both
+// with Session.Fetch. The list carries no signer information.
+func (s *Session) SignedDocuments(ctx context.Context, workflowID int64) ([]Document, error) {
+	if workflowID <= 0 {
+		return nil, invalid("workflow id required")
+	}
+	var out struct {
+		Documents []Document `json:"documents"`
+	}
+	err := s.result(ctx, http.MethodGet, workflowPath(workflowID, "document"), "GET /api/rb/workflow/{id}/document", nil, nil, &out)
+	return out.Documents, err
+}
+
+// SignatureSource is one signature to merge: either its content (CMS, sent
+// as base64_file) or an internal signature link (Document.Signature, sent
+// as url); exactly one of them.
+type SignatureSource struct {
+	CMS []byte // CMS is a signature's DER content.
+	URL string // URL is an internal link, e.g. "/api/rb/document/16569/signature/VIY52ZGQ.p7s".
+}
+
+// signatureItem is one item of "signatures" on the wire.
+type signatureItem struct {
+	Base64File string `json:"base64_file,omitempty"`
+	URL        string `json:"url,omitempty"`
+}
+
+// MergedSignature is the answer of a signatures merge: the merged CMS as the
+// provider sent it (base64).
+type MergedSignature struct {
+	Base64 string
+}
+
+// Bytes decodes the merged CMS (standard base64, padding optional, line
+// breaks ignored).
+func (m MergedSignature) Bytes() ([]byte, error) {
+	s := strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == ' ' || r == '\t' {
+			return -1
+		}
+		return r
+	}, m.Base64)
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		b, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+	}
+	if err != nil {
+		return nil, &Error{Op: opMerge, Message: "merged signature is not base64"}
+	}
+	return b, nil
+}
+
+const opMerge = "POST /api/rb/signatures-merge"
+
+// MergeSignatures combines signatures into one CMS (POST /api/rb/signatures-merge).
+func (s *Session) MergeSignatures(ctx context.Context, sigs []SignatureSource) (MergedSignature, error) {
+	if len(sigs) == 0 {
+		return MergedSignature{}, invalid("no signatures")
+	}
+	items := make([]signatureItem, len(sigs))
+	for i, sig := range sigs {
+		u := strings.TrimSpace(sig.URL)
+		if (len(sig.CMS) == 0) == (u == "") {
+			return MergedSignature{}, invalid("signature " + strconv.Itoa(i+1) + ": exactly one of content and url")
+		}
+		if u != "" {
+			items[i] = signatureItem{URL: u}
+		} else {
+			items[i] = signatureItem{Base64File: base64.StdEncoding.EncodeToString(sig.CMS)}
+		}
+	}
+	body := struct {
+		Signatures []signatureItem `json:"signatures"`
+	}{items}
+	resp, err := s.call(ctx, http.MethodPost, "/api/rb/signatures-merge", opMerge, nil, body)
+	if err != nil {
+		return MergedSignature{}, err
+	}
+	var out struct {
+		Result string `json:"result"`
+	}
+	if err := decodeResult(resp, opMerge, &out); err != nil {
+		return MergedSignature{}, err
+	}
+	if out.Result = strings.TrimSpace(out.Result); out.Result == "" {
+		return MergedSignature{}, undecodable(opMerge, resp.status, "merge answer without result")
+	}
+	return MergedSignature{Base64: out.Result}, nil
+}

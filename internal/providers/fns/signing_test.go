@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -220,6 +221,96 @@ func TestSignSimplifiedFields(t *testing.T) {
 			_, err := newClient(t, f.srv.URL).Partner().SignSimplified(context.Background(), req)
 			assert.ErrorIs(t, err, fns.ErrInvalidArgument)
 			assert.Empty(t, f.Calls())
+		})
+	}
+}
+
+func TestSignedDocumentsExample(t *testing.T) {
+	f := serveFile(t, "workflow-document.L2389.json")
+	docs, err := newClient(t, f.srv.URL).Partner().SignedDocuments(context.Background(), 2053010)
+	require.NoError(t, err)
+	assert.Equal(t, "GET", f.Calls()[0].Method)
+	assert.Equal(t, "/api/rb/workflow/2053010/document", f.Calls()[0].Path)
+	require.Len(t, docs, 3)
+	assert.EqualValues(t, 2499945, docs[0].ID)
+	assert.Equal(t, "721be3bb-d7c2-42d6-bcc6-9593494blef4.tiff", docs[0].Title)
+	assert.Equal(t, "/api/rb/document/2499945/path/721be3bb-d7c2-42d6-bcc6-9593494blef4.tiff", docs[0].Path)
+	assert.Equal(t, "/api/rb/document/2499945/signature/Y4BEIUHP.p7s", docs[0].Signature)
+	assert.Equal(t, "/api/rb/document/2499949/signature/NF2HUD0Z.p7s", docs[2].Signature)
+	assert.True(t, docs[1].IsViewed)
+	assert.Equal(t, "not-rejectable", docs[1].Type)
+
+	_, err = newClient(t, f.srv.URL).Partner().SignedDocuments(context.Background(), 0)
+	assert.ErrorIs(t, err, fns.ErrInvalidArgument)
+}
+
+func TestMergeSignaturesExamples(t *testing.T) {
+	t.Run("base64 L2655", func(t *testing.T) {
+		want := exampleRequest(t, "request-signatures-merge-base64.L2655.json")
+		// The example's contents are abbreviated ("MIAsdf..."): they are used
+		// as the content's text and their base64 is expected.
+		var sigs []fns.SignatureSource
+		for _, it := range want["signatures"].([]any) {
+			it := it.(map[string]any)
+			sigs = append(sigs, fns.SignatureSource{CMS: []byte(it["base64_file"].(string))})
+			it["base64_file"] = base64.StdEncoding.EncodeToString([]byte(it["base64_file"].(string)))
+		}
+		f := serveFile(t, "signatures-merge-base64.L2667.json")
+		m, err := newClient(t, f.srv.URL).Partner().MergeSignatures(context.Background(), sigs)
+		require.NoError(t, err)
+		assert.Equal(t, "POST", f.Calls()[0].Method)
+		assert.Equal(t, "/api/rb/signatures-merge", f.Calls()[0].Path)
+		assert.Equal(t, want, sentBody(t, f))
+		assert.Equal(t, "MIAGCSqG...", m.Base64)
+		_, err = m.Bytes()
+		assert.Error(t, err, "the example's result is abbreviated, not base64")
+	})
+	t.Run("url L2679", func(t *testing.T) {
+		want := exampleRequest(t, "request-signatures-merge-url.L2679.json")
+		f := serveFile(t, "signatures-merge-url.L2691.json")
+		m, err := newClient(t, f.srv.URL).Partner().MergeSignatures(context.Background(), []fns.SignatureSource{
+			{URL: "/api/rb/document/16569/signature/VIY52ZGQ.p7s"}, {URL: " /api/rb/document/16569/signature/VIY52ZGQ.p7s "}})
+		require.NoError(t, err)
+		assert.Equal(t, want, sentBody(t, f))
+		assert.Equal(t, "MIAGCSqG...", m.Base64)
+	})
+}
+
+func TestMergeSignaturesDecodingAndArguments(t *testing.T) {
+	cms := []byte{0x30, 0x80, 0x06, 0x09, 0x2a, 0x86}
+	for name, enc := range map[string]string{
+		"padded":     base64.StdEncoding.EncodeToString(cms),
+		"unpadded":   base64.RawStdEncoding.EncodeToString(cms[:5]),
+		"line break": base64.StdEncoding.EncodeToString(cms)[:4] + "\n" + base64.StdEncoding.EncodeToString(cms)[4:],
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+				writeJSON(w, 200, `{"result": {"result": "`+strings.ReplaceAll(enc, "\n", `\n`)+`"}}`)
+			})
+			m, err := newClient(t, f.srv.URL).Partner().MergeSignatures(context.Background(), []fns.SignatureSource{{CMS: cms}, {URL: "/x.p7s"}})
+			require.NoError(t, err)
+			b, err := m.Bytes()
+			require.NoError(t, err)
+			if name == "unpadded" {
+				assert.Equal(t, cms[:5], b)
+			} else {
+				assert.Equal(t, cms, b)
+			}
+		})
+	}
+	t.Run("empty result is retryable", func(t *testing.T) {
+		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) { writeJSON(w, 200, `{"result": {}}`) })
+		_, err := newClient(t, f.srv.URL).Partner().MergeSignatures(context.Background(), []fns.SignatureSource{{CMS: cms}})
+		assert.True(t, fns.IsRetryable(err))
+	})
+	for name, sigs := range map[string][]fns.SignatureSource{
+		"none":    nil,
+		"both":    {{CMS: cms, URL: "/x.p7s"}},
+		"neither": {{URL: " "}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := newClient(t, "https://fns.example").Partner().MergeSignatures(context.Background(), sigs)
+			assert.ErrorIs(t, err, fns.ErrInvalidArgument)
 		})
 	}
 }
