@@ -18,7 +18,10 @@
 // SignSimplified sends them knowing only INN and phone
 // (POST /api/rb/workflow/fns); SignedDocuments lists a signing workflow's
 // documents with their file and signature links and MergeSignatures
-// combines signatures into one CMS. Callbacks are decoded elsewhere
+// combines signatures into one CMS. CreatePause (134), CreateExternalActivity
+// (102) and CreateExtraSignature (84) are thin helpers over CreateWorkflow;
+// Push sends a push notification and RevokeCertificate a revocation
+// application. Callbacks are decoded elsewhere
 // (callback.go); this package only shares the names and polymorphic types.
 //
 // # Accounts and authentication
@@ -164,6 +167,26 @@
 //     the example's "MIAGCSqG..." is abbreviated); Bytes decodes it
 //     leniently (padding optional, line breaks ignored). An empty result is
 //     an unusable 2xx (retryable).
+//   - Push: workflow_id is "числовой" but the only example sends it as a
+//     string ("123456", L2616), like every other numeric field of the
+//     examples; the client sends a string and omits it when zero. The
+//     consumer id is one escaped path segment; the trailing slash of the
+//     documented path is kept. Title and message are required and not
+//     checked against the agreed templates (the provider owns them).
+//   - Push and revoke document no answer and no error: any 2xx is success
+//     and the body is ignored; errors are decoded as for every call.
+//   - Revoke: the XML is sent as standard padded base64 and not checked
+//     (its XSD is given on request only). The example's base64 has non-zero
+//     padding bits ("…IiB="), so the tests compare the decoded content.
+//   - External activity: the table lists url and headers at the top level
+//     and calls headers an array, but the example nests them in
+//     "external_activity" with headers as an object; the client follows the
+//     example (nested, map of name → value; headers omitted when empty) and
+//     requires an absolute http(s) URL.
+//   - Additional signature (84): the document shows only the entrepreneur
+//     variant; a legal-entity block is sent when given (inferred), at most
+//     one of the two, neither required (the provider decides).
+//   - Pause (134): only consumer (plus the common callback and external_id).
 //
 // Testdata: testdata/ holds every example response body of these endpoints,
 // named after the endpoint and the document line, and the request examples

@@ -57,15 +57,14 @@ type signingData struct {
 // the number of documents, the titles and the contents are checked before
 // any call (ErrInvalidArgument). The answer lists the created documents.
 func (s *Session) SignDocuments(ctx context.Context, req SigningRequest) (Workflow, error) {
-	consumer := strings.TrimSpace(req.Consumer)
-	if consumer == "" {
-		return Workflow{}, invalid("consumer required")
+	ref, err := consumerRef(req.Consumer)
+	if err != nil {
+		return Workflow{}, err
 	}
 	extra, err := signingFields(req.Documents, req.Backref, req.Sender)
 	if err != nil {
 		return Workflow{}, err
 	}
-	ref, _ := json.Marshal(consumer)
 	cw := CreateWorkflowRequest{Scenario: s.c.scenarios.Signing, Callback: req.Callback, ExternalID: req.ExternalID,
 		Consumer: ref, Extra: extra}
 	if inn := strings.TrimSpace(req.LegalEntityINN); inn != "" {
