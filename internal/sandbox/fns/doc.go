@@ -231,7 +231,9 @@
 //     C, S, L, CN «Фамилия Имя Отчество», SN, GN, INN (1.2.643.3.131.1.1)
 //     and SNILS (1.2.643.100.3); auth: one year, clientAuth; sign: 456
 //     days, digitalSignature+contentCommitment. The person's private keys
-//     are made and forgotten by the simulated app. Certificate and
+//     are made by the simulated app; it forgets the TLS key and keeps
+//     the КЭП key with the consumer (in the state file too, never
+//     served), to sign documents with. Certificate and
 //     request files are PEM.
 //   - state_display for states the document does not show: «Ожидание
 //     ключа защиты», «Ожидание загрузки документов», «Отклонено»,

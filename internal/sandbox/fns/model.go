@@ -1,6 +1,7 @@
 package fns
 
 import (
+	"crypto/ecdsa"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -159,12 +160,16 @@ type consumer struct {
 	point        *point
 	certs        []*certificate
 	blockedUntil time.Time // blockedUntil ends a temporary block; zero when it never ends
+	// signKeys are the person's signing (КЭП) private keys by certificate id,
+	// made and kept by the simulated app; persisted, never served.
+	signKeys map[int64]*ecdsa.PrivateKey
 }
 
 // newConsumer registers a consumer; the caller holds s.mu.
 func (s *Sandbox) newConsumer(p person) *consumer {
 	now := s.now()
-	c := &consumer{id: uuid.NewString(), seq: s.nextID(), person: p, state: ConsumerUnvalidated, created: now, updated: now}
+	c := &consumer{id: uuid.NewString(), seq: s.nextID(), person: p, state: ConsumerUnvalidated, created: now, updated: now,
+		signKeys: map[int64]*ecdsa.PrivateKey{}}
 	s.consumers[c.id] = c
 	return c
 }

@@ -92,11 +92,15 @@ func (s *Sandbox) apply(wf *workflow, ev event) {
 		if wf.typ == TypeCertificateIssuing {
 			typ = CertSign
 		}
-		cert, err := s.ca.request(s.nextID(), typ, wf.consumer)
+		cert, key, err := s.ca.request(s.nextID(), typ, wf.consumer)
 		if err != nil {
 			wf.errorMessage = ptr("Ошибка формирования запроса на сертификат")
 			s.transition(wf, StateError)
 			return
+		}
+		if typ == CertSign {
+			// The app keeps the person's signing key: it signs documents with it (§1.2.3).
+			wf.consumer.signKeys[cert.id] = key
 		}
 		s.certs[cert.id] = cert
 		wf.consumer.certs = append(wf.consumer.certs, cert)

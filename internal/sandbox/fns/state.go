@@ -51,8 +51,9 @@ const (
 // partner's token, consumers (with their blocks and lift times), workflows
 // (state, due steps as absolute times, parent and child, external ids,
 // removed flags, agents' searches, identification data), agents with their
-// accounts and tokens, certificates (requests and issued certificates; the
-// persons' keys are never kept by the sandbox), confirmation documents and
+// accounts and tokens, certificates (requests and issued certificates; of the
+// persons' keys only the signing (КЭП) keys the simulated app keeps, with
+// their consumers), confirmation documents and
 // scans with their files, the create counts of Creates, and every callback
 // not yet delivered or dropped (body, attempts so far, next due time).
 // Callbacks() after a reopen lists only those restored undelivered ones.
@@ -107,6 +108,8 @@ type consumerRecord struct {
 	Point        int64         `json:"point,omitempty"`
 	Certs        []int64       `json:"certs,omitempty"`
 	BlockedUntil time.Time     `json:"blockedUntil"`
+	// SignKeys are the person's signing keys (PKCS#8 DER) by certificate id.
+	SignKeys map[int64][]byte `json:"signKeys,omitempty"`
 }
 
 type certRecord struct {
@@ -259,6 +262,16 @@ func (s *Sandbox) snapshot() (stateRecord, error) {
 		for _, ce := range c.certs {
 			cr.Certs = append(cr.Certs, ce.id)
 		}
+		for id, k := range c.signKeys {
+			der, err := x509.MarshalPKCS8PrivateKey(k)
+			if err != nil {
+				return stateRecord{}, err
+			}
+			if cr.SignKeys == nil {
+				cr.SignKeys = map[int64][]byte{}
+			}
+			cr.SignKeys[id] = der
+		}
 		r.Consumers = append(r.Consumers, cr)
 	}
 	for _, id := range sortedKeys(s.certs) {
@@ -392,7 +405,16 @@ func (s *Sandbox) restore(r stateRecord, content map[string][]byte) error {
 	}
 	for _, cr := range r.Consumers {
 		c := &consumer{id: cr.ID, seq: cr.Seq, person: cr.Person, entrepreneur: cr.Entrepreneur, legalEntity: cr.LegalEntity,
-			state: cr.State, created: cr.Created, updated: cr.Updated, point: points[cr.Point], blockedUntil: cr.BlockedUntil}
+			state: cr.State, created: cr.Created, updated: cr.Updated, point: points[cr.Point], blockedUntil: cr.BlockedUntil,
+			signKeys: map[int64]*ecdsa.PrivateKey{}}
+		for id, der := range cr.SignKeys {
+			k, err := x509.ParsePKCS8PrivateKey(der)
+			ek, ok := k.(*ecdsa.PrivateKey)
+			if err != nil || !ok {
+				return fmt.Errorf("consumer %s: signing key %d: not an ECDSA PKCS#8 key", cr.ID, id)
+			}
+			c.signKeys[id] = ek
+		}
 		for _, id := range cr.Certs {
 			ce, err := cert(id)
 			if err != nil {
