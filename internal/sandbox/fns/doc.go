@@ -11,7 +11,7 @@
 // one:
 //
 //	POST /api/rb/auth                                     {username, password} → {"result":{"token"}}
-//	POST /api/rb/workflow                                 scenario 80 only (§1.2.1)
+//	POST /api/rb/workflow                                 scenario 80 (§1.2.1); 82 and 88, document signing (§1.2.3)
 //	GET  /api/rb/workflow?consumer={uuid},{uuid}&type=…   workflow search (§1.11)
 //	PUT  /api/rb/workflow/remove                          {"workflow_id_list":[…]} → {workflow_id_list, success_id_list, error_id_list}
 //	GET  /api/rb/workflow/{id}/full                       §1.4.2
@@ -92,6 +92,34 @@
 //
 // Processes move when a request arrives and every Config.PollInterval.
 //
+// # Document signing (scenarios 82 and 88)
+//
+// POST /api/rb/workflow with scenario 82 (or 88, which also requires
+// legal_entity.inn) for a consumer given by its UUID, "identified" and
+// holding a confirmed sign certificate (the КЭП of the registration,
+// whose private key the simulated app kept), with 1 to 50 documents
+// {title ≤ 250 characters, path = base64 content}. The answer (L497–533)
+// is a document-signing workflow in wait-signature (start and validation
+// are passed at once: errors are synchronous 400s), consumer as a UUID,
+// group 1, space 2, «Подпишите документы», its documents in request
+// order, each "not-rejectable" (A13), the title sanitised as L301 says
+// (what [^.()\w\s-] matches, \w in Unicode, becomes "_"). Then:
+//
+//	+SignDelay        the person signs every document in the app: a detached CMS/PKCS#7 SignedData (SHA-256,
+//	                  ECDSA P-256, signed attributes content-type, message-digest and signing-time, the
+//	                  signer's certificate embedded, no chain) over the exact document bytes with the КЭП
+//	                  key and certificate; documents is_viewed true; complete, callback as L2859 (child_id
+//	                  null: the chained workflow of unknown type is not simulated, as for A4)
+//	                  or, for a test title (below): sign-rejected (an intermediate callback, sent with
+//	                  Config.IntermediateCallbacks)
+//	 +SignRejectDelay rejected, error_message «Клиент отказался от подписания документов» (the sandbox's
+//	                  text), the final callback (A12)
+//
+// If the sign certificate is not the app's key's (the partner uploaded
+// another one, §1.6), signing ends in error, «Ошибка подписания
+// документов». signing-time is the wall clock, not Config.Clock (the
+// pkcs7 library sets it).
+//
 // # Callbacks
 //
 // POSTed as JSON to the callback URL given at creation (a child inherits
@@ -116,7 +144,9 @@
 //	consumer.last_name "Смэвпаспорт" → rejected, «Не пройдены проверки: Проверка действительности паспорта»
 //	consumer.last_name "Временный"   → rejected, «Клиент временно заблокирован»; consumer "temporarily"
 //
-// (trimmed, any case). The consumer is then blocked (state "blocked", or
+// (trimmed, any case). A document title containing «отказ» or
+// "refuse" (any case) makes the person refuse to sign (sign-rejected,
+// then rejected). The consumer is then blocked (state "blocked", or
 // "temporarily" for «Временный», as consumer search shows), and any later
 // registration sharing its SNILS, its INN or a passport series and number
 // (A7) answers 400 {"error":{"consumer":["Данный клиент заблокирован.
@@ -200,7 +230,18 @@
 //   - A20: kpp is required in a legal_entity block (the table wins).
 //   - A24: agent PUT requires username; password optional; a blocked
 //     (is_active false) agent's token and login stop working.
-//   - A25: scenario as a number or a string; only 80 exists (another is
+//   - A14: 51 documents is 400 {"documents":["Убедитесь, что это поле
+//     содержит не более 50 элементов."]}, none «Этот список не может быть
+//     пустым.», a title over 250 characters {"documents":[{}, {"title":
+//     ["Убедитесь, что это поле содержит не более 250 символов."]}]}
+//     (aligned items), bad base64 «Неправильный формат файла»; an unknown
+//     consumer «Недопустимый первичный ключ - объект не существует.»; a
+//     blocked one the blocked 400; one without a confirmed КЭП {"consumer":
+//     ["У клиента нет подтвержденного сертификата электронной подписи"]}
+//     (DRF's texts where it has one, else the sandbox's). backref and data
+//     are accepted and not used; legal_entity.inn (10 digits) is not
+//     matched against the consumer's legal entities.
+//   - A25: scenario as a number or a string; only 80, 82 and 88 exist (another is
 //     400 {"scenario":["Недопустимый первичный ключ - объект не
 //     существует."]}).
 //   - Texts the document does not give: phone «Неправильный формат номера

@@ -26,3 +26,16 @@ func SignKeyMatches(s *Sandbox, consumerID string, certID int64) bool {
 	pub, ok := x.PublicKey.(*ecdsa.PublicKey)
 	return ok && pub.Equal(&k.PublicKey)
 }
+
+// Signed returns the content and the detached signature of each document
+// of a document-signing workflow, for tests.
+func Signed(s *Sandbox, workflowID int64) (contents, signatures [][]byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if wf := s.workflows[workflowID]; wf != nil {
+		for _, d := range wf.docs {
+			contents, signatures = append(contents, d.content), append(signatures, d.signature)
+		}
+	}
+	return contents, signatures
+}

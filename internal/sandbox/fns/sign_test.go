@@ -1,8 +1,16 @@
 package fns_test
 
 import (
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/smallstep/pkcs7"
 	"github.com/stretchr/testify/require"
 
 	sandbox "idflow/internal/sandbox/fns"
@@ -42,4 +50,195 @@ func TestSignKeyKeptWithConsumerAcrossReopen(t *testing.T) {
 	p.close(e)
 	e = p.open()
 	require.True(t, sandbox.SignKeyMatches(e.sb, consumerID, certID), "the signing key survives a reopen")
+}
+
+// Two documents to sign, one with a Cyrillic title, and their bytes.
+var (
+	docPDF  = []byte("%PDF-1.4\nзаявление\n")
+	docXML  = []byte("<?xml version=\"1.0\"?><doc>usn</doc>\n")
+	signTwo = []any{
+		map[string]any{"title": "Заявление (ИП).pdf", "path": base64.StdEncoding.EncodeToString(docPDF)},
+		map[string]any{"title": "usn.xml", "path": base64.StdEncoding.EncodeToString(docXML)},
+	}
+)
+
+// signing is a scenario-82 body.
+func signing(consumerID, callback string, docs []any) map[string]any {
+	return map[string]any{"scenario": "82", "callback": callback, "consumer": consumerID,
+		"backref": "http://url_customers_landing_page", "documents": docs}
+}
+
+// verifyCMS checks a detached signature over content against the sandbox
+// CA with the pkcs7 library and, when openssl is on PATH, with openssl cms;
+// it returns the signers' certificates.
+func verifyCMS(t *testing.T, sb *sandbox.Sandbox, sig, content []byte) []*x509.Certificate {
+	t.Helper()
+	ca, err := x509.ParseCertificate(sb.CACertificate())
+	require.NoError(t, err)
+	p7, err := pkcs7.Parse(sig)
+	require.NoError(t, err)
+	require.Nil(t, p7.Content, "detached")
+	p7.Content = content
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	require.NoError(t, p7.VerifyWithChain(pool))
+	p7.Content = append([]byte("x"), content...)
+	require.Error(t, p7.VerifyWithChain(pool), "other bytes do not verify")
+	if bin, err := exec.LookPath("openssl"); err == nil {
+		dir := t.TempDir()
+		write := func(name string, b []byte) string {
+			p := filepath.Join(dir, name)
+			require.NoError(t, os.WriteFile(p, b, 0o600))
+			return p
+		}
+		caPEM := write("ca.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw}))
+		out, err := exec.Command(bin, "cms", "-verify", "-binary", "-inform", "DER", "-in", write("sig.p7s", sig),
+			"-content", write("doc", content), "-CAfile", caPEM, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
+		require.NoError(t, err, "openssl cms -verify: %s", out)
+		out, err = exec.Command(bin, "cms", "-verify", "-binary", "-inform", "DER", "-in", write("sig.p7s", sig),
+			"-content", write("other", append(content, 'x')), "-CAfile", caPEM, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
+		require.Error(t, err, "openssl accepts other bytes: %s", out)
+	} else {
+		t.Log("openssl not on PATH: the openssl check is skipped")
+	}
+	return p7.Certificates
+}
+
+func TestDocumentSigning(t *testing.T) {
+	rcv := newReceiver(t, nil)
+	e := newEnv(t, nil)
+	consumerID, certID, _ := e.signer(rcv.srv.URL)
+	id, r := e.create(signing(consumerID, rcv.srv.URL, signTwo))
+	w, _ := e.sb.Workflow(id)
+	require.Equal(t, "document-signing", w.Type)
+	require.Equal(t, "wait-signature", r["state"])
+	require.Equal(t, "Подпишите документы", r["title"])
+	require.Equal(t, float64(82), r["scenario"])
+	require.Equal(t, consumerID, r["consumer"])
+	require.Equal(t, float64(2), r["space"])
+	docs := r["documents"].([]any)
+	require.Len(t, docs, 2)
+	d0 := docs[0].(map[string]any)
+	require.Equal(t, "Заявление (ИП).pdf", d0["title"])
+	require.Equal(t, "not-rejectable", d0["type"])
+	require.Equal(t, false, d0["is_viewed"])
+	require.True(t, strings.HasPrefix(d0["path"].(string), "/api/rb/document/"), "%v", d0)
+
+	e.advanceTo(2*step, id, "complete")
+	contents, sigs := sandbox.Signed(e.sb, id)
+	require.Equal(t, [][]byte{docPDF, docXML}, contents)
+	_, certPEM := e.get(path("certificate", certID, "certificate_file"), e.token)
+	b, _ := pem.Decode(certPEM)
+	require.NotNil(t, b)
+	for i := range sigs {
+		signers := verifyCMS(t, e.sb, sigs[i], contents[i])
+		require.Len(t, signers, 1)
+		require.Equal(t, b.Bytes, signers[0].Raw, "signed with the person's sign certificate")
+	}
+	require.Eventually(t, func() bool { return len(rcv.states()) == 4 }, waitFor, tick)
+	require.Equal(t, "document-signing:complete", rcv.states()[3])
+	require.Equal(t, map[string]any{"external_id": r["external_id"], "error_code": nil, "error_message": nil, "id": float64(id),
+		"state": "complete", "parent_id": nil, "type": "document-signing", "child_id": nil, "consumer": consumerID},
+		rcv.got()[3].body, "the body of L2859")
+}
+
+func TestDocumentSigningScenario88(t *testing.T) {
+	e := newEnv(t, nil)
+	consumerID, _, _ := e.signer("")
+	in := signing(consumerID, "", signTwo)
+	in["scenario"] = 88
+	st, body := e.do("POST", "/api/rb/workflow", e.token, in)
+	require.Equal(t, 400, st)
+	require.Equal(t, map[string]any{"legal_entity": []any{"Это поле обязательно."}}, body["error"])
+	in["legal_entity"] = map[string]any{"inn": "3123456448"}
+	id, r := e.create(in)
+	require.Equal(t, float64(88), r["scenario"])
+	e.advanceTo(2*step, id, "complete")
+}
+
+func TestDocumentSigningRefused(t *testing.T) {
+	rcv := newReceiver(t, nil)
+	e := newEnv(t, func(c *sandbox.Config) { c.IntermediateCallbacks = true })
+	consumerID, _, _ := e.signer(rcv.srv.URL)
+	id, _ := e.create(signing(consumerID, rcv.srv.URL, []any{
+		map[string]any{"title": "Отказ.pdf", "path": base64.StdEncoding.EncodeToString(docPDF)}}))
+	e.advanceTo(2*step, id, "sign-rejected")
+	e.advanceTo(step, id, "rejected")
+	w, _ := e.sb.Workflow(id)
+	require.Equal(t, sandbox.SignRefusedMessage, w.ErrorMessage)
+	signingBodies := func() (out []map[string]any) {
+		for _, d := range rcv.got() {
+			if d.body["type"] == "document-signing" {
+				out = append(out, d.body)
+			}
+		}
+		return out
+	}
+	require.Eventually(t, func() bool { return len(signingBodies()) == 2 }, waitFor, tick)
+	got := signingBodies()
+	require.Equal(t, "sign-rejected", got[0]["state"])
+	require.Equal(t, "rejected", got[1]["state"])
+	require.Equal(t, sandbox.SignRefusedMessage, got[1]["error_message"])
+	_, sigs := sandbox.Signed(e.sb, id)
+	require.Equal(t, [][]byte{nil}, sigs, "nothing is signed")
+}
+
+func TestDocumentSigningValidation(t *testing.T) {
+	e := newEnv(t, nil)
+	consumerID, _, _ := e.signer("")
+	doc := map[string]any{"title": "a.pdf", "path": "JVBERi0xLjQK"}
+	many := make([]any, 51)
+	for i := range many {
+		many[i] = doc
+	}
+	cases := []struct {
+		name string
+		body map[string]any
+		want map[string]any
+	}{
+		{"51 documents", signing(consumerID, "", many), map[string]any{"documents": []any{"Убедитесь, что это поле содержит не более 50 элементов."}}},
+		{"no documents", signing(consumerID, "", []any{}), map[string]any{"documents": []any{"Этот список не может быть пустым."}}},
+		{"title too long and bad base64", signing(consumerID, "", []any{doc,
+			map[string]any{"title": strings.Repeat("я", 247) + ".pdf", "path": "не base64"}}),
+			map[string]any{"documents": []any{map[string]any{}, map[string]any{
+				"title": []any{"Убедитесь, что это поле содержит не более 250 символов."}, "path": []any{"Неправильный формат файла"}}}}},
+		{"unknown consumer", signing("5f0b66f4-80a6-4228-b3fa-e141a1046798", "", []any{doc}),
+			map[string]any{"consumer": []any{"Недопустимый первичный ключ - объект не существует."}}},
+	}
+	for _, c := range cases {
+		st, body := e.do("POST", "/api/rb/workflow", e.token, c.body)
+		require.Equal(t, 400, st, c.name)
+		require.Equal(t, c.want, body["error"], c.name)
+	}
+	// 50 documents of up to 250 characters are fine.
+	id, _ := e.create(signing(consumerID, "", many[:50]))
+	require.NotZero(t, id)
+	// A consumer without a confirmed КЭП cannot sign.
+	reg, _ := e.create(registration("Петров", ""))
+	w, _ := e.sb.Workflow(reg)
+	st, body := e.do("POST", "/api/rb/workflow", e.token, signing(w.ConsumerID, "", []any{doc}))
+	require.Equal(t, 400, st)
+	require.Equal(t, map[string]any{"consumer": []any{"У клиента нет подтвержденного сертификата электронной подписи"}}, body["error"])
+}
+
+func TestDocumentSigningSurvivesReopen(t *testing.T) {
+	rcv := newReceiver(t, nil)
+	p := newPersisted(t, nil)
+	e := p.open()
+	consumerID, _, _ := e.signer(rcv.srv.URL)
+	id, _ := e.create(signing(consumerID, rcv.srv.URL, signTwo))
+	p.close(e)
+	p.clock.Advance(3 * step) // the person signs while the sandbox is down
+	e = p.open()
+	e.advanceTo(0, id, "complete")
+	contents, sigs := sandbox.Signed(e.sb, id)
+	require.Equal(t, [][]byte{docPDF, docXML}, contents, "the documents survive")
+	for i := range sigs {
+		verifyCMS(t, e.sb, sigs[i], contents[i])
+	}
+	require.Eventually(t, func() bool { s := rcv.states(); return len(s) > 0 && s[len(s)-1] == "document-signing:complete" }, waitFor, tick)
+	p.close(e)
+	e = p.open()
+	_, again := sandbox.Signed(e.sb, id)
+	require.Equal(t, sigs, again, "the signatures survive")
 }
