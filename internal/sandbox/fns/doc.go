@@ -28,6 +28,10 @@
 //	PUT  /api/rb/workflow/{id}/certificate                {certificate(base64 DER or PEM)} → 204 (§1.6)
 //	GET  /api/rb/certificate/{id}/certificate_file        the certificate, PEM
 //	GET  /api/rb/certificate/{id}/request_file            the PKCS#10 request, PEM
+//	GET  /api/rb/workflow/{id}/document                   signed documents with their signature links (§1.7)
+//	GET  /api/rb/document/{id}/path/{title}               a document to sign, its exact bytes
+//	GET  /api/rb/document/{id}/signature/{name}.p7s       its detached CMS signature, DER (application/pkcs7-signature)
+//	POST /api/rb/signatures-merge                         {"signatures":[{base64_file}|{url}]} → {"result":{"result": base64 CMS}} (§1.8)
 //	POST /api/rb/consumer/search                          §1.12
 //	POST /api/rb/staff/agent, GET /api/rb/staff/agent, PUT /api/rb/staff/agent/{id}   §1.13
 //
@@ -61,8 +65,9 @@
 //	agent with consumer_identify identification search; then, for the workflows its search found and
 //	                             their children: /full, confirmation documents, identify, scans, templates,
 //	                             certificate files, scan_confirm_received. Other workflows are 404 «Не найдено.»
-//	agents                       never register (403) nor search consumers or workflows (403) nor remove
-//	                             workflows (403) nor upload certificates (403)
+//	agents                       never register nor ask for signatures (403) nor search consumers or
+//	                             workflows (403) nor remove workflows (403) nor upload certificates (403)
+//	                             nor merge signatures (403); signing workflows are never theirs to see
 //
 // # Process, by Config.Clock
 //
@@ -114,6 +119,24 @@
 //	                  Config.IntermediateCallbacks)
 //	 +SignRejectDelay rejected, error_message «Клиент отказался от подписания документов» (the sandbox's
 //	                  text), the final callback (A12)
+//
+// GET …/workflow/{id}/document lists the documents in request order as
+// §1.7 shows them, signature null until signed (and for ever when
+// refused); another type of workflow has an empty list. The signature
+// link's name is 8 random uppercase letters and digits; another name is
+// 404.
+//
+// Signatures merge (§1.8; A23): each item is {"base64_file": base64 DER
+// (PEM accepted)} or {"url": a signature link of this sandbox, relative or
+// absolute}, mixed as one likes. The answer is one detached SignedData
+// holding every distinct SignerInfo (the same signature given twice counts
+// once) and every certificate of the inputs; all signers must have signed
+// the same content, compared by their digest algorithm and signed
+// message-digest attribute (and embedded content, if any), else 400
+// {"signatures":["Подписи относятся к разным документам"]}. Item errors
+// are aligned: {"url":["Подпись не найдена"]}, {"base64_file":
+// ["Неправильный формат подписи"]}; no list «Это поле обязательно.», an
+// empty one «Этот список не может быть пустым.».
 //
 // If the sign certificate is not the app's key's (the partner uploaded
 // another one, §1.6), signing ends in error, «Ошибка подписания
@@ -287,7 +310,8 @@
 //     sandboxes.db with the other sandboxes): the whole model but the
 //     uploaded files is one JSON record, rewritten when it changed at the
 //     end of every critical section, before the answer (500 when it cannot
-//     be written); each uploaded file is its own record. After a reopen
+//     be written); each uploaded file, document to sign and signature is
+//     its own record. After a reopen
 //     steps and temporary-block lifts that fell due meanwhile happen at
 //     once, undelivered callbacks are retried when due (attempt counts
 //     kept), tokens, ids, external ids and the test CA stay the same.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -19,9 +20,34 @@ import (
 // signer drives a registration to a confirmed КЭП and returns the consumer
 // id, the sign certificate id and the agent's token.
 func (e *env) signer(callback string) (consumerID string, certID int64, agentTok string) {
+	e.t.Helper()
+	return e.signerBy(callback, "")
+}
+
+// signerBy is signer with an existing agent (a new one when agentTok is ""),
+// so that one sandbox can have several persons with a КЭП.
+func (e *env) signerBy(callback, agentTok string) (consumerID string, certID int64, tok string) {
 	t := e.t
 	t.Helper()
-	id, child, agentTok := e.identified(callback)
+	var id, child int64
+	if agentTok == "" {
+		id, child, agentTok = e.identified(callback)
+	} else {
+		id, _ = e.create(registration("Сидоров", callback))
+		e.advanceTo(3*step, id, "wait-consumer-identification")
+		st, body := e.do("POST", "/api/rb/workflow/identification/search/", agentTok, searchBody)
+		require.Equal(t, 200, st, "%v", body)
+		st, body = e.do("GET", path("workflow", id, "confirmation-document"), agentTok, nil)
+		require.Equal(t, 200, st, "%v", body)
+		doc := result(t, body)["confirmation_documents"].([]any)[0].(map[string]any)
+		st, body = e.do("PUT", path("confirmation-document", doc["id"]), agentTok, map[string]any{"title": "паспорт.pdf", "path": "JVBERi0xLjQK"})
+		require.Equal(t, 200, st, "%v", body)
+		st, body = e.do("PUT", path("workflow", id, "state"), agentTok, map[string]any{"state": "identify"})
+		require.Equal(t, 200, st, "%v", body)
+		e.advanceTo(step, id, "complete")
+		w, _ := e.sb.Workflow(id)
+		child = w.ChildID
+	}
 	e.advanceTo(step, child, "wait-secret-key")
 	e.advanceTo(step, child, "certificate-issue")
 	e.advanceTo(step, child, "wait-scan-upload")
@@ -241,4 +267,96 @@ func TestDocumentSigningSurvivesReopen(t *testing.T) {
 	e = p.open()
 	_, again := sandbox.Signed(e.sb, id)
 	require.Equal(t, sigs, again, "the signatures survive")
+}
+
+func TestSignedDocumentsListAndDownloads(t *testing.T) {
+	e := newEnv(t, nil)
+	consumerID, _, _ := e.signer("")
+	id, _ := e.create(signing(consumerID, "", signTwo))
+	list := func() []any {
+		st, body := e.do("GET", path("workflow", id, "document"), e.token, nil)
+		require.Equal(t, 200, st, "%v", body)
+		return result(t, body)["documents"].([]any)
+	}
+	docs := list()
+	require.Len(t, docs, 2)
+	require.Nil(t, docs[0].(map[string]any)["signature"], "not signed yet")
+	e.advanceTo(2*step, id, "complete")
+	docs = list()
+	require.Len(t, docs, 2)
+	reSig := regexp.MustCompile(`^/api/rb/document/\d+/signature/[A-Z0-9]{8}\.p7s$`)
+	for i, want := range [][]byte{docPDF, docXML} {
+		d := docs[i].(map[string]any)
+		require.Equal(t, []any{"Заявление (ИП).pdf", "usn.xml"}[i], d["title"])
+		require.Equal(t, "not-rejectable", d["type"])
+		require.Equal(t, true, d["is_viewed"])
+		require.Equal(t, false, d["encrypted"])
+		require.NotEmpty(t, d["created"])
+		sigLink := d["signature"].(string)
+		require.Regexp(t, reSig, sigLink)
+		st, content := e.get(d["path"].(string), e.token)
+		require.Equal(t, 200, st, "%s", content)
+		require.Equal(t, want, content, "the exact bytes")
+		st, sig := e.get(sigLink, e.token)
+		require.Equal(t, 200, st, "%s", sig)
+		require.Len(t, verifyCMS(t, e.sb, sig, content), 1)
+		st, _ = e.get(sigLink[:len(sigLink)-len("AAAAAAAA.p7s")]+"AAAAAAAA.p7s", e.token)
+		require.Equal(t, 404, st, "another name")
+	}
+	st, _ := e.get(path("document", int64(999), "signature", "AAAAAAAA.p7s"), e.token)
+	require.Equal(t, 404, st)
+}
+
+func TestSignaturesMerge(t *testing.T) {
+	e := newEnv(t, nil)
+	first, _, agentTok := e.signer("")
+	second, _, _ := e.signerBy("", agentTok)
+	require.NotEqual(t, first, second)
+	one := []any{map[string]any{"title": "договор.pdf", "path": base64.StdEncoding.EncodeToString(docPDF)}}
+	a, _ := e.create(signing(first, "", one))
+	b, _ := e.create(signing(second, "", one))
+	e.advanceTo(2*step, a, "complete")
+	e.advanceTo(0, b, "complete")
+	link := func(id int64) string {
+		st, body := e.do("GET", path("workflow", id, "document"), e.token, nil)
+		require.Equal(t, 200, st, "%v", body)
+		return result(t, body)["documents"].([]any)[0].(map[string]any)["signature"].(string)
+	}
+	_, sigB := e.get(link(b), e.token)
+	st, body := e.do("POST", "/api/rb/signatures-merge", e.token, map[string]any{"signatures": []any{
+		map[string]any{"url": link(a)}, map[string]any{"base64_file": base64.StdEncoding.EncodeToString(sigB)}}})
+	require.Equal(t, 200, st, "%v", body)
+	merged, err := base64.StdEncoding.DecodeString(result(t, body)["result"].(string))
+	require.NoError(t, err)
+	p7, err := pkcs7.Parse(merged)
+	require.NoError(t, err)
+	require.Len(t, p7.Signers, 2, "both signers")
+	certs := verifyCMS(t, e.sb, merged, docPDF)
+	require.Len(t, certs, 2)
+	names := []string{certs[0].Subject.CommonName, certs[1].Subject.CommonName}
+	require.ElementsMatch(t, []string{"Иванов Иван Иванович", "Сидоров Иван Иванович"}, names)
+
+	// The same signature twice is one signer (the document's own example).
+	st, body = e.do("POST", "/api/rb/signatures-merge", e.token, map[string]any{"signatures": []any{
+		map[string]any{"url": link(a)}, map[string]any{"url": link(a)}}})
+	require.Equal(t, 200, st, "%v", body)
+
+	// Signatures of other content, unknown links, bad files, no list.
+	c, _ := e.create(signing(first, "", signTwo[1:]))
+	e.advanceTo(2*step, c, "complete")
+	bad := []struct {
+		in   any
+		want map[string]any
+	}{
+		{[]any{map[string]any{"url": link(a)}, map[string]any{"url": link(c)}}, map[string]any{"signatures": []any{"Подписи относятся к разным документам"}}},
+		{[]any{map[string]any{"url": "/api/rb/document/1/signature/VIY52ZGQ.p7s"}, map[string]any{"base64_file": "MIAsdf"}},
+			map[string]any{"signatures": []any{map[string]any{"url": []any{"Подпись не найдена"}}, map[string]any{"base64_file": []any{"Неправильный формат подписи"}}}}},
+		{[]any{}, map[string]any{"signatures": []any{"Этот список не может быть пустым."}}},
+		{nil, map[string]any{"signatures": []any{"Это поле обязательно."}}},
+	}
+	for _, c := range bad {
+		st, body := e.do("POST", "/api/rb/signatures-merge", e.token, map[string]any{"signatures": c.in})
+		require.Equal(t, 400, st, "%v", c.in)
+		require.Equal(t, c.want, body["error"], "%v", c.in)
+	}
 }
