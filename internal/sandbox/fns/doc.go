@@ -3,7 +3,9 @@
 // real HTTP for tests and local runs: registration (scenario 80) with SMEV
 // checks steered by test values, a simulated person in the app, agent
 // accounts and in-person identification, КЭП issuance with real X.509
-// certificates from the sandbox's own test CA, and callbacks with
+// certificates from the sandbox's own test CA, document signing
+// (scenarios 82 and 88) with real detached CMS signatures by the person's
+// КЭП key, the signed documents and signatures merge, and callbacks with
 // redelivery. It imports nothing of ours but internal/validate.
 //
 // Mount Sandbox.Handler on any listener (httptest.NewServer in tests). It

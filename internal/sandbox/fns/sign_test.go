@@ -151,6 +151,13 @@ func TestDocumentSigning(t *testing.T) {
 	require.True(t, strings.HasPrefix(d0["path"].(string), "/api/rb/document/"), "%v", d0)
 
 	e.advanceTo(2*step, id, "complete")
+	full := e.full(id, e.token)
+	require.Equal(t, "document-signing", full["type"])
+	require.Equal(t, "Подпишите документы", full["scenario"].(map[string]any)["title"])
+	require.Equal(t, float64(certID), full["certificate"].(map[string]any)["id"], "the certificate it was signed with")
+	st, body := e.do("GET", "/api/rb/workflow?type=document-signing", e.token, nil)
+	require.Equal(t, 200, st, "%v", body)
+	require.Equal(t, float64(1), result(t, body)["count"])
 	contents, sigs := sandbox.Signed(e.sb, id)
 	require.Equal(t, [][]byte{docPDF, docXML}, contents)
 	_, certPEM := e.get(path("certificate", certID, "certificate_file"), e.token)
@@ -267,6 +274,16 @@ func TestDocumentSigningSurvivesReopen(t *testing.T) {
 	e = p.open()
 	_, again := sandbox.Signed(e.sb, id)
 	require.Equal(t, sigs, again, "the signatures survive")
+	st, body := e.do("GET", path("workflow", id, "document"), e.token, nil)
+	require.Equal(t, 200, st, "%v", body)
+	for i, d := range result(t, body)["documents"].([]any) {
+		st, content := e.get(d.(map[string]any)["path"].(string), e.token)
+		require.Equal(t, 200, st)
+		require.Equal(t, contents[i], content)
+		st, sig := e.get(d.(map[string]any)["signature"].(string), e.token)
+		require.Equal(t, 200, st)
+		require.Equal(t, sigs[i], sig, "the links serve the same signature after a reopen")
+	}
 }
 
 func TestSignedDocumentsListAndDownloads(t *testing.T) {
