@@ -3,6 +3,7 @@ module idflow
 go 1.26.8
 
 require (
+	github.com/smallstep/pkcs7 v0.2.3
 	github.com/temporalio/ui-server/v2 v2.54.1
 	go.temporal.io/sdk v1.50.0
 	go.temporal.io/server v1.32.1

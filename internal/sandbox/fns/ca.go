@@ -94,18 +94,19 @@ func pkixName(m map[string]string) pkix.Name {
 }
 
 // request simulates the app: a fresh ECDSA P-256 key of the person and its
-// PKCS#10 request with the person's subject.
-func (ca *testCA) request(id int64, typ string, c *consumer) (*certificate, error) {
+// PKCS#10 request with the person's subject. The key is returned so that
+// the app can keep the signing (КЭП) key; the TLS key is dropped.
+func (ca *testCA) request(id int64, typ string, c *consumer) (*certificate, *ecdsa.PrivateKey, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	subj := subjectOf(c)
 	csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkixName(subj)}, key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &certificate{id: id, typ: typ, state: CertRequestCreated, csr: csr, subject: subj}, nil
+	return &certificate{id: id, typ: typ, state: CertRequestCreated, csr: csr, subject: subj}, key, nil
 }
 
 // issue signs cert's request.

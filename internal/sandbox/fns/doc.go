@@ -3,7 +3,9 @@
 // real HTTP for tests and local runs: registration (scenario 80) with SMEV
 // checks steered by test values, a simulated person in the app, agent
 // accounts and in-person identification, КЭП issuance with real X.509
-// certificates from the sandbox's own test CA, and callbacks with
+// certificates from the sandbox's own test CA, document signing
+// (scenarios 82 and 88) with real detached CMS signatures by the person's
+// КЭП key, the signed documents and signatures merge, and callbacks with
 // redelivery. It imports nothing of ours but internal/validate.
 //
 // Mount Sandbox.Handler on any listener (httptest.NewServer in tests). It
@@ -11,7 +13,7 @@
 // one:
 //
 //	POST /api/rb/auth                                     {username, password} → {"result":{"token"}}
-//	POST /api/rb/workflow                                 scenario 80 only (§1.2.1)
+//	POST /api/rb/workflow                                 scenario 80 (§1.2.1); 82 and 88, document signing (§1.2.3)
 //	GET  /api/rb/workflow?consumer={uuid},{uuid}&type=…   workflow search (§1.11)
 //	PUT  /api/rb/workflow/remove                          {"workflow_id_list":[…]} → {workflow_id_list, success_id_list, error_id_list}
 //	GET  /api/rb/workflow/{id}/full                       §1.4.2
@@ -28,6 +30,10 @@
 //	PUT  /api/rb/workflow/{id}/certificate                {certificate(base64 DER or PEM)} → 204 (§1.6)
 //	GET  /api/rb/certificate/{id}/certificate_file        the certificate, PEM
 //	GET  /api/rb/certificate/{id}/request_file            the PKCS#10 request, PEM
+//	GET  /api/rb/workflow/{id}/document                   signed documents with their signature links (§1.7)
+//	GET  /api/rb/document/{id}/path/{title}               a document to sign, its exact bytes
+//	GET  /api/rb/document/{id}/signature/{name}.p7s       its detached CMS signature, DER (application/pkcs7-signature)
+//	POST /api/rb/signatures-merge                         {"signatures":[{base64_file}|{url}]} → {"result":{"result": base64 CMS}} (§1.8)
 //	POST /api/rb/consumer/search                          §1.12
 //	POST /api/rb/staff/agent, GET /api/rb/staff/agent, PUT /api/rb/staff/agent/{id}   §1.13
 //
@@ -61,8 +67,9 @@
 //	agent with consumer_identify identification search; then, for the workflows its search found and
 //	                             their children: /full, confirmation documents, identify, scans, templates,
 //	                             certificate files, scan_confirm_received. Other workflows are 404 «Не найдено.»
-//	agents                       never register (403) nor search consumers or workflows (403) nor remove
-//	                             workflows (403) nor upload certificates (403)
+//	agents                       never register nor ask for signatures (403) nor search consumers or
+//	                             workflows (403) nor remove workflows (403) nor upload certificates (403)
+//	                             nor merge signatures (403); signing workflows are never theirs to see
 //
 // # Process, by Config.Clock
 //
@@ -92,6 +99,52 @@
 //
 // Processes move when a request arrives and every Config.PollInterval.
 //
+// # Document signing (scenarios 82 and 88)
+//
+// POST /api/rb/workflow with scenario 82 (or 88, which also requires
+// legal_entity.inn) for a consumer given by its UUID, "identified" and
+// holding a confirmed sign certificate (the КЭП of the registration,
+// whose private key the simulated app kept), with 1 to 50 documents
+// {title ≤ 250 characters, path = base64 content}. The answer (L497–533)
+// is a document-signing workflow in wait-signature (start and validation
+// are passed at once: errors are synchronous 400s), consumer as a UUID,
+// group 1, space 2, «Подпишите документы», its documents in request
+// order, each "not-rejectable" (A13), the title sanitised as L301 says
+// (what [^.()\w\s-] matches, \w in Unicode, becomes "_"). Then:
+//
+//	+SignDelay        the person signs every document in the app: a detached CMS/PKCS#7 SignedData (SHA-256,
+//	                  ECDSA P-256, signed attributes content-type, message-digest and signing-time, the
+//	                  signer's certificate embedded, no chain) over the exact document bytes with the КЭП
+//	                  key and certificate; documents is_viewed true; complete, callback as L2859 (child_id
+//	                  null: the chained workflow of unknown type is not simulated, as for A4)
+//	                  or, for a test title (below): sign-rejected (an intermediate callback, sent with
+//	                  Config.IntermediateCallbacks)
+//	 +SignRejectDelay rejected, error_message «Клиент отказался от подписания документов» (the sandbox's
+//	                  text), the final callback (A12)
+//
+// GET …/workflow/{id}/document lists the documents in request order as
+// §1.7 shows them, signature null until signed (and for ever when
+// refused); another type of workflow has an empty list. The signature
+// link's name is 8 random uppercase letters and digits; another name is
+// 404.
+//
+// Signatures merge (§1.8; A23): each item is {"base64_file": base64 DER
+// (PEM accepted)} or {"url": a signature link of this sandbox, relative or
+// absolute}, mixed as one likes. The answer is one detached SignedData
+// holding every distinct SignerInfo (the same signature given twice counts
+// once) and every certificate of the inputs; all signers must have signed
+// the same content, compared by their digest algorithm and signed
+// message-digest attribute (and embedded content, if any), else 400
+// {"signatures":["Подписи относятся к разным документам"]}. Item errors
+// are aligned: {"url":["Подпись не найдена"]}, {"base64_file":
+// ["Неправильный формат подписи"]}; no list «Это поле обязательно.», an
+// empty one «Этот список не может быть пустым.».
+//
+// If the sign certificate is not the app's key's (the partner uploaded
+// another one, §1.6), signing ends in error, «Ошибка подписания
+// документов». signing-time is the wall clock, not Config.Clock (the
+// pkcs7 library sets it).
+//
 // # Callbacks
 //
 // POSTed as JSON to the callback URL given at creation (a child inherits
@@ -116,7 +169,9 @@
 //	consumer.last_name "Смэвпаспорт" → rejected, «Не пройдены проверки: Проверка действительности паспорта»
 //	consumer.last_name "Временный"   → rejected, «Клиент временно заблокирован»; consumer "temporarily"
 //
-// (trimmed, any case). The consumer is then blocked (state "blocked", or
+// (trimmed, any case). A document title containing «отказ» or
+// "refuse" (any case) makes the person refuse to sign (sign-rejected,
+// then rejected). The consumer is then blocked (state "blocked", or
 // "temporarily" for «Временный», as consumer search shows), and any later
 // registration sharing its SNILS, its INN or a passport series and number
 // (A7) answers 400 {"error":{"consumer":["Данный клиент заблокирован.
@@ -200,7 +255,18 @@
 //   - A20: kpp is required in a legal_entity block (the table wins).
 //   - A24: agent PUT requires username; password optional; a blocked
 //     (is_active false) agent's token and login stop working.
-//   - A25: scenario as a number or a string; only 80 exists (another is
+//   - A14: 51 documents is 400 {"documents":["Убедитесь, что это поле
+//     содержит не более 50 элементов."]}, none «Этот список не может быть
+//     пустым.», a title over 250 characters {"documents":[{}, {"title":
+//     ["Убедитесь, что это поле содержит не более 250 символов."]}]}
+//     (aligned items), bad base64 «Неправильный формат файла»; an unknown
+//     consumer «Недопустимый первичный ключ - объект не существует.»; a
+//     blocked one the blocked 400; one without a confirmed КЭП {"consumer":
+//     ["У клиента нет подтвержденного сертификата электронной подписи"]}
+//     (DRF's texts where it has one, else the sandbox's). backref and data
+//     are accepted and not used; legal_entity.inn (10 digits) is not
+//     matched against the consumer's legal entities.
+//   - A25: scenario as a number or a string; only 80, 82 and 88 exist (another is
 //     400 {"scenario":["Недопустимый первичный ключ - объект не
 //     существует."]}).
 //   - Texts the document does not give: phone «Неправильный формат номера
@@ -231,7 +297,9 @@
 //     C, S, L, CN «Фамилия Имя Отчество», SN, GN, INN (1.2.643.3.131.1.1)
 //     and SNILS (1.2.643.100.3); auth: one year, clientAuth; sign: 456
 //     days, digitalSignature+contentCommitment. The person's private keys
-//     are made and forgotten by the simulated app. Certificate and
+//     are made by the simulated app; it forgets the TLS key and keeps
+//     the КЭП key with the consumer (in the state file too, never
+//     served), to sign documents with. Certificate and
 //     request files are PEM.
 //   - state_display for states the document does not show: «Ожидание
 //     ключа защиты», «Ожидание загрузки документов», «Отклонено»,
@@ -244,7 +312,8 @@
 //     sandboxes.db with the other sandboxes): the whole model but the
 //     uploaded files is one JSON record, rewritten when it changed at the
 //     end of every critical section, before the answer (500 when it cannot
-//     be written); each uploaded file is its own record. After a reopen
+//     be written); each uploaded file, document to sign and signature is
+//     its own record. After a reopen
 //     steps and temporary-block lifts that fell due meanwhile happen at
 //     once, undelivered callbacks are retried when due (attempt counts
 //     kept), tokens, ids, external ids and the test CA stay the same.

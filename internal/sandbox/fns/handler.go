@@ -74,6 +74,11 @@ func (s *Sandbox) Handler() http.Handler {
 	a("GET /api/rb/confirmation-document/{id}/template-tex", s.handleConfDocTemplate)
 	a("PUT /api/rb/workflow/{id}/state", s.handleState)
 	a("GET /api/rb/workflow/{id}/document-scan", s.handleScanList)
+	a("GET /api/rb/workflow/{id}/document", s.handleSignedDocuments)
+	a("GET /api/rb/document/{id}/path/{title}", s.handleDocumentFile)
+	a("GET /api/rb/document/{id}/signature/{name}", s.handleSignatureFile)
+	a("POST /api/rb/signatures-merge", s.handleSignaturesMerge)
+	a("POST /api/rb/signatures-merge/{$}", s.handleSignaturesMerge)
 	a("PUT /api/rb/document-scan/{id}", s.handleScanUpload)
 	a("GET /api/rb/document-scan/{id}/path/{title}", s.handleScanFile)
 	a("GET /api/rb/document-scan/{id}/template", s.handleScanTemplate)
@@ -99,9 +104,12 @@ type createBody struct {
 	Consumer     json.RawMessage `json:"consumer"`
 	Entrepreneur *entrepreneur   `json:"entrepreneur"`
 	LegalEntity  *legalEntity    `json:"legal_entity"`
+	Backref      jstr            `json:"backref"`   // Backref (82/88) is accepted and not used.
+	Data         json.RawMessage `json:"data"`      // Data (82/88) is accepted and not used.
+	Documents    json.RawMessage `json:"documents"` // Documents are those to sign (82/88).
 }
 
-// handleCreate serves POST /api/rb/workflow (scenario 80 only).
+// handleCreate serves POST /api/rb/workflow: scenario 80, and 82/88 (createSigning).
 func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request) {
 	if !caller(r).partner {
 		writeDetail(w, http.StatusForbidden, msgForbidden)
@@ -122,13 +130,23 @@ func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	e := errs{}
+	scenario := 0
 	if e.required("scenario", in.Scenario) {
-		if n, err := strconv.Atoi(string(in.Scenario)); err != nil || n != ScenarioRegistration {
+		n, err := strconv.Atoi(string(in.Scenario))
+		if err != nil || (n != ScenarioRegistration && n != ScenarioDocumentSigning && n != ScenarioDocumentSigningLE) {
 			e.add("scenario", msgUnknownScenario)
 		}
+		scenario = n
 	}
 	if ext != "" && !validUUID(ext) {
 		e.add("external_id", msgUUID)
+	}
+	if scenario == ScenarioDocumentSigning || scenario == ScenarioDocumentSigningLE {
+		if ext == "" {
+			ext = uuid.NewString()
+		}
+		s.createSigning(w, &in, scenario, ext, e)
+		return
 	}
 	var p person
 	if len(in.Consumer) == 0 || string(in.Consumer) == "null" {

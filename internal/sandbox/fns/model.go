@@ -1,6 +1,7 @@
 package fns
 
 import (
+	"crypto/ecdsa"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -55,6 +56,8 @@ var stateDisplay = map[string]string{
 	StateWaitSecretKey:      "Ожидание ключа защиты",
 	StateCertificateIssue:   "Выпуск сертификата",
 	StateWaitScanUpload:     "Ожидание загрузки документов",
+	StateWaitSignature:      "Ожидание подписания документов",
+	StateSignRejected:       "Отказ от подписания",
 	StateComplete:           "Завершено",
 	StateRejected:           "Отклонено",
 	StateError:              "Ошибка",
@@ -159,12 +162,16 @@ type consumer struct {
 	point        *point
 	certs        []*certificate
 	blockedUntil time.Time // blockedUntil ends a temporary block; zero when it never ends
+	// signKeys are the person's signing (КЭП) private keys by certificate id,
+	// made and kept by the simulated app; persisted, never served.
+	signKeys map[int64]*ecdsa.PrivateKey
 }
 
 // newConsumer registers a consumer; the caller holds s.mu.
 func (s *Sandbox) newConsumer(p person) *consumer {
 	now := s.now()
-	c := &consumer{id: uuid.NewString(), seq: s.nextID(), person: p, state: ConsumerUnvalidated, created: now, updated: now}
+	c := &consumer{id: uuid.NewString(), seq: s.nextID(), person: p, state: ConsumerUnvalidated, created: now, updated: now,
+		signKeys: map[int64]*ecdsa.PrivateKey{}}
 	s.consumers[c.id] = c
 	return c
 }
@@ -228,11 +235,13 @@ type event struct {
 
 // Event kinds.
 const (
-	evSMEV      = "smev"
-	evInstalled = "installed"
-	evPKCS10    = "pkcs10"
-	evSecretKey = "secret-key"
-	evIssue     = "issue"
+	evSMEV         = "smev"
+	evInstalled    = "installed"
+	evPKCS10       = "pkcs10"
+	evSecretKey    = "secret-key"
+	evIssue        = "issue"
+	evSign         = "sign"          // evSign: the person signs or refuses a document-signing workflow.
+	evSignRejected = "sign-rejected" // evSignRejected: sign-rejected → rejected.
 )
 
 // workflow is an identification or certificate-issuing process.
@@ -255,6 +264,7 @@ type workflow struct {
 	cert         *certificate
 	confDocs     []*confDoc
 	scans        []*scan
+	docs         []*signDoc      // docs are a document-signing workflow's documents
 	searchedBy   map[string]bool // usernames of the agents whose identification search found it
 	agent        *agent
 	point        *point
@@ -397,6 +407,17 @@ func (c *certificate) json() map[string]any {
 	return m
 }
 
+// scenarioTitle is the scenario title of /full and workflow search.
+func (w *workflow) scenarioTitle() string {
+	switch w.typ {
+	case TypeCertificateIssuing:
+		return titleCertificateIssuing
+	case TypeDocumentSigning:
+		return titleDocumentSigning
+	}
+	return titleIdentificationFull
+}
+
 // idOrNil is a workflow's id, or nil.
 func idOrNil(w *workflow) any {
 	if w == nil {
@@ -413,8 +434,17 @@ func (w *workflow) children() []int64 {
 	return []int64{w.child.id}
 }
 
-// createJSON renders the create response (L390–434).
+// createJSON renders the create response (L390–434; signing L497–533).
 func (w *workflow) createJSON() map[string]any {
+	if w.typ == TypeDocumentSigning {
+		docs := make([]any, 0, len(w.docs))
+		for _, d := range w.docs {
+			docs = append(docs, d.json(false))
+		}
+		return map[string]any{"id": w.id, "scenario": w.scenario, "consumer": w.consumer.id, "callback": nullable(jstr(w.callback)),
+			"external_id": w.externalID, "group": 1, "space": 2, "title": w.title, "state": w.state,
+			"created": ts(w.created), "updated": ts(w.updated), "documents": docs}
+	}
 	return map[string]any{"id": w.id, "scenario": w.scenario, "consumer": w.consumer.json(), "callback": nullable(jstr(w.callback)),
 		"external_id": w.externalID, "group": 1, "space": 1, "title": w.title, "state": w.state,
 		"created": ts(w.created), "updated": ts(w.updated)}
@@ -454,10 +484,7 @@ func (w *workflow) fullJSON() map[string]any {
 	if w.consumer.legalEntity != nil {
 		le = legalEntityJSON(w.consumer.legalEntity)
 	}
-	scTitle := titleIdentificationFull
-	if w.typ == TypeCertificateIssuing {
-		scTitle = titleCertificateIssuing
-	}
+	scTitle := w.scenarioTitle()
 	var company any
 	if w.agent != nil || w.idpInfo != nil {
 		company = map[string]any{"id": CompanyID, "name": partnerCompanyName, "inn": partnerCompanyINN, "ogrn": partnerCompanyOGRN}

@@ -92,11 +92,15 @@ func (s *Sandbox) apply(wf *workflow, ev event) {
 		if wf.typ == TypeCertificateIssuing {
 			typ = CertSign
 		}
-		cert, err := s.ca.request(s.nextID(), typ, wf.consumer)
+		cert, key, err := s.ca.request(s.nextID(), typ, wf.consumer)
 		if err != nil {
 			wf.errorMessage = ptr("Ошибка формирования запроса на сертификат")
 			s.transition(wf, StateError)
 			return
+		}
+		if typ == CertSign {
+			// The app keeps the person's signing key: it signs documents with it (§1.2.3).
+			wf.consumer.signKeys[cert.id] = key
 		}
 		s.certs[cert.id] = cert
 		wf.consumer.certs = append(wf.consumer.certs, cert)
@@ -128,6 +132,17 @@ func (s *Sandbox) apply(wf *workflow, ev event) {
 		}
 		s.startScans(wf)
 		s.transition(wf, StateWaitScanUpload)
+	case evSign:
+		if wf.state != StateWaitSignature {
+			return
+		}
+		s.signDocuments(wf)
+	case evSignRejected:
+		if wf.state != StateSignRejected {
+			return
+		}
+		wf.errorMessage = ptr(SignRefusedMessage)
+		s.transition(wf, StateRejected)
 	}
 }
 
@@ -179,7 +194,7 @@ func (s *Sandbox) callbackBody(wf *workflow, state string) map[string]any {
 	m := map[string]any{"id": wf.id, "state": state, "type": wf.typ, "parent_id": idOrNil(wf.parent),
 		"consumer": wf.consumer.id, "child_id": idOrNil(wf.child), "external_id": wf.externalID,
 		"error_code": nil, "error_message": errMsg}
-	if state == StateComplete {
+	if state == StateComplete && wf.typ != TypeDocumentSigning { // the signing set has no more fields (L2859)
 		m["is_remotely_identified"] = false
 		m["agent"] = wf.agentJSON()
 		m["company"] = nil

@@ -22,10 +22,12 @@ const (
 	DefaultIssueDelay      = 1 * time.Second  // DefaultIssueDelay is used when Config.IssueDelay is zero.
 	DefaultCallbackTimeout = 60 * time.Second // DefaultCallbackTimeout is the document's 60 s (L2784).
 	DefaultPollInterval    = 10 * time.Millisecond
-	DefaultRetryFactor     = 1.0            // DefaultRetryFactor leaves DocumentRetrySchedule as it is.
-	DefaultTemporaryBlock  = 24 * time.Hour // DefaultTemporaryBlock is used when Config.TemporaryBlock is zero.
+	DefaultRetryFactor     = 1.0             // DefaultRetryFactor leaves DocumentRetrySchedule as it is.
+	DefaultTemporaryBlock  = 24 * time.Hour  // DefaultTemporaryBlock is used when Config.TemporaryBlock is zero.
+	DefaultSignDelay       = 2 * time.Second // DefaultSignDelay is used when Config.SignDelay is zero.
+	DefaultSignRejectDelay = 1 * time.Second // DefaultSignRejectDelay is used when Config.SignRejectDelay is zero.
 
-	ScenarioRegistration = 80 // ScenarioRegistration is the only scenario the sandbox serves.
+	ScenarioRegistration = 80 // ScenarioRegistration is the registration scenario (82 and 88 sign documents).
 	CompanyID            = 1  // CompanyID is the partner's company (agents' "company").
 )
 
@@ -53,6 +55,10 @@ type Config struct {
 	PKCS10Delay    time.Duration // PKCS10Delay is installed (or child start) → the PKCS#10 request is sent.
 	SecretKeyDelay time.Duration // SecretKeyDelay is wait-secret-key → certificate-issue of the child.
 	IssueDelay     time.Duration // IssueDelay is certificate-issue → certificate issued.
+	// SignDelay is a document-signing create → the person signs (or refuses).
+	SignDelay time.Duration
+	// SignRejectDelay is sign-rejected → rejected (A12).
+	SignRejectDelay time.Duration
 
 	// RetryFactor compresses the callback redelivery schedule: each step of
 	// RetrySchedule (nil: DocumentRetrySchedule) is divided by it; 0 means 1.
@@ -104,6 +110,7 @@ type Sandbox struct {
 	creates    map[string]int // creates counts POST /workflow calls per external_id, repeats included
 	confDocs   map[int64]*confDoc
 	scans      map[int64]*scan
+	docs       map[int64]*signDoc // docs are the documents to sign, by id
 	certs      map[int64]*certificate
 	queues     map[string]*callbackQueue
 	sent       []*callbackRecord
@@ -142,6 +149,8 @@ func newSandbox(cfg Config) *Sandbox {
 	fill(&cfg.PKCS10Delay, DefaultPKCS10Delay)
 	fill(&cfg.SecretKeyDelay, DefaultSecretKeyDelay)
 	fill(&cfg.IssueDelay, DefaultIssueDelay)
+	fill(&cfg.SignDelay, DefaultSignDelay)
+	fill(&cfg.SignRejectDelay, DefaultSignRejectDelay)
 	if cfg.CallbackTimeout <= 0 {
 		cfg.CallbackTimeout = DefaultCallbackTimeout
 	}
@@ -183,6 +192,7 @@ func newSandbox(cfg Config) *Sandbox {
 		creates:    map[string]int{},
 		confDocs:   map[int64]*confDoc{},
 		scans:      map[int64]*scan{},
+		docs:       map[int64]*signDoc{},
 		certs:      map[int64]*certificate{},
 		queues:     map[string]*callbackQueue{},
 		savedFiles: map[string]bool{},

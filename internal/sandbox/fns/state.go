@@ -51,8 +51,9 @@ const (
 // partner's token, consumers (with their blocks and lift times), workflows
 // (state, due steps as absolute times, parent and child, external ids,
 // removed flags, agents' searches, identification data), agents with their
-// accounts and tokens, certificates (requests and issued certificates; the
-// persons' keys are never kept by the sandbox), confirmation documents and
+// accounts and tokens, certificates (requests and issued certificates; of the
+// persons' keys only the signing (КЭП) keys the simulated app keeps, with
+// their consumers), confirmation documents and
 // scans with their files, the create counts of Creates, and every callback
 // not yet delivered or dropped (body, attempts so far, next due time).
 // Callbacks() after a reopen lists only those restored undelivered ones.
@@ -90,7 +91,8 @@ type stateRecord struct {
 	Workflows    []workflowRecord  `json:"workflows"` // Workflows are in creation order.
 	ConfDocs     []confDocRecord   `json:"confDocs"`
 	Scans        []scanRecord      `json:"scans"`
-	Agents       []agentRecord     `json:"agents"` // Agents are by id, 1 first.
+	Docs         []docRecord       `json:"docs,omitempty"` // Docs are the documents to sign; content and signature are files.
+	Agents       []agentRecord     `json:"agents"`         // Agents are by id, 1 first.
 	Creates      map[string]int    `json:"creates"`
 	Callbacks    []pendingCallback `json:"callbacks"` // Callbacks are the undelivered ones, in enqueueing order.
 }
@@ -107,6 +109,8 @@ type consumerRecord struct {
 	Point        int64         `json:"point,omitempty"`
 	Certs        []int64       `json:"certs,omitempty"`
 	BlockedUntil time.Time     `json:"blockedUntil"`
+	// SignKeys are the person's signing keys (PKCS#8 DER) by certificate id.
+	SignKeys map[int64][]byte `json:"signKeys,omitempty"`
 }
 
 type certRecord struct {
@@ -146,6 +150,7 @@ type workflowRecord struct {
 	Cert         int64           `json:"cert,omitempty"`
 	ConfDocs     []int64         `json:"confDocs,omitempty"`
 	Scans        []int64         `json:"scans,omitempty"`
+	Docs         []int64         `json:"docs,omitempty"`
 	SearchedBy   map[string]bool `json:"searchedBy,omitempty"`
 	Agent        int64           `json:"agent,omitempty"`
 	Point        int64           `json:"point,omitempty"`
@@ -171,6 +176,16 @@ type scanRecord struct {
 	DocTitle string    `json:"docTitle"`
 	Template bool      `json:"template"`
 	Title    string    `json:"title"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
+}
+
+type docRecord struct {
+	ID       int64     `json:"id"`
+	Workflow int64     `json:"workflow"`
+	Title    string    `json:"title"`
+	SigName  string    `json:"sigName,omitempty"`
+	Viewed   bool      `json:"viewed,omitempty"`
 	Created  time.Time `json:"created"`
 	Updated  time.Time `json:"updated"`
 }
@@ -259,6 +274,16 @@ func (s *Sandbox) snapshot() (stateRecord, error) {
 		for _, ce := range c.certs {
 			cr.Certs = append(cr.Certs, ce.id)
 		}
+		for id, k := range c.signKeys {
+			der, err := x509.MarshalPKCS8PrivateKey(k)
+			if err != nil {
+				return stateRecord{}, err
+			}
+			if cr.SignKeys == nil {
+				cr.SignKeys = map[int64][]byte{}
+			}
+			cr.SignKeys[id] = der
+		}
 		r.Consumers = append(r.Consumers, cr)
 	}
 	for _, id := range sortedKeys(s.certs) {
@@ -284,6 +309,9 @@ func (s *Sandbox) snapshot() (stateRecord, error) {
 		for _, sc := range w.scans {
 			wr.Scans = append(wr.Scans, sc.id)
 		}
+		for _, d := range w.docs {
+			wr.Docs = append(wr.Docs, d.id)
+		}
 		for _, ev := range w.events {
 			wr.Events = append(wr.Events, eventRecord{At: ev.at, Kind: ev.kind})
 		}
@@ -298,6 +326,11 @@ func (s *Sandbox) snapshot() (stateRecord, error) {
 		sc := s.scans[id]
 		r.Scans = append(r.Scans, scanRecord{ID: sc.id, Workflow: sc.workflow.id, DocTitle: sc.docTitle, Template: sc.template,
 			Title: sc.title, Created: sc.created, Updated: sc.updated})
+	}
+	for _, id := range sortedKeys(s.docs) {
+		d := s.docs[id]
+		r.Docs = append(r.Docs, docRecord{ID: d.id, Workflow: d.workflow.id, Title: d.title, SigName: d.sigName, Viewed: d.viewed,
+			Created: d.created, Updated: d.updated})
 	}
 	for id := int64(1); id <= int64(len(s.agents)); id++ {
 		a := s.agents[id]
@@ -392,7 +425,16 @@ func (s *Sandbox) restore(r stateRecord, content map[string][]byte) error {
 	}
 	for _, cr := range r.Consumers {
 		c := &consumer{id: cr.ID, seq: cr.Seq, person: cr.Person, entrepreneur: cr.Entrepreneur, legalEntity: cr.LegalEntity,
-			state: cr.State, created: cr.Created, updated: cr.Updated, point: points[cr.Point], blockedUntil: cr.BlockedUntil}
+			state: cr.State, created: cr.Created, updated: cr.Updated, point: points[cr.Point], blockedUntil: cr.BlockedUntil,
+			signKeys: map[int64]*ecdsa.PrivateKey{}}
+		for id, der := range cr.SignKeys {
+			k, err := x509.ParsePKCS8PrivateKey(der)
+			ek, ok := k.(*ecdsa.PrivateKey)
+			if err != nil || !ok {
+				return fmt.Errorf("consumer %s: signing key %d: not an ECDSA PKCS#8 key", cr.ID, id)
+			}
+			c.signKeys[id] = ek
+		}
 		for _, id := range cr.Certs {
 			ce, err := cert(id)
 			if err != nil {
@@ -461,8 +503,30 @@ func (s *Sandbox) restore(r stateRecord, content map[string][]byte) error {
 		s.scans[sc.id] = sc
 		s.savedFiles[fileKey(fileScan, sr.ID)] = true
 	}
+	for _, dr := range r.Docs {
+		w := s.workflows[dr.Workflow]
+		if w == nil {
+			return fmt.Errorf("document %d: unknown workflow %d", dr.ID, dr.Workflow)
+		}
+		d := &signDoc{id: dr.ID, workflow: w, title: dr.Title, content: content[fileKey(fileDocument, dr.ID)],
+			sigName: dr.SigName, viewed: dr.Viewed, created: dr.Created, updated: dr.Updated}
+		if d.content == nil {
+			d.content = []byte{}
+		}
+		if dr.SigName != "" {
+			d.signature = content[fileKey(fileSignature, dr.ID)]
+			s.savedFiles[fileKey(fileSignature, dr.ID)] = true
+		}
+		s.docs[d.id] = d
+		s.savedFiles[fileKey(fileDocument, dr.ID)] = true
+	}
 	for _, wr := range r.Workflows {
 		w := s.workflows[wr.ID]
+		for _, id := range wr.Docs {
+			if d := s.docs[id]; d != nil {
+				w.docs = append(w.docs, d)
+			}
+		}
 		for _, id := range wr.ConfDocs {
 			if d := s.confDocs[id]; d != nil {
 				w.confDocs = append(w.confDocs, d)
@@ -518,6 +582,15 @@ func (s *Sandbox) save() error {
 	for id, sc := range s.scans {
 		if k := fileKey(fileScan, id); sc.content != nil && !s.savedFiles[k] {
 			ops, written = append(ops, sandboxstate.Put(kindFile, k, fileRecord{Content: sc.content})), append(written, k)
+		}
+	}
+	for _, id := range sortedKeys(s.docs) {
+		d := s.docs[id]
+		if k := fileKey(fileDocument, id); !s.savedFiles[k] {
+			ops, written = append(ops, sandboxstate.Put(kindFile, k, fileRecord{Content: d.content})), append(written, k)
+		}
+		if k := fileKey(fileSignature, id); d.signature != nil && !s.savedFiles[k] {
+			ops, written = append(ops, sandboxstate.Put(kindFile, k, fileRecord{Content: d.signature})), append(written, k)
 		}
 	}
 	if len(ops) == 0 && bytes.Equal(b, s.savedModel) {

@@ -51,10 +51,7 @@ func (w *workflow) searchJSON() map[string]any {
 	if w.cert != nil {
 		cert = w.cert.json()
 	}
-	scTitle := titleIdentificationFull
-	if w.typ == TypeCertificateIssuing {
-		scTitle = titleCertificateIssuing
-	}
+	scTitle := w.scenarioTitle()
 	c := w.consumer
 	var pnt any
 	if c.point != nil {

@@ -1,0 +1,267 @@
+package fns
+
+import (
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/smallstep/pkcs7"
+)
+
+// Document signing (scenarios 82 and 88, §1.2.3).
+const (
+	TypeDocumentSigning = "document-signing"
+	StateWaitSignature  = "wait-signature"
+	StateSignRejected   = "sign-rejected" // StateSignRejected is the intermediate refusal state; rejected follows.
+
+	ScenarioDocumentSigning   = 82 // ScenarioDocumentSigning signs documents (L480).
+	ScenarioDocumentSigningLE = 88 // ScenarioDocumentSigningLE signs for one of several legal-entity signatures (L545).
+
+	MaxSignDocuments = 50  // MaxSignDocuments is the documented maximum of documents (L300).
+	MaxDocTitle      = 250 // MaxDocTitle is the documented maximum title length (L301).
+
+	// SignRefusedMessage is the error_message of a refused signing (the sandbox's text).
+	SignRefusedMessage = "Клиент отказался от подписания документов"
+
+	titleDocumentSigning = "Подпишите документы"
+	docNotRejectable     = "not-rejectable"
+	fileDocument         = "document"
+	fileSignature        = "signature"
+)
+
+// Messages of the signing validation (DRF's Russian texts where it has one).
+const (
+	msgUnknownConsumer  = "Недопустимый первичный ключ - объект не существует."
+	msgNoSignCert       = "У клиента нет подтвержденного сертификата электронной подписи"
+	msgEmptyList        = "Этот список не может быть пустым."
+	msgNotAList         = "Ожидался список элементов."
+	msgTooManyDocuments = "Убедитесь, что это поле содержит не более 50 элементов."
+	msgTitleTooLong     = "Убедитесь, что это поле содержит не более 250 символов."
+	msgBadSignature     = "Неправильный формат подписи"
+	msgSignatureUnknown = "Подпись не найдена"
+	msgOtherContent     = "Подписи относятся к разным документам"
+)
+
+// RefuseWords make the simulated person refuse to sign: a document title
+// containing one of them (any case) leads to sign-rejected, then rejected.
+var RefuseWords = []string{"отказ", "refuse"}
+
+// signDoc is a document of a signing workflow and, once signed, its
+// detached CMS signature.
+type signDoc struct {
+	id        int64
+	workflow  *workflow
+	title     string
+	content   []byte
+	signature []byte // signature is the DER of the detached CMS SignedData, nil until signed
+	sigName   string // sigName is the 8-character name of the .p7s link
+	viewed    bool
+	created   time.Time
+	updated   time.Time
+}
+
+// sanitizeTitle replaces what [^\.\(\)\w\s-] matches (Unicode \w) by "_" (L301).
+func sanitizeTitle(t string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '.' || r == '(' || r == ')' || r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsSpace(r) {
+			return r
+		}
+		return '_'
+	}, strings.TrimSpace(t))
+}
+
+// signerCert returns the consumer's newest confirmed sign certificate whose
+// key the app holds, or nil; the caller holds s.mu.
+func (c *consumer) signerCert() *certificate {
+	for i := len(c.certs) - 1; i >= 0; i-- {
+		ce := c.certs[i]
+		if ce.typ == CertSign && ce.isConfirmed && ce.der != nil && c.signKeys[ce.id] != nil {
+			return ce
+		}
+	}
+	return nil
+}
+
+// createSigning serves POST /api/rb/workflow for scenarios 82 and 88;
+// e holds the errors of the common fields; the caller holds s.mu.
+func (s *Sandbox) createSigning(w http.ResponseWriter, in *createBody, scenario int, ext string, e errs) {
+	var c *consumer
+	var consumerID string
+	switch {
+	case len(in.Consumer) == 0 || string(in.Consumer) == "null":
+		e.add("consumer", msgRequired)
+	case json.Unmarshal(in.Consumer, &consumerID) != nil:
+		e.add("consumer", msgUnknownConsumer)
+	default:
+		if c = s.consumers[strings.TrimSpace(consumerID)]; c == nil {
+			e.add("consumer", msgUnknownConsumer)
+		}
+	}
+	var items []fileBody
+	var contents [][]byte
+	switch {
+	case len(in.Documents) == 0 || string(in.Documents) == "null":
+		e.add("documents", msgRequired)
+	case json.Unmarshal(in.Documents, &items) != nil:
+		e.add("documents", msgNotAList)
+	case len(items) == 0:
+		e.add("documents", msgEmptyList)
+	case len(items) > MaxSignDocuments:
+		e.add("documents", msgTooManyDocuments)
+	default:
+		list := make([]errs, len(items))
+		contents = make([][]byte, len(items))
+		for i, it := range items {
+			ie := errs{}
+			if ie.required("title", it.Title) && len([]rune(strings.TrimSpace(string(it.Title)))) > MaxDocTitle {
+				ie.add("title", msgTitleTooLong)
+			}
+			if ie.required("path", it.Path) {
+				b, ok := decodeBase64(string(it.Path))
+				if !ok {
+					ie.add("path", msgBadBase64)
+				}
+				contents[i] = b
+			}
+			list[i] = ie
+		}
+		e.items("documents", list)
+	}
+	if scenario == ScenarioDocumentSigningLE && in.LegalEntity == nil {
+		e.add("legal_entity", msgRequired)
+	}
+	if in.LegalEntity != nil {
+		le := errs{}
+		if le.required("inn", in.LegalEntity.INN) && len(in.LegalEntity.INN) != 10 {
+			le.add("inn", msgINN)
+		}
+		if len(le) > 0 {
+			e["legal_entity"] = map[string]any(le)
+		}
+	}
+	if len(e) > 0 {
+		writeError(w, http.StatusBadRequest, map[string]any(e))
+		return
+	}
+	if c.state == ConsumerBlocked || c.state == ConsumerTemporarily {
+		writeError(w, http.StatusBadRequest, map[string]any{"consumer": []string{msgBlocked}})
+		return
+	}
+	cert := c.signerCert()
+	if c.state != ConsumerIdentified || cert == nil {
+		writeError(w, http.StatusBadRequest, map[string]any{"consumer": []string{msgNoSignCert}})
+		return
+	}
+	now := s.now()
+	wf := &workflow{id: s.nextID(), typ: TypeDocumentSigning, scenario: scenario, state: StateWaitSignature,
+		title: titleDocumentSigning, consumer: c, callback: string(in.Callback), externalID: ext, created: now, updated: now,
+		cert: cert, searchedBy: map[string]bool{}}
+	for i, it := range items {
+		d := &signDoc{id: s.nextID(), workflow: wf, title: sanitizeTitle(string(it.Title)), content: contents[i]}
+		d.created, d.updated = now, now
+		wf.docs = append(wf.docs, d)
+		s.docs[d.id] = d
+		s.fileChanged(fileDocument, d.id)
+	}
+	s.addWorkflow(wf)
+	s.scheduleEvent(wf, s.cfg.SignDelay, evSign)
+	s.advance()
+	writeResult(w, wf.createJSON())
+}
+
+// refuses reports whether the simulated person refuses wf's documents.
+func (wf *workflow) refuses() bool {
+	for _, d := range wf.docs {
+		t := strings.ToLower(d.title)
+		for _, word := range RefuseWords {
+			if strings.Contains(t, word) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// signDocuments is the person signing every document of wf in the app;
+// the caller holds s.mu.
+func (s *Sandbox) signDocuments(wf *workflow) {
+	if wf.refuses() {
+		s.transition(wf, StateSignRejected)
+		s.scheduleEvent(wf, s.cfg.SignRejectDelay, evSignRejected)
+		return
+	}
+	key := wf.consumer.signKeys[wf.cert.id]
+	x, err := x509.ParseCertificate(wf.cert.der)
+	if err == nil && (key == nil || !key.PublicKey.Equal(x.PublicKey)) {
+		err = errors.New("the certificate is not of the app's key") // e.g. a certificate the partner uploaded
+	}
+	sigs := make([][]byte, len(wf.docs))
+	for i, d := range wf.docs {
+		if err == nil {
+			sigs[i], err = signDetached(d.content, x, key)
+		}
+	}
+	if err != nil {
+		wf.errorMessage = ptr("Ошибка подписания документов")
+		s.transition(wf, StateError)
+		return
+	}
+	now := s.now()
+	for i, d := range wf.docs {
+		d.signature, d.sigName, d.viewed, d.updated = sigs[i], sigName(), true, now
+		s.fileChanged(fileSignature, d.id)
+	}
+	s.transition(wf, StateComplete)
+}
+
+// signDetached makes a detached CMS SignedData (SHA-256, ECDSA) over content
+// with the signer's certificate embedded.
+func signDetached(content []byte, cert *x509.Certificate, key *ecdsa.PrivateKey) ([]byte, error) {
+	sd, err := pkcs7.NewSignedData(content)
+	if err != nil {
+		return nil, err
+	}
+	sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
+	if err := sd.AddSigner(cert, key, pkcs7.SignerInfoConfig{}); err != nil {
+		return nil, err
+	}
+	sd.Detach()
+	return sd.Finish()
+}
+
+// sigName is 8 random uppercase letters and digits, like "Y4BEIUHP" (L2394).
+func sigName() string {
+	const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alnum[int(b[i])%len(alnum)]
+	}
+	return string(b)
+}
+
+// docPath is a document's path link (L519).
+func (d *signDoc) path() string { return filePath("document", d.id, d.title).(string) }
+
+// json renders a document of the create answer and, with its signature
+// link once signed, of GET /workflow/{id}/document (§1.7).
+func (d *signDoc) json(withSignature bool) map[string]any {
+	m := map[string]any{"id": d.id, "title": d.title, "description": nil, "type": docNotRejectable, "path": d.path(),
+		"visualization": nil, "is_viewed": d.viewed, "encrypted": false}
+	if withSignature {
+		var sig any
+		if d.signature != nil {
+			sig = "/api/rb/document/" + strconv.FormatInt(d.id, 10) + "/signature/" + d.sigName + ".p7s"
+		}
+		m["signature"] = sig
+		m["created"], m["updated"] = ts(d.created), ts(d.updated)
+	}
+	return m
+}
