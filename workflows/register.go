@@ -5,6 +5,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"idflow/workflows/fnsregistration"
+	"idflow/workflows/fnssigning"
 	"idflow/workflows/kyc"
 	"idflow/workflows/simplifiedid"
 )
@@ -15,4 +16,5 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(simplifiedid.SimplifiedIdentification, workflow.RegisterOptions{Name: simplifiedid.WorkflowType})
 	r.RegisterWorkflowWithOptions(kyc.KYCVerification, workflow.RegisterOptions{Name: kyc.WorkflowType})
 	r.RegisterWorkflowWithOptions(fnsregistration.FNSRegistration, workflow.RegisterOptions{Name: fnsregistration.WorkflowType})
+	r.RegisterWorkflowWithOptions(fnssigning.DocumentSigning, workflow.RegisterOptions{Name: fnssigning.WorkflowType})
 }

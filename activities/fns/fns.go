@@ -21,6 +21,7 @@ import (
 	"idflow/internal/store"
 	"idflow/internal/validate"
 	"idflow/workflows/fnsregistration"
+	"idflow/workflows/fnssigning"
 	"idflow/workflows/process"
 )
 
@@ -51,6 +52,9 @@ func Register(r worker.ActivityRegistry, a *Activities) {
 		fnsregistration.UploadScansActivity:        a.UploadScans,
 		fnsregistration.RecordCertificateActivity:  a.RecordCertificate,
 		fnsregistration.RemoveWorkflowsActivity:    a.RemoveWorkflows,
+		fnssigning.SendDocumentsActivity:           a.SendDocuments,
+		fnssigning.ReadSigningActivity:             a.ReadSigning,
+		fnssigning.FetchSignedActivity:             a.FetchSigned,
 	} {
 		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}

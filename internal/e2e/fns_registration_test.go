@@ -11,12 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smallstep/pkcs7"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
 	"idflow/internal/pii"
 	"idflow/workflows/fnsregistration"
+	"idflow/workflows/fnssigning"
 	"idflow/workflows/process"
 )
 
@@ -133,6 +135,37 @@ func TestFNSRegistrationEndToEnd(t *testing.T) {
 	h := sys.history(t, run.GetID())
 	requireSummaries(t, h)
 	recordHistory(t, h, "fns-registration-accepted")
+
+	// The registered person signs two documents; they come back with
+	// detached CMS signatures that verify over the exact bytes.
+	require.NotEmpty(t, out.ConsumerID)
+	contents := map[string][]byte{"Заявление.txt": []byte("Прошу выпустить КЭП."), "contract.pdf": []byte("%PDF-1.7 contract")}
+	var docIDs []string
+	for _, title := range []string{"Заявление.txt", "contract.pdf"} {
+		docIDs = append(docIDs, sys.putDocument(t, title, "application/octet-stream", contents[title]))
+	}
+	signRun, err := sys.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID: fnssigning.WorkflowID("e2e-sign-1"), TaskQueue: "idflow-e2e",
+	}, fnssigning.WorkflowType, fnssigning.Input{RequestID: "e2e-sign-1", ConsumerID: out.ConsumerID, DocumentIDs: docIDs,
+		PollInitial: time.Second, PollMax: 2 * time.Second})
+	require.NoError(t, err)
+	var signed fnssigning.Status
+	require.NoError(t, signRun.Get(ctx, &signed))
+	require.Equal(t, process.OutcomeAccepted, signed.Outcome, "%+v", signed)
+	require.Len(t, signed.Documents, 2)
+	for _, d := range signed.Documents {
+		content := sys.getDocument(t, d.SignedDocumentID)
+		assert.Equal(t, contents[d.Title], content, "the signed document is the document sent (%s)", d.Title)
+		p7, err := pkcs7.Parse(sys.getDocument(t, d.SignatureID))
+		require.NoError(t, err)
+		p7.Content = content
+		assert.NoError(t, p7.Verify(), "the .p7s verifies over %s", d.Title)
+	}
+	require.NotNil(t, signed.Signer)
+	assert.Equal(t, out.Certificate.Serial, signed.Signer.Serial, "signed with the certificate issued at registration")
+	sh := sys.history(t, signRun.GetID())
+	requireSummaries(t, sh)
+	recordHistory(t, sh, "document-signing-accepted")
 }
 
 // getDocument reads a document's bytes through the gateway.

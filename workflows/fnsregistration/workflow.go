@@ -241,6 +241,9 @@ func (r *registration) follow(ctx workflow.Context, fnsID int64, kind string) (F
 // workflow is done; a final rejection or error finishes the process.
 func (r *registration) onState(ctx workflow.Context, kind string, wf FNSWorkflow) (process.Wait, bool) {
 	r.status.FNSState = wf.State
+	if wf.ConsumerID != "" {
+		r.status.ConsumerID = wf.ConsumerID // who signs with the certificate later (DocumentSigning)
+	}
 	wait := process.Wait{For: "FNS: " + kind + " " + wf.State, From: process.FromProvider}
 	stage := StageFNSChecks
 	switch {
