@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -133,6 +134,9 @@ func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) 
 			return nil, err
 		}
 		stack.push("FNS sandbox", func() error { sb.Close(); return nil })
+		if err := writeSandboxCA(cfg.DevDir, sb.CACertificate()); err != nil {
+			return nil, err
+		}
 		mux.Handle("/fns/", http.StripPrefix("/fns", sb.Handler()))
 	}
 	listener, err := net.Listen("tcp", cfg.DevSandboxAddr)
@@ -158,6 +162,14 @@ func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) 
 	go func() { _ = srv.Serve(listener) }()
 	stack.push("sandboxes", func() error { return shutdownHTTP(srv, 5*time.Second) })
 	return served, nil
+}
+
+func writeSandboxCA(dir string, der []byte) error {
+	block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	if err := os.WriteFile(filepath.Join(dir, config.DevFNSCAFile), block, 0o644); err != nil {
+		return fmt.Errorf("write the FNS sandbox CA: %w", err)
+	}
+	return nil
 }
 
 // devToken reads the token an earlier -dev left, or generates and saves one.

@@ -26,6 +26,11 @@ const Prefix = "IDFLOW_"
 // generated API token for the starter to find.
 const DevTokenFile = "api-token"
 
+// DevFNSCAFile is the file under IDFLOW_DEV_DIR where `worker -dev` writes the
+// FNS sandbox's test CA certificate (PEM): the certificates and signatures the
+// sandbox issues chain to it (`openssl cms -verify -CAfile`, `starter fns ca`).
+const DevFNSCAFile = "fns-sandbox-ca.pem"
+
 // minTokenLength is the shortest API token accepted outside -dev: a shorter
 // one is guessable.
 const minTokenLength = 16
