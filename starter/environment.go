@@ -59,13 +59,24 @@ func (e *environment) token() (string, error) {
 // findDevToken returns the path of the dev token file, or "" and where it
 // looked when there is none.
 func findDevToken(devDir string) (path, looked string, err error) {
-	rel := filepath.Join(devDir, config.DevTokenFile)
+	path, looked, err = findDevFile(devDir, config.DevTokenFile)
+	if err != nil {
+		return "", "", fmt.Errorf("no API token: IDFLOW_API_TOKEN is unset and %w", err)
+	}
+	return path, looked, nil
+}
+
+// findDevFile returns the path of name in the dev directory, or "" and
+// where it looked when there is none. A relative dev directory is looked
+// for in the working directory and then in each directory above it.
+func findDevFile(devDir, name string) (path, looked string, err error) {
+	rel := filepath.Join(devDir, name)
 	if filepath.IsAbs(devDir) {
 		return existing(rel), rel, nil
 	}
 	wd, err := os.Getwd()
 	if err != nil {
-		return "", "", fmt.Errorf("no API token: IDFLOW_API_TOKEN is unset and the working directory is unknown: %w", err)
+		return "", "", fmt.Errorf("the working directory is unknown: %w", err)
 	}
 	for dir := wd; ; {
 		if p := existing(filepath.Join(dir, rel)); p != "" {

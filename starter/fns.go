@@ -27,15 +27,20 @@ import (
 func fnsCommand(env *environment) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fns",
-		Short: "FNS «Мобильная подпись»: agents, registrations, the certificate form and the КЭП",
+		Short: "FNS «Мобильная подпись»: agents, registrations, the certificate form, the КЭП and document signing",
 		Long: `A registration goes: 'fns register' (FNS checks the person; the person installs the app),
 'fns agent-identify' (an agent identifies the person in person), 'fns template' (the
 printable certificate form, to be signed), 'fns upload-scans' (the signed form and a
 photo), 'fns certificate' (the issued КЭП). Follow each step with
-'go run ./starter status WORKFLOW_ID'.`,
+'go run ./starter status WORKFLOW_ID'.
+
+A registered person signs documents: 'fns sign' (sends them to the app), 'fns signed'
+(saves the signed documents and their .p7s signatures), 'fns ca' (the sandbox's test CA,
+to verify them with openssl under 'go run ./worker -dev').`,
 	}
 	cmd.AddCommand(group(fnsAgentsCommand(env)), fnsRegisterCommand(env), fnsAgentIdentifyCommand(env),
-		fnsUploadScansCommand(env), fnsTemplateCommand(env), fnsCertificateCommand(env))
+		fnsUploadScansCommand(env), fnsTemplateCommand(env), fnsCertificateCommand(env),
+		fnsSignCommand(env), fnsSignedCommand(env), fnsCACommand(env))
 	return cmd
 }
 
@@ -189,7 +194,12 @@ func checkFiles(flag string, files []string, errs *validate.FieldErrors) {
 	}
 	for i, file := range files {
 		name := fmt.Sprintf("%s #%d", flag, i+1)
-		info, err := os.Stat(file)
+		f, err := os.Open(file) // readable, not only there
+		var info os.FileInfo
+		if err == nil {
+			info, err = f.Stat()
+			f.Close()
+		}
 		switch {
 		case err != nil:
 			errs.Add(name, "cannot read "+file+" ("+pathReason(err)+")")

@@ -24,6 +24,7 @@ import (
 	"idflow/internal/devserver"
 	"idflow/internal/temporalclient"
 	"idflow/workflows/fnsregistration"
+	"idflow/workflows/fnssigning"
 	"idflow/workflows/kyc"
 	"idflow/workflows/process"
 	"idflow/workflows/simplifiedid"
@@ -111,6 +112,7 @@ func runStubWorker(t *testing.T, c client.Client, queue string) {
 	w.RegisterWorkflowWithOptions(stubIdentification, workflow.RegisterOptions{Name: simplifiedid.WorkflowType})
 	w.RegisterWorkflowWithOptions(stubKYC, workflow.RegisterOptions{Name: kyc.WorkflowType})
 	w.RegisterWorkflowWithOptions(stubFNSRegistration, workflow.RegisterOptions{Name: fnsregistration.WorkflowType})
+	w.RegisterWorkflowWithOptions(stubDocumentSigning, workflow.RegisterOptions{Name: fnssigning.WorkflowType})
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 }
