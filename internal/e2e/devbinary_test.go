@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smallstep/pkcs7"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/server/common/testing/freeport"
@@ -242,6 +244,42 @@ func (b *devBinaries) fnsFinish(t *testing.T, agentID string) {
 	cert, err := x509.ParseCertificate(block.Bytes)
 	require.NoError(t, err)
 	assert.Equal(t, "Иванов Иван Иванович", cert.Subject.CommonName)
+	b.fnsSign(t)
+}
+
+// fnsSign is the README's signing walk-through: the registered person signs
+// two documents; each signature written by `fns signed` verifies over its
+// document and chains to the CA `fns ca` writes.
+func (b *devBinaries) fnsSign(t *testing.T) {
+	t.Helper()
+	var reg struct {
+		ConsumerID string `json:"consumerId"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(b.mustRun(t, "status", fnsRegistration, "--json")), &reg))
+	docs := map[string]string{"contract.pdf": "%PDF-1.7 contract", "Заявление.txt": "Прошу выпустить КЭП."}
+	for name, content := range docs {
+		require.NoError(t, os.WriteFile(filepath.Join(b.work, name), []byte(content), 0o600))
+	}
+	b.mustRun(t, "fns", "sign", "--request-id", "contract-1", "--consumer", reg.ConsumerID, "--doc", "contract.pdf", "--doc", "Заявление.txt")
+	status := b.awaitOutcome(t, "fns-signing-contract-1", 60*time.Second)
+	require.Contains(t, status, `"outcome": "accepted"`, status)
+	b.mustRun(t, "fns", "signed", "fns-signing-contract-1", "-o", "signed")
+	b.mustRun(t, "fns", "ca", "-o", "ca.pem")
+	caPEM, err := os.ReadFile(filepath.Join(b.work, "ca.pem"))
+	require.NoError(t, err)
+	roots := x509.NewCertPool()
+	require.True(t, roots.AppendCertsFromPEM(caPEM))
+	for name, content := range docs {
+		signed, err := os.ReadFile(filepath.Join(b.work, "signed", name))
+		require.NoError(t, err)
+		assert.Equal(t, content, string(signed), name)
+		sig, err := os.ReadFile(filepath.Join(b.work, "signed", name+".p7s"))
+		require.NoError(t, err)
+		p7, err := pkcs7.Parse(sig)
+		require.NoError(t, err)
+		p7.Content = signed
+		assert.NoError(t, p7.VerifyWithChain(roots), "%s.p7s verifies and chains to the sandbox CA", name)
+	}
 }
 
 // awaitStage polls `starter status --json` until the workflow is in stage.
