@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"io"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/proto"
 
 	"idflow/internal/pii"
 	"idflow/workflows/fnsregistration"
@@ -166,6 +168,28 @@ func TestFNSRegistrationEndToEnd(t *testing.T) {
 	sh := sys.history(t, signRun.GetID())
 	requireSummaries(t, sh)
 	recordHistory(t, sh, "document-signing-accepted")
+
+	// Fifty documents cost history little: they travel by reference.
+	var fifty []string
+	for i := range fnssigning.MaxDocuments {
+		fifty = append(fifty, sys.putDocument(t, "page-"+strconv.Itoa(i)+".txt", "text/plain", bytes.Repeat([]byte{'a' + byte(i%26)}, 4096)))
+	}
+	bigRun, err := sys.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID: fnssigning.WorkflowID("e2e-sign-50"), TaskQueue: "idflow-e2e",
+	}, fnssigning.WorkflowType, fnssigning.Input{RequestID: "e2e-sign-50", ConsumerID: out.ConsumerID, DocumentIDs: fifty,
+		PollInitial: time.Second, PollMax: 2 * time.Second})
+	require.NoError(t, err)
+	var big fnssigning.Status
+	require.NoError(t, bigRun.Get(ctx, &big))
+	require.Equal(t, process.OutcomeAccepted, big.Outcome)
+	require.Len(t, big.Documents, fnssigning.MaxDocuments)
+	bh := sys.history(t, bigRun.GetID())
+	size := 0
+	for _, ev := range bh.Events {
+		size += proto.Size(ev)
+	}
+	t.Logf("a 50-document signing (200 KiB of documents): %d history events, %d bytes of history", len(bh.Events), size)
+	assert.Less(t, size, 64<<10, "documents by reference: the history is far smaller than the documents")
 }
 
 // getDocument reads a document's bytes through the gateway.

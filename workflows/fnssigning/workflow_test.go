@@ -2,6 +2,7 @@ package fnssigning
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -139,4 +140,21 @@ func (s *signingSuite) TestFiftyOneDocumentsAreRefusedBeforeAnyCall() {
 	s.Require().Error(err)
 	s.Contains(err.Error(), "at most 50 documents")
 	s.Zero(s.sends)
+}
+
+// TestSignatureThatDoesNotVerifyFails: a .p7s that does not verify over its
+// document is FNS's fault, not the person's: the signing fails with the cause.
+func (s *signingSuite) TestSignatureThatDoesNotVerifyFails() {
+	s.register(FetchSignedActivity, func(context.Context, FetchSignedInput) (FetchSignedResult, error) {
+		return FetchSignedResult{}, process.FinalError(process.ErrTypeProviderRejected, errors.New("signature of document 1: does not verify"))
+	})
+	s.env.ExecuteWorkflow(DocumentSigning, input(1))
+	s.Require().Error(s.env.GetWorkflowError())
+	v, err := s.env.QueryWorkflow(process.StatusQuery)
+	s.Require().NoError(err)
+	var st Status
+	s.Require().NoError(v.Get(&st))
+	s.Equal(process.OutcomeFailed, st.Outcome)
+	s.Contains(st.Error, "does not verify")
+	s.Empty(st.Documents)
 }
