@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -182,7 +181,7 @@ func (r *registration) create(ctx workflow.Context) error {
 	r.track.SetStage(ctx, StageCreating)
 	info := workflow.GetInfo(ctx)
 	in := CreateRegistrationInput{RegistrationDocumentID: r.in.RegistrationDocumentID, WorkflowID: info.WorkflowExecution.ID,
-		ExternalID: externalID(info.WorkflowExecution.ID, info.WorkflowExecution.RunID)}
+		ExternalID: process.RunKey(ctx, "fns-registration")}
 	var out CreateRegistrationResult
 	actx := process.WithSummary(fnsCallOptions(ctx), "FNS: create the registration (scenario 80)")
 	if err := workflow.ExecuteActivity(actx, CreateRegistrationActivity, in).Get(ctx, &out); err != nil {
@@ -196,12 +195,6 @@ func (r *registration) create(ctx workflow.Context) error {
 	r.track.SetProviderRef(fmt.Sprint(out.FNSWorkflowID))
 	workflow.GetLogger(ctx).Info("FNS registration created", "FNSWorkflowID", out.FNSWorkflowID)
 	return nil
-}
-
-// externalID is the FNS external_id of a workflow run: a name-based UUID,
-// the same on every replay and retry.
-func externalID(workflowID, runID string) string {
-	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("idflow:fns-registration:"+workflowID+"/"+runID)).String()
 }
 
 // follow reads an FNS workflow (/full) whenever something may have changed
@@ -458,15 +451,7 @@ func (r *registration) finish(ctx workflow.Context, outcome process.Outcome, rea
 	r.track.Finish(ctx, outcome, reason)
 }
 
-// fnsCallOptions: FNS calls, retried with backoff for what may pass
-// (network, 5xx, 429), never for FNS's own refusals.
+// fnsCallOptions: FNS calls of a minute at most, for an hour with retries.
 func fnsCallOptions(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    time.Minute,
-		ScheduleToCloseTimeout: time.Hour,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
-			NonRetryableErrorTypes: process.FinalErrorTypes,
-		},
-	})
+	return process.ProviderCall(ctx, time.Minute, time.Hour)
 }

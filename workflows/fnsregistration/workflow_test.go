@@ -376,10 +376,3 @@ func (s *fnsSuite) TestInvalidInputFails() {
 	s.Equal(process.OutcomeFailed, s.query().Outcome)
 	s.Zero(s.fns.createCalls)
 }
-
-func TestExternalIDIsStablePerRun(t *testing.T) {
-	a := externalID("fns-registration-r1", "run-1")
-	if a != externalID("fns-registration-r1", "run-1") || a == externalID("fns-registration-r1", "run-2") {
-		t.Fatalf("external ids must be the same per run and differ across runs")
-	}
-}

@@ -10,15 +10,17 @@ package fnssigning
 import (
 	"time"
 
+	"idflow/workflows/fnsregistration"
 	"idflow/workflows/process"
 )
 
 const (
 	// WorkflowType is the workflow type name.
 	WorkflowType = "DocumentSigning"
-	// CallbackSignal carries FNS callbacks (the gateway delivers them as
-	// for registration): hints, confirmed with /full.
-	CallbackSignal = "fns-callback"
+	// CallbackSignal carries FNS callbacks: the gateway delivers every FNS
+	// callback (fnsregistration.Callback) under this one name to the
+	// workflow its token names; hints, confirmed with /full.
+	CallbackSignal = fnsregistration.CallbackSignal
 
 	// MaxDocuments is the document's limit of one signing (L299).
 	MaxDocuments = 50

@@ -5,11 +5,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/google/uuid"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"idflow/internal/validate"
+	"idflow/workflows/fnsregistration"
 	"idflow/workflows/process"
 )
 
@@ -109,7 +108,7 @@ func (s *signing) send(ctx workflow.Context) error {
 	info := workflow.GetInfo(ctx)
 	in := SendDocumentsInput{ConsumerID: s.in.ConsumerID, DocumentIDs: s.in.DocumentIDs, LegalEntityINN: s.in.LegalEntityINN,
 		Backref: s.in.Backref, WorkflowID: info.WorkflowExecution.ID,
-		ExternalID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("idflow:fns-signing:"+info.WorkflowExecution.ID+"/"+info.WorkflowExecution.RunID)).String()}
+		ExternalID: process.RunKey(ctx, "fns-signing")}
 	var out SendDocumentsResult
 	actx := process.WithSummary(fnsCallOptions(ctx), fmt.Sprintf("FNS: send %d document(s) for signing", len(s.in.DocumentIDs)))
 	if err := workflow.ExecuteActivity(actx, SendDocumentsActivity, in).Get(ctx, &out); err != nil {
@@ -166,14 +165,14 @@ func (s *signing) awaitSignature(ctx workflow.Context) error {
 }
 
 func (s *signing) takeCallbacks() {
-	var cb struct{}
+	var cb fnsregistration.Callback
 	for s.callbacks.ReceiveAsync(&cb) {
 		s.status.Callbacks++
 	}
 }
 
 func (s *signing) drainCallbacks() {
-	var cb struct{}
+	var cb fnsregistration.Callback
 	for s.callbacks.ReceiveAsync(&cb) {
 	}
 }
@@ -201,15 +200,8 @@ func (s *signing) finish(ctx workflow.Context, outcome process.Outcome, reason s
 	s.track.Finish(ctx, outcome, reason)
 }
 
-// fnsCallOptions: FNS calls, retried with backoff for what may pass, never
-// for FNS's own refusals.
+// fnsCallOptions: FNS calls of up to 5 min (fifty downloads), for an hour
+// with retries.
 func fnsCallOptions(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    5 * time.Minute,
-		ScheduleToCloseTimeout: time.Hour,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
-			NonRetryableErrorTypes: process.FinalErrorTypes,
-		},
-	})
+	return process.ProviderCall(ctx, 5*time.Minute, time.Hour)
 }

@@ -469,14 +469,7 @@ func (k *kycVerification) searchAttributes() []temporal.SearchAttributeUpdate {
 // providerCallOptions: short IDnGO calls, retried with backoff for errors
 // that may pass (network, 5xx, 429), never for IDnGO's own refusals.
 func providerCallOptions(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    30 * time.Second,
-		ScheduleToCloseTimeout: 30 * time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
-			NonRetryableErrorTypes: process.FinalErrorTypes,
-		},
-	})
+	return process.ProviderCall(ctx, 30*time.Second, 30*time.Minute)
 }
 
 // storeCallOptions: a read of the worker's own database, retried while it

@@ -65,3 +65,11 @@ func TestDurationReads(t *testing.T) {
 		assert.Equal(t, want, Duration(d), d.String())
 	}
 }
+
+func TestRunKeyIsStablePerRunAndPurpose(t *testing.T) {
+	a := RunKeyOf("fns-registration", "fns-registration-r1", "run-1")
+	assert.Equal(t, a, RunKeyOf("fns-registration", "fns-registration-r1", "run-1"), "the same on replay and retry")
+	assert.NotEqual(t, a, RunKeyOf("fns-registration", "fns-registration-r1", "run-2"), "a new run is a new key")
+	assert.NotEqual(t, a, RunKeyOf("fns-signing", "fns-registration-r1", "run-1"))
+	assert.Len(t, a, 36, "a UUID")
+}
