@@ -125,6 +125,10 @@ func TestStateSurvivesReopen(t *testing.T) {
 		require.Equal(t, 200, st, "%v", body)
 		scanPath = result(t, body)["path"].(string)
 	}
+	// Close only once the identification's callback is through: a delivery
+	// cut off by the close would wait for its retry a minute of the fake
+	// clock away.
+	require.Eventually(t, func() bool { return e.sb.CallbacksDelivered(id, "complete") == 1 }, waitFor, tick)
 	p.close(e)
 	e = p.open()
 	st, raw := e.get(scanPath, agentTok)
