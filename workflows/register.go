@@ -5,6 +5,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"idflow/workflows/fnsregistration"
+	"idflow/workflows/fnsscenarios"
 	"idflow/workflows/fnssigning"
 	"idflow/workflows/kyc"
 	"idflow/workflows/simplifiedid"
@@ -17,4 +18,13 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(kyc.KYCVerification, workflow.RegisterOptions{Name: kyc.WorkflowType})
 	r.RegisterWorkflowWithOptions(fnsregistration.FNSRegistration, workflow.RegisterOptions{Name: fnsregistration.WorkflowType})
 	r.RegisterWorkflowWithOptions(fnssigning.DocumentSigning, workflow.RegisterOptions{Name: fnssigning.WorkflowType})
+	r.RegisterWorkflowWithOptions(fnsregistration.FNSExtraSignature, workflow.RegisterOptions{Name: fnsregistration.ExtraSignatureWorkflowType})
+	for name, fn := range map[string]any{
+		fnsscenarios.PauseWorkflowType:            fnsscenarios.FNSPause,
+		fnsscenarios.ExternalActivityWorkflowType: fnsscenarios.FNSExternalActivity,
+		fnsscenarios.PushWorkflowType:             fnsscenarios.FNSPush,
+		fnsscenarios.RevocationWorkflowType:       fnsscenarios.FNSRevocation,
+	} {
+		r.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/worker"
@@ -21,6 +20,7 @@ import (
 	"idflow/internal/store"
 	"idflow/internal/validate"
 	"idflow/workflows/fnsregistration"
+	"idflow/workflows/fnsscenarios"
 	"idflow/workflows/fnssigning"
 	"idflow/workflows/process"
 )
@@ -45,16 +45,22 @@ type Activities struct {
 // the names the fnsregistration contract gives them.
 func Register(r worker.ActivityRegistry, a *Activities) {
 	for name, fn := range map[string]any{
-		fnsregistration.CheckConsumerActivity:      a.CheckConsumer,
-		fnsregistration.CreateRegistrationActivity: a.CreateRegistration,
-		fnsregistration.ReadWorkflowActivity:       a.ReadWorkflow,
-		fnsregistration.AgentIdentifyActivity:      a.AgentIdentify,
-		fnsregistration.UploadScansActivity:        a.UploadScans,
-		fnsregistration.RecordCertificateActivity:  a.RecordCertificate,
-		fnsregistration.RemoveWorkflowsActivity:    a.RemoveWorkflows,
-		fnssigning.SendDocumentsActivity:           a.SendDocuments,
-		fnssigning.ReadSigningActivity:             a.ReadSigning,
-		fnssigning.FetchSignedActivity:             a.FetchSigned,
+		fnsregistration.CheckConsumerActivity:         a.CheckConsumer,
+		fnsregistration.CreateRegistrationActivity:    a.CreateRegistration,
+		fnsregistration.ReadWorkflowActivity:          a.ReadWorkflow,
+		fnsregistration.AgentIdentifyActivity:         a.AgentIdentify,
+		fnsregistration.UploadScansActivity:           a.UploadScans,
+		fnsregistration.RecordCertificateActivity:     a.RecordCertificate,
+		fnsregistration.RemoveWorkflowsActivity:       a.RemoveWorkflows,
+		fnssigning.SendDocumentsActivity:              a.SendDocuments,
+		fnssigning.ReadSigningActivity:                a.ReadSigning,
+		fnssigning.FetchSignedActivity:                a.FetchSigned,
+		fnsregistration.CreateExtraSignatureActivity:  a.CreateExtraSignature,
+		fnsscenarios.CreatePauseActivity:              a.CreatePause,
+		fnsscenarios.CreateExternalActivityActivity:   a.CreateExternalActivity,
+		fnsscenarios.CompleteExternalActivityActivity: a.CompleteExternalActivity,
+		fnsscenarios.PushActivity:                     a.Push,
+		fnsscenarios.RevokeCertificateActivity:        a.RevokeCertificate,
 	} {
 		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
@@ -108,11 +114,11 @@ func (a *Activities) CreateRegistration(ctx context.Context, in fnsregistration.
 	if err != nil {
 		return fnsregistration.CreateRegistrationResult{}, err
 	}
-	token, err := a.Store.NewCallbackToken(ctx, callbackProvider, in.WorkflowID)
+	callback, err := a.callbackURL(ctx, in.WorkflowID)
 	if err != nil {
 		return fnsregistration.CreateRegistrationResult{}, err
 	}
-	req.Callback = strings.TrimRight(a.CallbackBaseURL, "/") + "/webhooks/" + callbackProvider + "/" + token
+	req.Callback = callback
 	req.ExternalID = in.ExternalID
 	wf, err := a.Client.Partner().Register(ctx, req)
 	if provider.IsBlocked(err) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/smallstep/pkcs7"
@@ -38,11 +37,11 @@ func (a *Activities) SendDocuments(ctx context.Context, in fnssigning.SendDocume
 		}
 		req.Documents = append(req.Documents, provider.SigningDocument{Title: title, Content: content})
 	}
-	token, err := a.Store.NewCallbackToken(ctx, callbackProvider, in.WorkflowID)
+	callback, err := a.callbackURL(ctx, in.WorkflowID)
 	if err != nil {
 		return fnssigning.SendDocumentsResult{}, err
 	}
-	req.Callback = strings.TrimRight(a.CallbackBaseURL, "/") + "/webhooks/" + callbackProvider + "/" + token
+	req.Callback = callback
 	wf, err := a.Client.Partner().SignDocuments(ctx, req)
 	if errors.Is(err, provider.ErrInvalidArgument) {
 		return fnssigning.SendDocumentsResult{}, process.InvalidInput(validate.FieldErrors{{Field: "documentIds", Message: err.Error()}})

@@ -226,3 +226,59 @@ type RecordCertificateInput struct {
 type RemoveWorkflowsInput struct {
 	FNSWorkflowIDs []int64 `json:"fnsWorkflowIds"`
 }
+
+// An additional signature (scenario 84): a further КЭП for a consumer who
+// already holds one, an entrepreneur's (one per person) or a legal-entity
+// representative's (several allowed). FNS runs it as a certificate-issuing
+// workflow, the same waits as the registration's child, so the workflow
+// answers the same UploadScansUpdate and returns a Status.
+const (
+	// ExtraSignatureWorkflowType is the workflow type name.
+	ExtraSignatureWorkflowType = "FNSExtraSignature"
+	// CreateExtraSignatureActivity creates the scenario-84 workflow.
+	CreateExtraSignatureActivity = "FNSCreateExtraSignature"
+)
+
+// ExtraSignatureWorkflowID is the workflow id for a caller's request id.
+func ExtraSignatureWorkflowID(requestID string) string {
+	return process.WorkflowID("fns-extra-signature", requestID)
+}
+
+// ExtraSignatureInput starts an additional signature: exactly one of
+// EntrepreneurOGRNIP and LegalEntity.
+type ExtraSignatureInput struct {
+	RequestID          string          `json:"requestId"`
+	ConsumerID         string          `json:"consumerId"`
+	EntrepreneurOGRNIP string          `json:"entrepreneurOgrnip,omitempty"`
+	LegalEntity        *LegalEntityRef `json:"legalEntity,omitempty"`
+	// Waits; zero means the Default* constants.
+	AppTimeout  time.Duration `json:"appTimeout,omitempty"`
+	ScanTimeout time.Duration `json:"scanTimeout,omitempty"`
+	PollInitial time.Duration `json:"pollInitial,omitempty"`
+	PollMax     time.Duration `json:"pollMax,omitempty"`
+}
+
+// LegalEntityRef is the legal entity a representative's signature is for
+// (company data, not the person's).
+type LegalEntityRef struct {
+	INN  string `json:"inn"`
+	KPP  string `json:"kpp,omitempty"`
+	OGRN string `json:"ogrn,omitempty"`
+	Name string `json:"name,omitempty"`
+}
+
+// CreateExtraSignatureInput creates the scenario-84 workflow at FNS.
+type CreateExtraSignatureInput struct {
+	ConsumerID         string          `json:"consumerId"`
+	EntrepreneurOGRNIP string          `json:"entrepreneurOgrnip,omitempty"`
+	LegalEntity        *LegalEntityRef `json:"legalEntity,omitempty"`
+	ExternalID         string          `json:"externalId"`
+	WorkflowID         string          `json:"workflowId"` // receives the callbacks
+}
+
+// CreateResult is the FNS workflow a create made, or FNS's reason for
+// refusing it (a 400 about the consumer, e.g. not identified yet).
+type CreateResult struct {
+	FNSWorkflowID int64  `json:"fnsWorkflowId,omitempty"`
+	Refusal       string `json:"refusal,omitempty"`
+}

@@ -53,16 +53,10 @@ func FNSRegistration(ctx workflow.Context, in Input) (Status, error) {
 }
 
 type registration struct {
-	in, raw   Input
-	status    Status
-	track     *process.Tracker
-	callbacks workflow.ReceiveChannel
-	// changed is set by an update that moved FNS on, so the follow loop
-	// reads the workflow at once instead of at its next poll.
-	changed bool
-	// stateSince is when the followed workflow entered its current state,
-	// the start of that state's deadline.
-	stateSince time.Time
+	in, raw  Input
+	status   Status
+	track    *process.Tracker
+	follower *Follower
 	// busy is set while an update handler runs a step, so a second one waits.
 	busy bool
 }
@@ -80,7 +74,7 @@ func (r *registration) run(ctx workflow.Context) (Status, error) {
 	if err := r.setUpHandlers(ctx); err != nil {
 		return r.status, err
 	}
-	defer r.drainCallbacks()
+	defer r.follower.Drain()
 	r.track.Publish(ctx)
 	err := r.register(ctx)
 	if temporal.IsCanceledError(err) {
@@ -118,7 +112,7 @@ func (r *registration) register(ctx workflow.Context) error {
 }
 
 func (r *registration) setUpHandlers(ctx workflow.Context) error {
-	r.callbacks = workflow.GetSignalChannel(ctx, CallbackSignal)
+	r.follower = NewFollower(ctx, r.in.PollInitial, r.in.PollMax, &r.status.Callbacks)
 	if err := workflow.SetQueryHandler(ctx, process.StatusQuery, func() (Status, error) { return r.status, nil }); err != nil {
 		return err
 	}
@@ -158,7 +152,7 @@ func (r *registration) validateInput() error {
 // reports whether the process is decided.
 func (r *registration) checkConsumer(ctx workflow.Context) (bool, error) {
 	var out CheckConsumerResult
-	actx := process.WithSummary(fnsCallOptions(ctx), "FNS: look the consumer up (consumer search)")
+	actx := process.WithSummary(CallOptions(ctx), "FNS: look the consumer up (consumer search)")
 	if err := workflow.ExecuteActivity(actx, CheckConsumerActivity, CheckConsumerInput{RegistrationDocumentID: r.in.RegistrationDocumentID}).Get(ctx, &out); err != nil {
 		return false, err
 	}
@@ -183,7 +177,7 @@ func (r *registration) create(ctx workflow.Context) error {
 	in := CreateRegistrationInput{RegistrationDocumentID: r.in.RegistrationDocumentID, WorkflowID: info.WorkflowExecution.ID,
 		ExternalID: process.RunKey(ctx, "fns-registration")}
 	var out CreateRegistrationResult
-	actx := process.WithSummary(fnsCallOptions(ctx), "FNS: create the registration (scenario 80)")
+	actx := process.WithSummary(CallOptions(ctx), "FNS: create the registration (scenario 80)")
 	if err := workflow.ExecuteActivity(actx, CreateRegistrationActivity, in).Get(ctx, &out); err != nil {
 		return err
 	}
@@ -197,37 +191,12 @@ func (r *registration) create(ctx workflow.Context) error {
 	return nil
 }
 
-// follow reads an FNS workflow (/full) whenever something may have changed
-// (a callback, a step of ours, or a poll that backs off while nothing
-// does) and acts on its state until it is final. A callback is only a hint:
-// the state read back is the truth, so a forged, duplicated or lost
-// callback changes nothing.
+// follow follows one FNS workflow of the registration until it is done.
 func (r *registration) follow(ctx workflow.Context, fnsID int64, kind string) (FNSWorkflow, error) {
-	interval, last := r.in.PollInitial, ""
-	for {
-		wf, err := r.read(ctx, fnsID)
-		if err != nil {
-			return wf, err
-		}
-		if wf.State != last {
-			last, r.stateSince, interval = wf.State, workflow.Now(ctx), r.in.PollInitial
-		}
+	return r.follower.Follow(ctx, fnsID, func(wf FNSWorkflow) (process.Wait, bool) {
 		wait, done := r.onState(ctx, kind, wf)
-		if done || r.track.Finished() {
-			return wf, nil
-		}
-		if !wait.Until.IsZero() && !workflow.Now(ctx).Before(wait.Until) {
-			r.expire(ctx, wf.State)
-			return wf, nil
-		}
-		woke, err := r.awaitChange(ctx, interval, wait)
-		if err != nil {
-			return wf, err
-		}
-		if !woke {
-			interval = min(2*interval, r.in.PollMax)
-		}
-	}
+		return wait, done || r.track.Finished()
+	}, func(state string) { r.expire(ctx, state) })
 }
 
 // onState shows what a state waits for and reports whether the followed
@@ -257,15 +226,15 @@ func (r *registration) onState(ctx workflow.Context, kind string, wf FNSWorkflow
 		wait.For, stage = "FNS: the certificate issuance to start", StageIssuing
 	case wf.State == stateWaitPKCS10 || wf.State == stateWaitSecretKey:
 		wait = process.Wait{For: "the person to install the app and send the certificate request (" + wf.State + ")",
-			From: process.FromPerson, Until: r.stateSince.Add(r.in.AppTimeout)}
+			From: process.FromPerson, Until: r.follower.StateSince().Add(r.in.AppTimeout)}
 		stage = StageAwaitingApp
 	case wf.State == stateWaitIdentification:
 		wait = process.Wait{For: "in-person identification (agent-identify update)", From: process.FromAgent,
-			Until: r.stateSince.Add(r.in.AgentTimeout)}
+			Until: r.follower.StateSince().Add(r.in.AgentTimeout)}
 		stage = StageAwaitingAgent
 	case wf.State == stateWaitScanUpload && kind == typeCertificateIssuing:
 		wait = process.Wait{For: "the signed certificate form and the photo (upload-certificate-scans update)", From: process.FromAgent,
-			Until: r.stateSince.Add(r.in.ScanTimeout)}
+			Until: r.follower.StateSince().Add(r.in.ScanTimeout)}
 		stage = StageAwaitingScans
 	case wf.State == stateCertificateIssue || kind == typeCertificateIssuing:
 		stage = StageIssuing
@@ -302,46 +271,6 @@ func (r *registration) expire(ctx workflow.Context, state string) {
 	r.finish(ctx, process.OutcomeExpired, reason)
 }
 
-// awaitChange waits for a callback, a step of ours, the poll interval or
-// the wait's deadline, and reports whether something (not the poll) woke it.
-func (r *registration) awaitChange(ctx workflow.Context, interval time.Duration, wait process.Wait) (bool, error) {
-	timeout := interval
-	if !wait.Until.IsZero() {
-		// At least a moment: a zero timeout would wait without a timer.
-		timeout = max(min(timeout, wait.Until.Sub(workflow.Now(ctx))), time.Millisecond)
-	}
-	woke, err := process.AwaitWithTimeout(ctx, timeout, process.Wait{For: "next read of the FNS workflow (or " + wait.For + ")",
-		From: wait.From, Until: workflow.Now(ctx).Add(timeout)}, func() bool { return r.changed || r.callbacks.Len() > 0 })
-	if err != nil {
-		return false, err
-	}
-	r.changed = false
-	r.takeCallbacks(ctx)
-	return woke, nil
-}
-
-// takeCallbacks counts the callbacks that came; they are hints only.
-func (r *registration) takeCallbacks(ctx workflow.Context) {
-	var cb Callback
-	for r.callbacks.ReceiveAsync(&cb) {
-		r.status.Callbacks++
-		workflow.GetLogger(ctx).Info("FNS callback", "FNSWorkflowID", cb.FNSWorkflowID, "Type", cb.Type, "State", cb.State)
-	}
-}
-
-func (r *registration) drainCallbacks() {
-	var cb Callback
-	for r.callbacks.ReceiveAsync(&cb) {
-	}
-}
-
-func (r *registration) read(ctx workflow.Context, fnsID int64) (FNSWorkflow, error) {
-	var wf FNSWorkflow
-	actx := process.WithSummary(fnsCallOptions(ctx), fmt.Sprintf("FNS: read workflow %d (/full)", fnsID))
-	err := workflow.ExecuteActivity(actx, ReadWorkflowActivity, ReadWorkflowInput{FNSWorkflowID: fnsID}).Get(ctx, &wf)
-	return wf, err
-}
-
 // validateAgentIdentify refuses, before history, an identification nobody
 // waits for or one without an agent or passport scans.
 func (r *registration) validateAgentIdentify(_ workflow.Context, req AgentIdentifyRequest) error {
@@ -364,11 +293,11 @@ func (r *registration) agentIdentify(ctx workflow.Context, req AgentIdentifyRequ
 	defer func() { r.busy = false }()
 	in := AgentIdentifyInput{FNSWorkflowID: r.status.FNSWorkflowID, RegistrationDocumentID: r.in.RegistrationDocumentID, Request: req}
 	var out StepResult
-	actx := process.WithSummary(fnsCallOptions(ctx), "FNS: identification by agent "+req.AgentID+" (search, passport scans, identify)")
+	actx := process.WithSummary(CallOptions(ctx), "FNS: identification by agent "+req.AgentID+" (search, passport scans, identify)")
 	if err := workflow.ExecuteActivity(actx, AgentIdentifyActivity, in).Get(ctx, &out); err != nil {
 		return StepResult{}, err
 	}
-	r.changed = true
+	r.follower.Changed()
 	return out, nil
 }
 
@@ -386,11 +315,11 @@ func (r *registration) uploadScans(ctx workflow.Context, req UploadScansRequest)
 	defer func() { r.busy = false }()
 	in := UploadScansInput{FNSWorkflowID: r.status.CertificateWorkflowID, Request: req}
 	var out StepResult
-	actx := process.WithSummary(fnsCallOptions(ctx), fmt.Sprintf("FNS: upload %d scan(s) and confirm them", len(req.ScanDocumentIDs)))
+	actx := process.WithSummary(CallOptions(ctx), fmt.Sprintf("FNS: upload %d scan(s) and confirm them", len(req.ScanDocumentIDs)))
 	if err := workflow.ExecuteActivity(actx, UploadScansActivity, in).Get(ctx, &out); err != nil {
 		return StepResult{}, err
 	}
-	r.changed = true
+	r.follower.Changed()
 	return out, nil
 }
 
@@ -413,7 +342,7 @@ func checkDocumentIDs(errs *validate.FieldErrors, field string, ids []string) {
 func (r *registration) recordCertificate(ctx workflow.Context, wf FNSWorkflow) error {
 	r.track.SetStage(ctx, StageRecordingResults)
 	var cert Certificate
-	actx := process.WithSummary(fnsCallOptions(ctx), "FNS: fetch the issued certificate into the document store")
+	actx := process.WithSummary(CallOptions(ctx), "FNS: fetch the issued certificate into the document store")
 	in := RecordCertificateInput{FNSWorkflowID: wf.ID, Owner: workflow.GetInfo(ctx).WorkflowExecution.ID}
 	if err := workflow.ExecuteActivity(actx, RecordCertificateActivity, in).Get(ctx, &cert); err != nil {
 		return err
@@ -436,7 +365,7 @@ func (r *registration) removeAtFNS(ctx workflow.Context) {
 		return
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	actx := process.WithSummary(fnsCallOptions(dctx), "FNS: remove the cancelled registration's workflows")
+	actx := process.WithSummary(CallOptions(dctx), "FNS: remove the cancelled registration's workflows")
 	if err := workflow.ExecuteActivity(actx, RemoveWorkflowsActivity, RemoveWorkflowsInput{FNSWorkflowIDs: ids}).Get(dctx, nil); err != nil {
 		workflow.GetLogger(ctx).Warn("FNS workflows not removed", "Error", err)
 		r.status.FNSMessage = "not removed at FNS: " + process.ErrorText(err)
@@ -449,9 +378,4 @@ func (r *registration) finish(ctx workflow.Context, outcome process.Outcome, rea
 	}
 	r.status.Stage = StageFinished
 	r.track.Finish(ctx, outcome, reason)
-}
-
-// fnsCallOptions: FNS calls of a minute at most, for an hour with retries.
-func fnsCallOptions(ctx workflow.Context) workflow.Context {
-	return process.ProviderCall(ctx, time.Minute, time.Hour)
 }
