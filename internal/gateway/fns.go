@@ -44,6 +44,7 @@ type FNSAdmin interface {
 	// the first document scan with a template; ErrFNSNoTemplate if there is
 	// none yet, ErrFNSNotFound for an unknown workflow.
 	Template(ctx context.Context, workflowID int64) (FNSFile, error)
+	FNSSearch
 }
 
 // FNSAgentCreate is a checked POST /v1/fns/agents body.
@@ -127,6 +128,7 @@ func (g *Gateway) registerFNS() {
 	g.mux.Handle("GET /v1/fns/agents", g.authorized(g.withFNS(g.listFNSAgents)))
 	g.mux.Handle("POST /v1/fns/agents/{id}/block", g.authorized(g.withFNS(g.blockFNSAgent)))
 	g.mux.Handle("GET /v1/fns/workflows/{id}/template", g.authorized(g.withFNS(g.fnsTemplate)))
+	g.registerFNSWorkflows()
 }
 
 // withFNS answers 503 fns_not_configured when the worker has no FNS client.

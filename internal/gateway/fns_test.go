@@ -42,6 +42,21 @@ func (f *fakeFNS) Template(context.Context, int64) (FNSFile, error) {
 	return FNSFile{Content: []byte("form"), ContentType: "text/html; charset=utf-8"}, f.err
 }
 
+func (f *fakeFNS) SearchWorkflows(context.Context, []string, string) ([]FNSWorkflowSummary, error) {
+	f.calls.Add(1)
+	return nil, f.err
+}
+
+func (f *fakeFNS) RemoveWorkflows(_ context.Context, ids []int64) (FNSRemoveResult, error) {
+	f.calls.Add(1)
+	return FNSRemoveResult{Requested: ids, Removed: ids, Failed: []int64{}}, f.err
+}
+
+func (f *fakeFNS) SearchConsumers(context.Context, FNSConsumerQuery) ([]FNSConsumerSummary, error) {
+	f.calls.Add(1)
+	return nil, f.err
+}
+
 func withFNS(a FNSAdmin) option { return func(d *Deps) { d.FNS = a } }
 
 // validAgent is a correct POST /v1/fns/agents body (the document's example).
@@ -68,7 +83,8 @@ type fieldsBody struct {
 func TestFNSRoutesNeedConfigurationAndToken(t *testing.T) {
 	g := newSQLiteGateway(t)
 	for _, r := range []struct{ method, path string }{{"POST", "/v1/fns/agents"}, {"GET", "/v1/fns/agents"},
-		{"POST", "/v1/fns/agents/1/block"}, {"GET", "/v1/fns/workflows/1/template"}} {
+		{"POST", "/v1/fns/agents/1/block"}, {"GET", "/v1/fns/workflows/1/template"}, {"GET", "/v1/fns/workflows?consumer=c"},
+		{"POST", "/v1/fns/workflows/remove"}, {"POST", "/v1/fns/consumers/search"}} {
 		requireAPIError(t, g.send(r.method, r.path, strings.NewReader("{}"), nil), http.StatusServiceUnavailable, "fns_not_configured")
 		requireAPIError(t, g.send(r.method, r.path, strings.NewReader("{}"), map[string]string{"Authorization": ""}),
 			http.StatusUnauthorized, "unauthorized")
@@ -163,4 +179,33 @@ func TestFNSErrorsMapToStatuses(t *testing.T) {
 	assert.Equal(t, map[string]any{"agents": []any{}}, list)
 	blocked := decodeJSON[map[string]any](t, g.send("POST", "/v1/fns/agents/3/block", nil, nil), http.StatusOK)
 	assert.Equal(t, map[string]any{"id": "3", "is_active": false}, blocked)
+}
+
+func TestFNSSearchAndRemovalAreCheckedFirst(t *testing.T) {
+	fake := &fakeFNS{}
+	g := newSQLiteGateway(t, withFNS(fake))
+	requireAPIError(t, g.send("GET", "/v1/fns/workflows", nil, nil), http.StatusBadRequest, "bad_request")
+	requireAPIError(t, g.send("GET", "/v1/fns/workflows?consumer=,%20", nil, nil), http.StatusBadRequest, "bad_request")
+	for _, body := range []string{`{}`, `{"ids":[]}`, `{"ids":[0]}`, `{"ids":"1"}`, `{"ids":[1],"x":1}`, `{"ids":[` + strings.Repeat("1,", 100) + "1]}"} {
+		requireAPIError(t, g.send("POST", "/v1/fns/workflows/remove", strings.NewReader(body), nil), http.StatusBadRequest, "bad_request")
+	}
+	out := decodeJSON[fieldsBody](t, g.postJSON("/v1/fns/consumers/search", map[string]any{"last_name": "Иванов",
+		"phone": "+7 900 123", "snils": "11223344596", "inn": "1", "birthed": "31.12.1990"}), http.StatusBadRequest)
+	var names []string
+	for _, f := range out.Fields {
+		names = append(names, f.Field)
+	}
+	assert.ElementsMatch(t, []string{"first_name", "phone", "snils", "inn", "birthed"}, names)
+	for _, v := range []string{"Иванов", "11223344596", "+7 900 123"} {
+		assert.NotContains(t, out.Error, v)
+	}
+	assert.Zero(t, fake.calls.Load(), "nothing reaches FNS")
+
+	removed := decodeJSON[FNSRemoveResult](t, g.postJSON("/v1/fns/workflows/remove", map[string]any{"ids": []int64{7, 8}}), http.StatusOK)
+	assert.Equal(t, []int64{7, 8}, removed.Removed)
+	found := decodeJSON[map[string]any](t, g.postJSON("/v1/fns/consumers/search", map[string]any{"last_name": "Иванов",
+		"first_name": "Иван", "phone": "+7 (900) 123-45-67"}), http.StatusOK)
+	assert.Equal(t, []any{}, found["consumers"])
+	listed := decodeJSON[map[string]any](t, g.send("GET", "/v1/fns/workflows?consumer=a,b&consumer=c", nil, nil), http.StatusOK)
+	assert.Equal(t, []any{}, listed["workflows"])
 }

@@ -83,7 +83,7 @@ func New(deps Deps) *Gateway {
 	g.mux.Handle("GET /v1/documents/{id}", g.authorized(g.getDocument))
 	g.mux.Handle("GET /v1/documents/{id}/info", g.authorized(g.documentInfo))
 	g.registerWebhooks() // POST /webhooks/{provider}, GET /v1/inbox
-	g.registerFNS()      // /v1/fns/agents, /v1/fns/workflows/{id}/template
+	g.registerFNS()      // /v1/fns/agents, /v1/fns/workflows…, /v1/fns/consumers/search
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such route")
 	})

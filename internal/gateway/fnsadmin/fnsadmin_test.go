@@ -289,3 +289,38 @@ func TestAgentCreatedButNotKept(t *testing.T) {
 	assert.Contains(t, out["error"], "/v1/fns/agents/1/block", "the operator learns which agent to block")
 	assert.Len(t, f.sandboxAgents(), 1)
 }
+
+func TestWorkflowSearchRemovalAndConsumerSearch(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	consumer := `{"last_name":"Иванов","first_name":"Иван","middle_name":"Иванович","gender":"М","birthed":"1990-01-01",
+		"snils":"12362931139","inn":"312324014516","phone":"79001234567",
+		"addresses":[{"type":"permanent","index":"426000","region":"18","city":"Ижевск","street":"Пушкинская","house":"1","apartment":"1"}],
+		"identities":[{"type":"internal-passport","series":"9400","number":"123456","issue_code":"180-001",
+			"issued_by":"МВД по Удмуртской Республике","issued":"2010-01-01"}]}`
+	wf, err := f.client.Partner().Register(ctx, fns.RegistrationRequest{Consumer: json.RawMessage(consumer),
+		ExternalID: uuid.NewString(), Callback: "http://127.0.0.1:1/webhooks/fns/x"})
+	require.NoError(t, err)
+	id := int64(wf.ID)
+	f.awaitState(id, string(fns.StateWaitConsumerIdentification))
+
+	found := f.doJSON("POST", "/v1/fns/consumers/search", map[string]any{"last_name": "Иванов", "first_name": "Иван",
+		"middle_name": "Иванович", "phone": "+7 (900) 123-45-67", "snils": "123-629-311 39"}, http.StatusOK)
+	consumers := found["consumers"].([]any)
+	require.Len(t, consumers, 1)
+	c := consumers[0].(map[string]any)
+	consumerID := c["id"].(string)
+	assert.NotEmpty(t, consumerID)
+	assert.NotContains(t, fmt.Sprint(c), "Иванов", "only ids and states come back")
+
+	listed := f.doJSON("GET", "/v1/fns/workflows?consumer="+consumerID, nil, http.StatusOK)
+	workflows := listed["workflows"].([]any)
+	require.Len(t, workflows, 1)
+	assert.EqualValues(t, id, workflows[0].(map[string]any)["id"])
+	assert.Equal(t, "identification", workflows[0].(map[string]any)["type"])
+
+	removed := f.doJSON("POST", "/v1/fns/workflows/remove", map[string]any{"ids": []int64{id, 999999}}, http.StatusOK)
+	assert.Equal(t, []any{float64(id)}, removed["removed"])
+	assert.Equal(t, []any{999999.0}, removed["failed"], "partial success is listed, not hidden")
+	f.requireNothingPersonalLogged("Иванов", "79001234567", "12362931139")
+}
