@@ -40,7 +40,9 @@ to verify them with openssl under 'go run ./worker -dev').`,
 	}
 	cmd.AddCommand(group(fnsAgentsCommand(env)), fnsRegisterCommand(env), fnsAgentIdentifyCommand(env),
 		fnsUploadScansCommand(env), fnsTemplateCommand(env), fnsCertificateCommand(env),
-		fnsSignCommand(env), fnsSignedCommand(env), fnsCACommand(env))
+		fnsSignCommand(env), fnsSignedCommand(env), fnsCACommand(env),
+		fnsExtraSignatureCommand(env), fnsPauseCommand(env), group(fnsExternalActivityCommand(env)), fnsPushCommand(env),
+		fnsRevokeCommand(env), fnsWorkflowsCommand(env), fnsRemoveCommand(env), fnsConsumerSearchCommand(env))
 	return cmd
 }
 
@@ -333,7 +335,7 @@ func fnsStatus(cmd *cobra.Command, env *environment, workflowID, what string) (f
 	if err := value.Get(&st); err != nil {
 		return st, fmt.Errorf("%s: decode the status of %s: %w", what, workflowID, err)
 	}
-	if st.Process != "" && st.Process != fnsregistration.WorkflowType {
+	if st.Process != "" && st.Process != fnsregistration.WorkflowType && st.Process != fnsregistration.ExtraSignatureWorkflowType {
 		return st, fmt.Errorf("%s: %s is a %s, not an %s", what, workflowID, st.Process, fnsregistration.WorkflowType)
 	}
 	return st, nil

@@ -48,6 +48,8 @@ type documentSource interface {
 	file(ctx context.Context, path string) (string, error)
 	// json is the id of a value stored as JSON under a fixed title.
 	json(ctx context.Context, value any, title, mediaType string) (string, error)
+	// bytes is the id of content stored under a fixed title.
+	bytes(ctx context.Context, content []byte, title, mediaType string) (string, error)
 }
 
 // startOnce starts req's workflow unless its id is taken. It asks Temporal
@@ -312,6 +314,10 @@ func (u *uploader) json(ctx context.Context, value any, title, mediaType string)
 	if err != nil {
 		return "", err
 	}
+	return u.bytes(ctx, body, title, mediaType)
+}
+
+func (u *uploader) bytes(ctx context.Context, body []byte, title, mediaType string) (string, error) {
 	doc, err := u.gw.putBytes(ctx, body, title, u.owner, mediaType)
 	if err != nil {
 		return "", fmt.Errorf("store %s: %w", title, err)
@@ -343,6 +349,10 @@ func (l *storedLookup) json(ctx context.Context, value any, title, mediaType str
 		return "", err
 	}
 	return l.find(ctx, body, title, mediaType)
+}
+
+func (l *storedLookup) bytes(ctx context.Context, content []byte, title, mediaType string) (string, error) {
+	return l.find(ctx, content, title, mediaType)
 }
 
 func (l *storedLookup) find(ctx context.Context, content []byte, title, mediaType string) (string, error) {
