@@ -28,7 +28,18 @@ var (
 	oidSNILS  = asn1.ObjectIdentifier{1, 2, 643, 100, 3}
 	oidOGRN   = asn1.ObjectIdentifier{1, 2, 643, 100, 1}
 	oidStreet = asn1.ObjectIdentifier{2, 5, 4, 9}
+	oidOGRNIP = asn1.ObjectIdentifier{1, 2, 643, 100, 5}
+	oidINNLE  = asn1.ObjectIdentifier{1, 2, 643, 100, 4}
+	oidTitle  = asn1.ObjectIdentifier{2, 5, 4, 12}
 )
+
+// holderOIDs are the subject attributes of a signature for an entrepreneur
+// (OGRNIP) or a legal entity (INNLE, OGRN, T), in this order after the
+// person's; the subject map's keys.
+var holderOIDs = []struct {
+	key string
+	oid asn1.ObjectIdentifier
+}{{"OGRNIP", oidOGRNIP}, {"INNLE", oidINNLE}, {"OGRN", oidOGRN}, {"T", oidTitle}}
 
 // The test CA's issuer fields, as certificate_data.issuer shows them.
 var caIssuer = map[string]string{
@@ -79,6 +90,29 @@ func subjectOf(c *consumer) map[string]string {
 	return m
 }
 
+// certSubject is the subject of the certificate a workflow asks for: the
+// person's and, for a scenario-84 signature, its entrepreneur's OGRNIP or
+// its legal entity's INN, OGRN, name (O) and the position (T), where a
+// qualified certificate carries them.
+func (w *workflow) certSubject() map[string]string {
+	m := subjectOf(w.consumer)
+	set := func(k string, v jstr) {
+		if v := strings.TrimSpace(string(v)); v != "" {
+			m[k] = v
+		}
+	}
+	if e := w.entrepreneur; e != nil {
+		set("OGRNIP", e.OGRNIP)
+	}
+	if le := w.legalEntity; le != nil {
+		set("INNLE", le.INN)
+		set("OGRN", le.OGRN)
+		set("O", le.Name)
+		set("T", le.Position)
+	}
+	return m
+}
+
 // pkixName turns a subject map into a distinguished name.
 func pkixName(m map[string]string) pkix.Name {
 	n := pkix.Name{Country: []string{m["C"]}, CommonName: m["CN"]}
@@ -88,20 +122,27 @@ func pkixName(m map[string]string) pkix.Name {
 	if m["S"] != "" {
 		n.Province = []string{m["S"]}
 	}
+	if m["O"] != "" {
+		n.Organization = []string{m["O"]}
+	}
 	n.ExtraNames = []pkix.AttributeTypeAndValue{{Type: oidSN, Value: m["SN"]}, {Type: oidGN, Value: m["G"]},
 		{Type: oidINN, Value: m["INN"]}, {Type: oidSNILS, Value: m["SNILS"]}}
+	for _, h := range holderOIDs {
+		if v := m[h.key]; v != "" {
+			n.ExtraNames = append(n.ExtraNames, pkix.AttributeTypeAndValue{Type: h.oid, Value: v})
+		}
+	}
 	return n
 }
 
 // request simulates the app: a fresh ECDSA P-256 key of the person and its
-// PKCS#10 request with the person's subject. The key is returned so that
-// the app can keep the signing (КЭП) key; the TLS key is dropped.
-func (ca *testCA) request(id int64, typ string, c *consumer) (*certificate, *ecdsa.PrivateKey, error) {
+// PKCS#10 request with subject subj. The key is returned so that the app
+// can keep the signing (КЭП) key; the TLS key is dropped.
+func (ca *testCA) request(id int64, typ string, subj map[string]string) (*certificate, *ecdsa.PrivateKey, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
 	}
-	subj := subjectOf(c)
 	csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkixName(subj)}, key)
 	if err != nil {
 		return nil, nil, err

@@ -5,15 +5,20 @@
 // accounts and in-person identification, КЭП issuance with real X.509
 // certificates from the sandbox's own test CA, document signing
 // (scenarios 82 and 88) with real detached CMS signatures by the person's
-// КЭП key, the signed documents and signatures merge, and callbacks with
-// redelivery. It imports nothing of ours but internal/validate.
+// КЭП key, the signed documents and signatures merge, additional
+// signatures of an entrepreneur or a legal-entity representative
+// (scenario 84), external activities (102) and pauses (134), push
+// notifications, certificate revocation, and callbacks with redelivery.
+// It imports nothing of ours but internal/validate.
 //
 // Mount Sandbox.Handler on any listener (httptest.NewServer in tests). It
 // serves, every path also with a trailing slash where the document writes
 // one:
 //
 //	POST /api/rb/auth                                     {username, password} → {"result":{"token"}}
-//	POST /api/rb/workflow                                 scenario 80 (§1.2.1); 82 and 88, document signing (§1.2.3)
+//	POST /api/rb/workflow                                 scenario 80 (§1.2.1); 84, additional signature (§1.2.2);
+//	                                                      82 and 88, document signing (§1.2.3); 134, pause (§1.2.4);
+//	                                                      102, external activity (§1.2.5)
 //	GET  /api/rb/workflow?consumer={uuid},{uuid}&type=…   workflow search (§1.11)
 //	PUT  /api/rb/workflow/remove                          {"workflow_id_list":[…]} → {workflow_id_list, success_id_list, error_id_list}
 //	GET  /api/rb/workflow/{id}/full                       §1.4.2
@@ -22,7 +27,7 @@
 //	PUT  /api/rb/confirmation-document/{id}               {title, path(base64)}
 //	GET  /api/rb/confirmation-document/{id}/path/{title}  the uploaded file
 //	GET  /api/rb/confirmation-document/{id}/template      printable instruction (HTML; …/template-text plain text; …/template-tex too)
-//	PUT  /api/rb/workflow/{id}/state                      identify | scan_confirm_received (§1.4.4)
+//	PUT  /api/rb/workflow/{id}/state                      identify | scan_confirm_received | complete_external_activity (§1.4.4)
 //	GET  /api/rb/workflow/{id}/document-scan              §1.5
 //	PUT  /api/rb/document-scan/{id}                       {title, path(base64)}
 //	GET  /api/rb/document-scan/{id}/template              the КЭП certificate form to sign (HTML; …/template-text plain text)
@@ -35,6 +40,8 @@
 //	GET  /api/rb/document/{id}/signature/{name}.p7s       its detached CMS signature, DER (application/pkcs7-signature)
 //	POST /api/rb/signatures-merge                         {"signatures":[{base64_file}|{url}]} → {"result":{"result": base64 CMS}} (§1.8)
 //	POST /api/rb/consumer/search                          §1.12
+//	POST /api/rb/consumer/{consumer_id}/push_notification/ {title, message, workflow_id?} → {"result":{}} (§1.9)
+//	POST /api/rb/certificate/revoke/                      {base64_encoded_xml_file} → {"result":{}} (§1.10)
 //	POST /api/rb/staff/agent, GET /api/rb/staff/agent, PUT /api/rb/staff/agent/{id}   §1.13
 //
 // Successes are HTTP 200 {"result": …} (204 without a body for the
@@ -69,7 +76,10 @@
 //	                             certificate files, scan_confirm_received. Other workflows are 404 «Не найдено.»
 //	agents                       never register nor ask for signatures (403) nor search consumers or
 //	                             workflows (403) nor remove workflows (403) nor upload certificates (403)
-//	                             nor merge signatures (403); signing workflows are never theirs to see
+//	                             nor merge signatures (403) nor send pushes (403) nor revoke certificates
+//	                             (403) nor end external activities (403, the partner does, L149); signing,
+//	                             pause, external-activity and scenario-84 workflows are never theirs to
+//	                             see (none is reached through an identification search)
 //
 // # Process, by Config.Clock
 //
@@ -145,6 +155,127 @@
 // документов». signing-time is the wall clock, not Config.Clock (the
 // pkcs7 library sets it).
 //
+// # Additional signature (scenario 84)
+//
+// POST /api/rb/workflow {"scenario": 84 (or "84"), consumer (UUID),
+// callback?, external_id?, and exactly one of entrepreneur {ogrnip} or
+// legal_entity {inn, name?, ogrn?, kpp?, division?, position?,
+// addresses?}} for an identified consumer (A17). It starts a
+// certificate-issuing workflow with no parent in wait-pkcs10 (group 1,
+// space 2, L456–471), «Получите сертификат индивидуального
+// предпринимателя» or «Получите сертификат представителя юридического
+// лица», that then runs the registration child's steps above, unchanged:
+// +PKCS10Delay the КЭП request (the app keeps the key), wait-secret-key,
+// +SecretKeyDelay certificate-issue, +IssueDelay a sign certificate of
+// the test CA (is_confirmed false; or the partner's upload) and the two
+// scans, wait-scan-upload; both scans uploaded and scan_confirm_received:
+// complete, is_confirmed true, titled «Сертификат индивидуального
+// предпринимателя выпущен» (or «… представителя юридического лица
+// выпущен»), with the final callback (and the intermediate ones with
+// Config.IntermediateCallbacks). Its certificate's subject carries the
+// person's attributes and, as a qualified certificate does, the OGRNIP
+// (1.2.643.100.5) of the entrepreneur, or the legal entity's INN
+// (INNLE, 1.2.643.100.4), OGRN (1.2.643.100.1), name (O) and the
+// position (T, 2.5.4.12) when given; request_data and certificate_data
+// show them under those keys. On completion the consumer's entrepreneur
+// block becomes the signature's (consumer search), or the legal entity is
+// added to its legal_entities (after the registration's, one per INN);
+// /full of the workflow shows its own entrepreneur or legal_entity.
+//
+// Document signing then chooses the certificate: with legal_entity.inn of
+// a legal entity the consumer holds a signature of, that signature; else
+// the newest usable sign certificate that is not a legal entity's (the
+// person's own or the entrepreneur's); else the newest usable one. Usable:
+// confirmed, issued, not revoked, its key kept by the app. A consumer with
+// usable signatures of two or more legal entities must name one
+// ({"legal_entity":["Это поле обязательно."]}, L302, scenario 82 or 88);
+// a legal_entity.inn naming none of its legal-entity signatures, when it
+// holds any, is 400 {"legal_entity":{"inn":["У клиента нет подписи этого
+// юридического лица"]}}. The registration's legal_entity block is data
+// only: its КЭП is the person's own and does not count.
+//
+// # Pause (scenario 134) and external activity (scenario 102)
+//
+// A pause, POST /api/rb/workflow {"scenario": 134, consumer, callback?,
+// external_id?} for an identified consumer, answers the example's
+// {id, scenario, consumer, external_id, group 1, space 1, «Ожидайте
+// поступления документов», state "active", created, updated} (L656–668,
+// with no callback key, as there) and is a blank workflow that stays
+// active until a workflow of any scenario (another pause too) is created
+// for its consumer: then it is complete, with its callback (A18). A
+// refused create (400) and a repeated external_id (A1) start nothing.
+//
+// An external activity, POST /api/rb/workflow {"scenario": 102, consumer,
+// callback?, external_id?, external_activity {url, headers?}} (L607) or
+// with url and headers at the top level (the table's form, L316–321; the
+// nested block wins when both are given, A16), for an identified
+// consumer: url required and an absolute http or https URL («Введите
+// правильный URL.»), headers a JSON object of strings (or numbers;
+// «Ожидался словарь элементов.» otherwise); errors of the nested form are
+// nested under "external_activity". The answer is L622–640's:
+// external_activity {id, url, headers}, «WebView 545» (sic), state
+// processing-external-activity, group 1, space 1; /full shows the block
+// too. Then the person opens the page, +Config.ExternalActivityDelay,
+// which matters only for the test values below; without one the activity
+// waits for the partner. PUT …/state {"state":"complete_external_activity"}
+// (the partner's account; agents 403) ends it from
+// processing-external-activity or wait-external-review: complete, the
+// final callback, and L1457–1483's answer {type, error_message,
+// error_code, updated, state "complete", state_display, message,
+// idp_info, agent_info, documents [], encrypted_documents null,
+// external_activity, agent_external_data}; in any other state, or on
+// another type of workflow, the wrong-state 400. The table's pseudo-state
+// complete-external-activity is never shown; its spelling is accepted as
+// the command (every state command is read with "-" as "_").
+//
+// Callbacks of pauses and external activities have the signing set of
+// L2859 ({id, state, type, parent_id, consumer, child_id, external_id,
+// error_code, error_message}) in every state.
+//
+// # Push notifications and revocation
+//
+// POST /api/rb/consumer/{consumer_id}/push_notification/ (also without the
+// slash): an unknown consumer is 404 «Не найдено.»; title and message are
+// required; workflow_id is optional, a number or a string of digits
+// (L2616; else «Требуется целочисленное значение.») naming a workflow of
+// that consumer (else «Недопустимый первичный ключ "…" - объект не
+// существует.»). The answer is 200 {"result":{}} (A23); the push is
+// recorded (Pushes, kept in the state file) and shown nowhere else: the
+// app is simulated, and the templates agreed with the provider (L159) are
+// not checked.
+//
+// POST /api/rb/certificate/revoke/ (also without the slash)
+// {"base64_encoded_xml_file": …}: the XSD is "given on request" (L2626),
+// so the sandbox defines its own minimal application, a UTF-8 XML
+// document with one root element, of any name and namespace, that contains
+// at any depth a SerialNumber element (any namespace) holding the sign
+// certificate's serial number in hex, any case, colons and whitespace
+// allowed, leading zeros too; other elements (a Reason, say) are accepted
+// and ignored:
+//
+//	<?xml version="1.0" encoding="UTF-8"?>
+//	<RevocationApplication>
+//	  <Certificate><SerialNumber>1f:a3:07:…</SerialNumber></Certificate>
+//	  <Reason>Компрометация ключа</Reason>
+//	</RevocationApplication>
+//
+// base64 is lenient (A15). The answer is 200 {"result":{}} (A23) and the
+// certificate's state is "revoked" (consumer search, /full; kept in the
+// state file); revoking it again is 200 too, and changes nothing. No
+// callback is sent (none is documented). Errors are 400
+// {"error":{"base64_encoded_xml_file":[…]}}: «Это поле обязательно.»,
+// «Неправильный формат файла» (not base64), «Файл не является корректным
+// XML-документом» (the document's own example, the base64 of
+// `<?xml version="1.0" `, is one), «В заявлении не указан серийный номер
+// сертификата (SerialNumber)», «Неправильный формат серийного номера
+// сертификата», «Сертификат подписи с таким серийным номером не найден»
+// (an unknown serial, or an auth certificate's: only sign certificates,
+// the document's "сертификат подписи", are revoked). A revoked
+// certificate no longer signs: a signing whose consumer has no usable
+// one left is 400 {"consumer":["Сертификат электронной подписи клиента
+// отозван"]}, and a signing asked for before the revocation ends in error
+// with that error_message when the person would sign.
+//
 // # Callbacks
 //
 // POSTed as JSON to the callback URL given at creation (a child inherits
@@ -169,7 +300,14 @@
 //	consumer.last_name "Смэвпаспорт" → rejected, «Не пройдены проверки: Проверка действительности паспорта»
 //	consumer.last_name "Временный"   → rejected, «Клиент временно заблокирован»; consumer "temporarily"
 //
-// (trimmed, any case). A document title containing «отказ» or
+// (trimmed, any case). An external activity whose URL path contains
+// "sandbox-review" (ExternalReviewMarker, any case) goes to
+// wait-external-review once the person has opened the page
+// (+Config.ExternalActivityDelay) and waits there for
+// complete_external_activity; one containing "sandbox-reject"
+// (ExternalRejectMarker) is then rejected, error_message «Внешняя система
+// отклонила результат внешней активности» (ExternalRejectedMessage, the
+// sandbox's text), with the final callback. A document title containing «отказ» or
 // "refuse" (any case) makes the person refuse to sign (sign-rejected,
 // then rejected). The consumer is then blocked (state "blocked", or
 // "temporarily" for «Временный», as consumer search shows), and any later
@@ -243,6 +381,26 @@
 //     registration may use it again. The consumer stays as it is. A list
 //     entry that is not an integer is 400 {"workflow_id_list":["Требуется
 //     целочисленное значение."]}; a missing list «Это поле обязательно.».
+//   - A16: an external activity's url and headers are read from the
+//     nested external_activity block (the example) or, without one, from
+//     the top level (the table); headers are a JSON object.
+//   - A17: scenario 84 needs an identified consumer (else 400
+//     {"consumer":["Клиент не прошёл идентификацию"]}; a blocked one the
+//     blocked 400), exactly one of entrepreneur and legal_entity (both
+//     {"non_field_errors":["Укажите либо entrepreneur, либо
+//     legal_entity"]}; neither — the document has no rule for it, and the
+//     scenario is tied to a user type, L91 — {"non_field_errors":["Укажите
+//     entrepreneur или legal_entity"]}); the OGRNIP is checksummed, the
+//     legal entity's INN required and checksummed (10 digits), its OGRN
+//     and KPP checked when given; a second entrepreneur signature — one
+//     requested and not rejected, in error or removed — is 400
+//     {"entrepreneur":["У клиента уже есть подпись индивидуального
+//     предпринимателя"]} (L77: one per person); legal-entity signatures
+//     are not limited. Pauses and external activities need an identified
+//     consumer too, with the same texts.
+//   - A18: a pause completes when any workflow is created for its consumer
+//     (see above).
+//   - A23: push and revocation answer 200 {"result":{}}; merge a real CMS.
 //   - A11: the certificate upload is accepted only in certificate-issue of
 //     a certificate-issuing workflow (else 400 non_field_errors «Действие
 //     недоступно в текущем статусе потока работ», the sandbox's text for
@@ -264,9 +422,10 @@
 //     blocked one the blocked 400; one without a confirmed КЭП {"consumer":
 //     ["У клиента нет подтвержденного сертификата электронной подписи"]}
 //     (DRF's texts where it has one, else the sandbox's). backref and data
-//     are accepted and not used; legal_entity.inn (10 digits) is not
-//     matched against the consumer's legal entities.
-//   - A25: scenario as a number or a string; only 80, 82 and 88 exist (another is
+//     are accepted and not used; legal_entity.inn (10 digits) is matched
+//     against the consumer's legal-entity signatures only (scenario 84's,
+//     see above).
+//   - A25: scenario as a number or a string; only 80, 82, 84, 88, 102 and 134 exist (another is
 //     400 {"scenario":["Недопустимый первичный ключ - объект не
 //     существует."]}).
 //   - Texts the document does not give: phone «Неправильный формат номера
@@ -303,17 +462,20 @@
 //     request files are PEM.
 //   - state_display for states the document does not show: «Ожидание
 //     ключа защиты», «Ожидание загрузки документов», «Отклонено»,
-//     «Ошибка»; the child's titles «Получите сертификат КЭП» and
-//     «Сертификат КЭП выпущен».
-//   - Agent ids count from 1; workflow, document, scan and certificate ids
-//     share one counter from 2050001.
+//     «Ошибка», «Активен» (a pause), «Работа с внешним порталом» and
+//     «Ожидание ревью оператора внешней системы» (from the table's
+//     comments); the child's titles «Получите сертификат КЭП» and
+//     «Сертификат КЭП выпущен»; a pause's and an external activity's
+//     scenario title is its workflow title.
+//   - Agent ids count from 1; workflow, document, scan, certificate and
+//     external-activity page ids share one counter from 2050001.
 //   - State: New keeps it in memory only. Open with Config.StatePath keeps
 //     it in a sandboxstate file (rows of sandbox "fns"; worker -dev shares
 //     sandboxes.db with the other sandboxes): the whole model but the
 //     uploaded files is one JSON record, rewritten when it changed at the
 //     end of every critical section, before the answer (500 when it cannot
-//     be written); each uploaded file, document to sign and signature is
-//     its own record. After a reopen
+//     be written; the pushes received are in it too); each uploaded file,
+//     document to sign and signature is its own record. After a reopen
 //     steps and temporary-block lifts that fell due meanwhile happen at
 //     once, undelivered callbacks are retried when due (attempt counts
 //     kept), tokens, ids, external ids and the test CA stay the same.

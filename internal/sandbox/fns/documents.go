@@ -325,38 +325,59 @@ func (s *Sandbox) handleState(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acc := caller(r)
+	cmd := stateCommand(in.State)
+	if cmd == CmdCompleteExternalActivity && !acc.partner {
+		writeDetail(w, http.StatusForbidden, msgForbidden) // the partner ends it (L149)
+		return
+	}
 	s.mu.Lock()
 	defer s.unlock(r)
 	wf := s.visible(w, r)
 	if wf == nil {
 		return
 	}
-	switch in.State {
+	switch cmd {
 	case "":
 		writeError(w, http.StatusBadRequest, map[string]any{"state": []string{msgRequired}})
 	case CmdIdentify:
 		s.identify(w, acc, wf, in.IdentificationPoint, in.IdpInfo, in.AgentInfo, in.AgentExternalData)
 	case CmdScanConfirmReceived:
-		if wf.typ != TypeCertificateIssuing || wf.state != StateWaitScanUpload {
-			writeNonField(w, msgWrongState)
-			return
-		}
-		for _, sc := range wf.scans {
-			if sc.title == "" {
-				writeNonField(w, msgScansMissing)
-				return
-			}
-		}
-		wf.cert.isConfirmed = true
-		wf.title = titleCertificateIssued
-		s.transition(wf, StateComplete)
-		writeResult(w, map[string]any{"type": wf.typ, "error_message": nil, "error_code": nil, "updated": ts(wf.updated),
-			"state": wf.state, "state_display": stateDisplay[wf.state]})
+		s.confirmScans(w, wf)
 	case CmdCompleteExternalActivity:
-		writeNonField(w, msgWrongState)
+		s.completeExternalActivity(w, wf)
 	default:
 		writeError(w, http.StatusBadRequest, map[string]any{"state": []string{`Значение "` + string(in.State) + `" отсутствует среди допустимых вариантов.`}})
 	}
+}
+
+// stateCommand is the command of a PUT …/state, trimmed, with "-" read as
+// "_" (the table spells the pseudo-state complete-external-activity).
+func stateCommand(v jstr) string {
+	return strings.ReplaceAll(strings.TrimSpace(string(v)), "-", "_")
+}
+
+// confirmScans serves scan_confirm_received: a certificate issuance whose
+// scans are all uploaded completes and its sign certificate is confirmed;
+// the caller holds s.mu.
+func (s *Sandbox) confirmScans(w http.ResponseWriter, wf *workflow) {
+	if wf.typ != TypeCertificateIssuing || wf.state != StateWaitScanUpload {
+		writeNonField(w, msgWrongState)
+		return
+	}
+	for _, sc := range wf.scans {
+		if sc.title == "" {
+			writeNonField(w, msgScansMissing)
+			return
+		}
+	}
+	wf.cert.isConfirmed = true
+	wf.title = titleCertificateIssued
+	if wf.scenario == ScenarioExtraSignature {
+		s.signatureIssued(wf)
+	}
+	s.transition(wf, StateComplete)
+	writeResult(w, map[string]any{"type": wf.typ, "error_message": nil, "error_code": nil, "updated": ts(wf.updated),
+		"state": wf.state, "state_display": stateDisplay[wf.state]})
 }
 
 // identify confirms an in-person identification; the caller holds s.mu.

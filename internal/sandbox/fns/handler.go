@@ -86,6 +86,10 @@ func (s *Sandbox) Handler() http.Handler {
 	a("PUT /api/rb/workflow/{id}/certificate", s.handleCertificateUpload)
 	a("GET /api/rb/certificate/{id}/certificate_file", s.handleCertificateFile)
 	a("GET /api/rb/certificate/{id}/request_file", s.handleCertificateFile)
+	a("POST /api/rb/consumer/{consumer_id}/push_notification", s.handlePush)
+	a("POST /api/rb/consumer/{consumer_id}/push_notification/{$}", s.handlePush)
+	a("POST /api/rb/certificate/revoke", s.handleRevoke)
+	a("POST /api/rb/certificate/revoke/{$}", s.handleRevoke)
 	a("POST /api/rb/consumer/search", s.handleConsumerSearch)
 	a("POST /api/rb/consumer/search/{$}", s.handleConsumerSearch)
 	a("POST /api/rb/staff/agent", s.handleAgentCreate)
@@ -96,17 +100,36 @@ func (s *Sandbox) Handler() http.Handler {
 	return mux
 }
 
-// createBody is the POST /api/rb/workflow body of scenario 80.
+// createBody is the POST /api/rb/workflow body of every scenario.
 type createBody struct {
 	Scenario     jstr            `json:"scenario"`
 	Callback     jstr            `json:"callback"`
 	ExternalID   jstr            `json:"external_id"`
-	Consumer     json.RawMessage `json:"consumer"`
-	Entrepreneur *entrepreneur   `json:"entrepreneur"`
-	LegalEntity  *legalEntity    `json:"legal_entity"`
-	Backref      jstr            `json:"backref"`   // Backref (82/88) is accepted and not used.
-	Data         json.RawMessage `json:"data"`      // Data (82/88) is accepted and not used.
-	Documents    json.RawMessage `json:"documents"` // Documents are those to sign (82/88).
+	Consumer     json.RawMessage `json:"consumer"`     // Consumer is the person (80) or a consumer UUID (the others).
+	Entrepreneur *entrepreneur   `json:"entrepreneur"` // Entrepreneur (80, 84) is the ИП block.
+	LegalEntity  *legalEntity    `json:"legal_entity"` // LegalEntity (80, 84, 82/88) is the ЮЛ block.
+	Backref      jstr            `json:"backref"`      // Backref (82/88) is accepted and not used.
+	Data         json.RawMessage `json:"data"`         // Data (82/88) is accepted and not used.
+	Documents    json.RawMessage `json:"documents"`    // Documents are those to sign (82/88).
+	// ExternalActivity (102) is {url, headers}, the example's form (L607);
+	// URL and Headers, the table's top-level form (L316–321), stand in for it (A16).
+	ExternalActivity json.RawMessage `json:"external_activity"`
+	URL              jstr            `json:"url"`
+	Headers          json.RawMessage `json:"headers"`
+}
+
+// creator creates the workflow of a scenario after registration from a
+// validated external id ext and the common fields' errors e; it answers
+// itself; the caller holds s.mu.
+type creator func(s *Sandbox, w http.ResponseWriter, in *createBody, scenario int, ext string, e errs)
+
+// creators are the scenarios after registration, by number.
+var creators = map[int]creator{
+	ScenarioDocumentSigning:   (*Sandbox).createSigning,
+	ScenarioDocumentSigningLE: (*Sandbox).createSigning,
+	ScenarioExtraSignature:    (*Sandbox).createExtraSignature,
+	ScenarioExternalActivity:  (*Sandbox).createExternalActivity,
+	ScenarioPause:             (*Sandbox).createPause,
 }
 
 // handleCreate serves POST /api/rb/workflow: scenario 80, and 82/88 (createSigning).
@@ -133,7 +156,7 @@ func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request) {
 	scenario := 0
 	if e.required("scenario", in.Scenario) {
 		n, err := strconv.Atoi(string(in.Scenario))
-		if err != nil || (n != ScenarioRegistration && n != ScenarioDocumentSigning && n != ScenarioDocumentSigningLE) {
+		if err != nil || (n != ScenarioRegistration && creators[n] == nil) {
 			e.add("scenario", msgUnknownScenario)
 		}
 		scenario = n
@@ -141,11 +164,11 @@ func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request) {
 	if ext != "" && !validUUID(ext) {
 		e.add("external_id", msgUUID)
 	}
-	if scenario == ScenarioDocumentSigning || scenario == ScenarioDocumentSigningLE {
+	if create := creators[scenario]; create != nil {
 		if ext == "" {
 			ext = uuid.NewString()
 		}
-		s.createSigning(w, &in, scenario, ext, e)
+		create(s, w, &in, scenario, ext, e)
 		return
 	}
 	var p person
@@ -193,8 +216,10 @@ func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, wf.createJSON())
 }
 
-// addWorkflow registers wf; the caller holds s.mu.
+// addWorkflow registers wf, which completes its consumer's active pauses
+// (A18); the caller holds s.mu.
 func (s *Sandbox) addWorkflow(wf *workflow) {
+	s.completePauses(wf.consumer)
 	s.workflows[wf.id] = wf
 	s.order = append(s.order, wf)
 	if wf.externalID != "" {

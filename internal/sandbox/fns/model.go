@@ -58,6 +58,9 @@ var stateDisplay = map[string]string{
 	StateWaitScanUpload:     "Ожидание загрузки документов",
 	StateWaitSignature:      "Ожидание подписания документов",
 	StateSignRejected:       "Отказ от подписания",
+	StateActive:             "Активен",
+	StateProcessingExternal: "Работа с внешним порталом",
+	StateWaitExternalReview: "Ожидание ревью оператора внешней системы",
 	StateComplete:           "Завершено",
 	StateRejected:           "Отклонено",
 	StateError:              "Ошибка",
@@ -161,7 +164,10 @@ type consumer struct {
 	updated      time.Time
 	point        *point
 	certs        []*certificate
-	blockedUntil time.Time // blockedUntil ends a temporary block; zero when it never ends
+	// legalEntities are the legal entities of the signatures scenario 84
+	// issued (consumer search lists them after the registration's one).
+	legalEntities []*legalEntity
+	blockedUntil  time.Time // blockedUntil ends a temporary block; zero when it never ends
 	// signKeys are the person's signing (КЭП) private keys by certificate id,
 	// made and kept by the simulated app; persisted, never served.
 	signKeys map[int64]*ecdsa.PrivateKey
@@ -242,6 +248,7 @@ const (
 	evIssue        = "issue"
 	evSign         = "sign"          // evSign: the person signs or refuses a document-signing workflow.
 	evSignRejected = "sign-rejected" // evSignRejected: sign-rejected → rejected.
+	evPageOpened   = "page-opened"   // evPageOpened: the person opens an external activity's page.
 )
 
 // workflow is an identification or certificate-issuing process.
@@ -273,6 +280,10 @@ type workflow struct {
 	agentExtra   *string
 	events       []event
 	removed      bool // removed is set by PUT /workflow/remove
+	// entrepreneur or legalEntity is whom a scenario-84 signature is for.
+	entrepreneur *entrepreneur
+	legalEntity  *legalEntity
+	activity     *externalActivity // activity is the page of an external activity (scenario 102)
 }
 
 // schedule adds a step of w at now+d; the caller holds s.mu.
@@ -363,8 +374,8 @@ func (c *consumer) searchJSON() map[string]any {
 	}
 	m["entrepreneur"] = ent
 	les := []any{}
-	if c.legalEntity != nil {
-		les = append(les, legalEntityJSON(c.legalEntity))
+	for _, le := range c.allLegalEntities() {
+		les = append(les, legalEntityJSON(le))
 	}
 	m["legal_entities"] = les
 	certs := []any{}
@@ -378,6 +389,20 @@ func (c *consumer) searchJSON() map[string]any {
 		m["identification_point"] = nil
 	}
 	return m
+}
+
+// allLegalEntities are the registration's legal entity, then those of the
+// signatures scenario 84 issued, one per INN.
+func (c *consumer) allLegalEntities() []*legalEntity {
+	var out []*legalEntity
+	seen := map[jstr]bool{}
+	for _, le := range append([]*legalEntity{c.legalEntity}, c.legalEntities...) {
+		if le != nil && !seen[le.INN] {
+			seen[le.INN] = true
+			out = append(out, le)
+		}
+	}
+	return out
 }
 
 // legalEntityJSON renders a legal entity.
@@ -409,11 +434,17 @@ func (c *certificate) json() map[string]any {
 
 // scenarioTitle is the scenario title of /full and workflow search.
 func (w *workflow) scenarioTitle() string {
-	switch w.typ {
-	case TypeCertificateIssuing:
+	switch {
+	case w.scenario == ScenarioExtraSignature:
+		return w.holderTitle(titleEntrepreneurCert, titleLegalEntityCert)
+	case w.typ == TypeCertificateIssuing:
 		return titleCertificateIssuing
-	case TypeDocumentSigning:
+	case w.typ == TypeDocumentSigning:
 		return titleDocumentSigning
+	case w.typ == TypeBlank:
+		return titlePause
+	case w.typ == TypeExternalActivity:
+		return titleExternalActivity
 	}
 	return titleIdentificationFull
 }
@@ -434,20 +465,29 @@ func (w *workflow) children() []int64 {
 	return []int64{w.child.id}
 }
 
-// createJSON renders the create response (L390–434; signing L497–533).
+// createJSON renders the create response (L390–434; additional signature
+// L456–471; signing L497–533; external activity L622–640; pause L656–668).
 func (w *workflow) createJSON() map[string]any {
-	if w.typ == TypeDocumentSigning {
+	m := map[string]any{"id": w.id, "scenario": w.scenario, "consumer": w.consumer.id, "callback": nullable(jstr(w.callback)),
+		"external_id": w.externalID, "group": 1, "space": 1, "title": w.title, "state": w.state,
+		"created": ts(w.created), "updated": ts(w.updated)}
+	switch {
+	case w.typ == TypeDocumentSigning:
 		docs := make([]any, 0, len(w.docs))
 		for _, d := range w.docs {
 			docs = append(docs, d.json(false))
 		}
-		return map[string]any{"id": w.id, "scenario": w.scenario, "consumer": w.consumer.id, "callback": nullable(jstr(w.callback)),
-			"external_id": w.externalID, "group": 1, "space": 2, "title": w.title, "state": w.state,
-			"created": ts(w.created), "updated": ts(w.updated), "documents": docs}
+		m["space"], m["documents"] = 2, docs
+	case w.scenario == ScenarioExtraSignature:
+		m["space"] = 2
+	case w.typ == TypeExternalActivity:
+		m["external_activity"] = w.activity.json()
+	case w.typ == TypeBlank:
+		delete(m, "callback") // the example (L656–668) has none
+	default: // registration: the identification and its child
+		m["consumer"] = w.consumer.json()
 	}
-	return map[string]any{"id": w.id, "scenario": w.scenario, "consumer": w.consumer.json(), "callback": nullable(jstr(w.callback)),
-		"external_id": w.externalID, "group": 1, "space": 1, "title": w.title, "state": w.state,
-		"created": ts(w.created), "updated": ts(w.updated)}
+	return m
 }
 
 // agentJSON is the agent block of /full and callbacks.
@@ -478,11 +518,11 @@ func (w *workflow) fullJSON() map[string]any {
 		cert = w.cert.json()
 	}
 	var ent, le any
-	if w.consumer.entrepreneur != nil {
-		ent = map[string]any{"ogrnip": string(w.consumer.entrepreneur.OGRNIP)}
+	if e := w.holderEntrepreneur(); e != nil {
+		ent = map[string]any{"ogrnip": string(e.OGRNIP)}
 	}
-	if w.consumer.legalEntity != nil {
-		le = legalEntityJSON(w.consumer.legalEntity)
+	if l := w.holderLegalEntity(); l != nil {
+		le = legalEntityJSON(l)
 	}
 	scTitle := w.scenarioTitle()
 	var company any
@@ -502,5 +542,26 @@ func (w *workflow) fullJSON() map[string]any {
 		m["extended"] = map[string]any{"identification": map[string]any{"identification_by_agent": map[string]any{
 			"title": identificationByAgent, "show": true}}}
 	}
+	if w.activity != nil {
+		m["external_activity"] = w.activity.json()
+	}
 	return m
+}
+
+// holderEntrepreneur is the entrepreneur /full shows: a scenario-84
+// workflow's own, else the consumer's.
+func (w *workflow) holderEntrepreneur() *entrepreneur {
+	if w.scenario == ScenarioExtraSignature {
+		return w.entrepreneur
+	}
+	return w.consumer.entrepreneur
+}
+
+// holderLegalEntity is the legal entity /full shows: a scenario-84
+// workflow's own, else the consumer's registration one.
+func (w *workflow) holderLegalEntity() *legalEntity {
+	if w.scenario == ScenarioExtraSignature {
+		return w.legalEntity
+	}
+	return w.consumer.legalEntity
 }

@@ -92,7 +92,7 @@ func (s *Sandbox) apply(wf *workflow, ev event) {
 		if wf.typ == TypeCertificateIssuing {
 			typ = CertSign
 		}
-		cert, key, err := s.ca.request(s.nextID(), typ, wf.consumer)
+		cert, key, err := s.ca.request(s.nextID(), typ, wf.certSubject())
 		if err != nil {
 			wf.errorMessage = ptr("Ошибка формирования запроса на сертификат")
 			s.transition(wf, StateError)
@@ -143,6 +143,10 @@ func (s *Sandbox) apply(wf *workflow, ev event) {
 		}
 		wf.errorMessage = ptr(SignRefusedMessage)
 		s.transition(wf, StateRejected)
+	case evPageOpened:
+		if wf.state == StateProcessingExternal {
+			s.pageOpened(wf)
+		}
 	}
 }
 
@@ -194,7 +198,9 @@ func (s *Sandbox) callbackBody(wf *workflow, state string) map[string]any {
 	m := map[string]any{"id": wf.id, "state": state, "type": wf.typ, "parent_id": idOrNil(wf.parent),
 		"consumer": wf.consumer.id, "child_id": idOrNil(wf.child), "external_id": wf.externalID,
 		"error_code": nil, "error_message": errMsg}
-	if state == StateComplete && wf.typ != TypeDocumentSigning { // the signing set has no more fields (L2859)
+	// The registration's sets (L2799, L2828) have more fields; the signing set
+	// (L2859) has none, and pauses and external activities use it too.
+	if state == StateComplete && (wf.typ == TypeIdentification || wf.typ == TypeCertificateIssuing) {
 		m["is_remotely_identified"] = false
 		m["agent"] = wf.agentJSON()
 		m["company"] = nil

@@ -26,6 +26,8 @@ const (
 	DefaultTemporaryBlock  = 24 * time.Hour  // DefaultTemporaryBlock is used when Config.TemporaryBlock is zero.
 	DefaultSignDelay       = 2 * time.Second // DefaultSignDelay is used when Config.SignDelay is zero.
 	DefaultSignRejectDelay = 1 * time.Second // DefaultSignRejectDelay is used when Config.SignRejectDelay is zero.
+	// DefaultExternalActivityDelay is used when Config.ExternalActivityDelay is zero.
+	DefaultExternalActivityDelay = 2 * time.Second
 
 	ScenarioRegistration = 80 // ScenarioRegistration is the registration scenario (82 and 88 sign documents).
 	CompanyID            = 1  // CompanyID is the partner's company (agents' "company").
@@ -59,6 +61,9 @@ type Config struct {
 	SignDelay time.Duration
 	// SignRejectDelay is sign-rejected → rejected (A12).
 	SignRejectDelay time.Duration
+	// ExternalActivityDelay is an external activity's create → the person
+	// has opened its page and acted on it (the URL test values then apply).
+	ExternalActivityDelay time.Duration
 
 	// RetryFactor compresses the callback redelivery schedule: each step of
 	// RetrySchedule (nil: DocumentRetrySchedule) is divided by it; 0 means 1.
@@ -114,6 +119,7 @@ type Sandbox struct {
 	certs      map[int64]*certificate
 	queues     map[string]*callbackQueue
 	sent       []*callbackRecord
+	pushes     []Push    // pushes are the push notifications received, in order
 	stepAt     time.Time // stepAt is the due time of the step being applied, zero outside advance
 
 	state      *sandboxstate.Store // state is the state file, nil without one or once closed
@@ -151,6 +157,7 @@ func newSandbox(cfg Config) *Sandbox {
 	fill(&cfg.IssueDelay, DefaultIssueDelay)
 	fill(&cfg.SignDelay, DefaultSignDelay)
 	fill(&cfg.SignRejectDelay, DefaultSignRejectDelay)
+	fill(&cfg.ExternalActivityDelay, DefaultExternalActivityDelay)
 	if cfg.CallbackTimeout <= 0 {
 		cfg.CallbackTimeout = DefaultCallbackTimeout
 	}

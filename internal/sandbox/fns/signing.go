@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,8 @@ const (
 	msgBadSignature     = "Неправильный формат подписи"
 	msgSignatureUnknown = "Подпись не найдена"
 	msgOtherContent     = "Подписи относятся к разным документам"
+	msgSignCertRevoked  = "Сертификат электронной подписи клиента отозван"
+	msgNoLESignature    = "У клиента нет подписи этого юридического лица"
 )
 
 // RefuseWords make the simulated person refuse to sign: a document title
@@ -77,33 +80,126 @@ func sanitizeTitle(t string) string {
 	}, strings.TrimSpace(t))
 }
 
-// signerCert returns the consumer's newest confirmed sign certificate whose
-// key the app holds, or nil; the caller holds s.mu.
-func (c *consumer) signerCert() *certificate {
-	for i := len(c.certs) - 1; i >= 0; i-- {
-		ce := c.certs[i]
-		if ce.typ == CertSign && ce.isConfirmed && ce.der != nil && c.signKeys[ce.id] != nil {
+// canSignWith reports whether the app can sign with ce: a confirmed,
+// issued, not revoked sign certificate whose key it holds.
+func (c *consumer) canSignWith(ce *certificate) bool {
+	return ce.typ == CertSign && ce.isConfirmed && ce.der != nil && ce.state != CertRevoked && c.signKeys[ce.id] != nil
+}
+
+// signerCert returns the certificate a signing for the legal entity of INN
+// inn ("" for none) uses: the newest usable signature of that legal
+// entity; else the newest usable one that is not a legal entity's (the
+// person's own, or the entrepreneur's); else the newest usable one; nil
+// when there is none.
+func (c *consumer) signerCert(inn string) *certificate {
+	var own, other *certificate
+	for _, ce := range slices.Backward(c.certs) {
+		switch {
+		case !c.canSignWith(ce):
+		case inn != "" && ce.subject[subjectINNLE] == inn:
 			return ce
+		case own == nil && ce.subject[subjectINNLE] == "":
+			own = ce
+		case other == nil:
+			other = ce
 		}
 	}
+	if own != nil {
+		return own
+	}
+	return other
+}
+
+// legalEntitySignatures are the INNs of the legal entities the consumer
+// holds a usable signature of (scenario 84's).
+func (c *consumer) legalEntitySignatures() map[string]bool {
+	out := map[string]bool{}
+	for _, ce := range c.certs {
+		if inn := ce.subject[subjectINNLE]; inn != "" && c.canSignWith(ce) {
+			out[inn] = true
+		}
+	}
+	return out
+}
+
+// hasRevokedSignature reports whether the consumer held a confirmed sign
+// certificate that was revoked.
+func (c *consumer) hasRevokedSignature() bool {
+	for _, ce := range c.certs {
+		if ce.typ == CertSign && ce.isConfirmed && ce.state == CertRevoked {
+			return true
+		}
+	}
+	return false
+}
+
+// consumerOf resolves the consumer UUID of the scenarios after
+// registration, adding its error to e; the caller holds s.mu.
+func (s *Sandbox) consumerOf(raw json.RawMessage, e errs) *consumer {
+	var id string
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		e.add("consumer", msgRequired)
+	case json.Unmarshal(raw, &id) != nil:
+		e.add("consumer", msgUnknownConsumer)
+	default:
+		if c := s.consumers[strings.TrimSpace(id)]; c != nil {
+			return c
+		}
+		e.add("consumer", msgUnknownConsumer)
+	}
 	return nil
+}
+
+// consumerRefused answers 400 for a blocked consumer, or with notIdentified
+// for one that is not identified, and reports whether it did.
+func consumerRefused(w http.ResponseWriter, c *consumer, notIdentified string) bool {
+	msg := ""
+	switch {
+	case c.state == ConsumerBlocked || c.state == ConsumerTemporarily:
+		msg = msgBlocked
+	case c.state != ConsumerIdentified:
+		msg = notIdentified
+	default:
+		return false
+	}
+	writeError(w, http.StatusBadRequest, map[string]any{"consumer": []string{msg}})
+	return true
+}
+
+// signingCert returns the certificate of a signing for the legal entity
+// le (nil: none), or answers the 400 that there is none: no usable КЭП, a
+// revoked one, legal_entity missing although the consumer holds two or more
+// legal-entity signatures, or naming none of those it holds.
+func signingCert(w http.ResponseWriter, c *consumer, le *legalEntity) *certificate {
+	inn := ""
+	if le != nil {
+		inn = strings.TrimSpace(string(le.INN))
+	}
+	les := c.legalEntitySignatures()
+	switch {
+	case le == nil && len(les) >= 2:
+		writeError(w, http.StatusBadRequest, map[string]any{"legal_entity": []string{msgRequired}})
+		return nil
+	case le != nil && len(les) > 0 && !les[inn]:
+		writeError(w, http.StatusBadRequest, map[string]any{"legal_entity": map[string]any{"inn": []string{msgNoLESignature}}})
+		return nil
+	}
+	cert := c.signerCert(inn)
+	if cert == nil {
+		msg := msgNoSignCert
+		if c.hasRevokedSignature() {
+			msg = msgSignCertRevoked
+		}
+		writeError(w, http.StatusBadRequest, map[string]any{"consumer": []string{msg}})
+	}
+	return cert
 }
 
 // createSigning serves POST /api/rb/workflow for scenarios 82 and 88;
 // e holds the errors of the common fields; the caller holds s.mu.
 func (s *Sandbox) createSigning(w http.ResponseWriter, in *createBody, scenario int, ext string, e errs) {
-	var c *consumer
-	var consumerID string
-	switch {
-	case len(in.Consumer) == 0 || string(in.Consumer) == "null":
-		e.add("consumer", msgRequired)
-	case json.Unmarshal(in.Consumer, &consumerID) != nil:
-		e.add("consumer", msgUnknownConsumer)
-	default:
-		if c = s.consumers[strings.TrimSpace(consumerID)]; c == nil {
-			e.add("consumer", msgUnknownConsumer)
-		}
-	}
+	c := s.consumerOf(in.Consumer, e)
 	var items []fileBody
 	var contents [][]byte
 	switch {
@@ -150,13 +246,11 @@ func (s *Sandbox) createSigning(w http.ResponseWriter, in *createBody, scenario 
 		writeError(w, http.StatusBadRequest, map[string]any(e))
 		return
 	}
-	if c.state == ConsumerBlocked || c.state == ConsumerTemporarily {
-		writeError(w, http.StatusBadRequest, map[string]any{"consumer": []string{msgBlocked}})
+	if consumerRefused(w, c, msgNoSignCert) {
 		return
 	}
-	cert := c.signerCert()
-	if c.state != ConsumerIdentified || cert == nil {
-		writeError(w, http.StatusBadRequest, map[string]any{"consumer": []string{msgNoSignCert}})
+	cert := signingCert(w, c, in.LegalEntity)
+	if cert == nil {
 		return
 	}
 	now := s.now()
@@ -201,6 +295,11 @@ func (s *Sandbox) signDocuments(wf *workflow) {
 	x, err := x509.ParseCertificate(wf.cert.der)
 	if err == nil && (key == nil || !key.PublicKey.Equal(x.PublicKey)) {
 		err = errors.New("the certificate is not of the app's key") // e.g. a certificate the partner uploaded
+	}
+	if wf.cert.state == CertRevoked {
+		wf.errorMessage = ptr(msgSignCertRevoked)
+		s.transition(wf, StateError)
+		return
 	}
 	sigs := make([][]byte, len(wf.docs))
 	for i, d := range wf.docs {

@@ -48,9 +48,11 @@ const (
 // answered. Without a StatePath, Open is New.
 //
 // What is stored: the id sequence, the test CA's key and certificate, the
-// partner's token, consumers (with their blocks and lift times), workflows
-// (state, due steps as absolute times, parent and child, external ids,
-// removed flags, agents' searches, identification data), agents with their
+// partner's token, consumers (with their blocks and lift times, and the
+// legal entities of their scenario-84 signatures), workflows (state, due
+// steps as absolute times, parent and child, external ids, removed flags,
+// agents' searches, identification data, whom a scenario-84 signature is
+// for, an external activity's page), the pushes received, agents with their
 // accounts and tokens, certificates (requests and issued certificates; of the
 // persons' keys only the signing (КЭП) keys the simulated app keeps, with
 // their consumers), confirmation documents and
@@ -95,6 +97,21 @@ type stateRecord struct {
 	Agents       []agentRecord     `json:"agents"`         // Agents are by id, 1 first.
 	Creates      map[string]int    `json:"creates"`
 	Callbacks    []pendingCallback `json:"callbacks"` // Callbacks are the undelivered ones, in enqueueing order.
+	Pushes       []pushRecord      `json:"pushes,omitempty"`
+}
+
+type pushRecord struct {
+	Consumer   string    `json:"consumer"`
+	Title      string    `json:"title"`
+	Message    string    `json:"message"`
+	WorkflowID int64     `json:"workflowId,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+type activityRecord struct {
+	ID      int64             `json:"id"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
 type consumerRecord struct {
@@ -109,6 +126,8 @@ type consumerRecord struct {
 	Point        int64         `json:"point,omitempty"`
 	Certs        []int64       `json:"certs,omitempty"`
 	BlockedUntil time.Time     `json:"blockedUntil"`
+	// LegalEntities are those of the signatures scenario 84 issued.
+	LegalEntities []*legalEntity `json:"legalEntities,omitempty"`
 	// SignKeys are the person's signing keys (PKCS#8 DER) by certificate id.
 	SignKeys map[int64][]byte `json:"signKeys,omitempty"`
 }
@@ -159,6 +178,9 @@ type workflowRecord struct {
 	AgentExtra   *string         `json:"agentExtra,omitempty"`
 	Events       []eventRecord   `json:"events,omitempty"` // Events are the due steps, at absolute times.
 	Removed      bool            `json:"removed,omitempty"`
+	Entrepreneur *entrepreneur   `json:"entrepreneur,omitempty"` // Entrepreneur or LegalEntity is whom a scenario-84 signature is for.
+	LegalEntity  *legalEntity    `json:"legalEntity,omitempty"`
+	Activity     *activityRecord `json:"activity,omitempty"` // Activity is an external activity's page.
 }
 
 type confDocRecord struct {
@@ -270,7 +292,8 @@ func (s *Sandbox) snapshot() (stateRecord, error) {
 		PartnerToken: s.accounts[s.cfg.Username].token, Creates: s.creates}
 	for _, c := range sortedConsumers(s.consumers) {
 		cr := consumerRecord{ID: c.id, Seq: c.seq, Person: c.person, Entrepreneur: c.entrepreneur, LegalEntity: c.legalEntity,
-			State: c.state, Created: c.created, Updated: c.updated, Point: pointID(c.point), BlockedUntil: c.blockedUntil}
+			State: c.state, Created: c.created, Updated: c.updated, Point: pointID(c.point), BlockedUntil: c.blockedUntil,
+			LegalEntities: c.legalEntities}
 		for _, ce := range c.certs {
 			cr.Certs = append(cr.Certs, ce.id)
 		}
@@ -296,7 +319,10 @@ func (s *Sandbox) snapshot() (stateRecord, error) {
 			Callback: w.callback, ExternalID: w.externalID, Created: w.created, Updated: w.updated, Parent: wfID(w.parent),
 			Child: wfID(w.child), ErrorMessage: w.errorMessage, SMEVFailure: w.smevFailure, Temporarily: w.temporarily,
 			SearchedBy: w.searchedBy, Point: pointID(w.point), IDPInfo: w.idpInfo, AgentInfo: w.agentInfo,
-			AgentExtra: w.agentExtra, Removed: w.removed}
+			AgentExtra: w.agentExtra, Removed: w.removed, Entrepreneur: w.entrepreneur, LegalEntity: w.legalEntity}
+		if a := w.activity; a != nil {
+			wr.Activity = &activityRecord{ID: a.id, URL: a.url, Headers: a.headers}
+		}
 		if w.cert != nil {
 			wr.Cert = w.cert.id
 		}
@@ -338,6 +364,10 @@ func (s *Sandbox) snapshot() (stateRecord, error) {
 			Active: a.acc.active, LastName: a.lastName, FirstName: a.firstName, MiddleName: a.middleName, Email: a.email,
 			Phone: a.phone, UnstructuredIdentity: a.unstructuredIdentity, SNILS: a.snils, Position: a.position,
 			Company: a.company, Permissions: a.permissions, Points: a.points})
+	}
+	for _, p := range s.pushes {
+		r.Pushes = append(r.Pushes, pushRecord{Consumer: p.ConsumerID, Title: p.Title, Message: p.Message,
+			WorkflowID: p.WorkflowID, At: p.At})
 	}
 	for _, c := range s.sent {
 		if c.Delivered || c.Dropped {
@@ -426,7 +456,7 @@ func (s *Sandbox) restore(r stateRecord, content map[string][]byte) error {
 	for _, cr := range r.Consumers {
 		c := &consumer{id: cr.ID, seq: cr.Seq, person: cr.Person, entrepreneur: cr.Entrepreneur, legalEntity: cr.LegalEntity,
 			state: cr.State, created: cr.Created, updated: cr.Updated, point: points[cr.Point], blockedUntil: cr.BlockedUntil,
-			signKeys: map[int64]*ecdsa.PrivateKey{}}
+			legalEntities: cr.LegalEntities, signKeys: map[int64]*ecdsa.PrivateKey{}}
 		for id, der := range cr.SignKeys {
 			k, err := x509.ParsePKCS8PrivateKey(der)
 			ek, ok := k.(*ecdsa.PrivateKey)
@@ -466,7 +496,11 @@ func (s *Sandbox) restore(r stateRecord, content map[string][]byte) error {
 			callback: wr.Callback, externalID: wr.ExternalID, created: wr.Created, updated: wr.Updated,
 			errorMessage: wr.ErrorMessage, smevFailure: wr.SMEVFailure, temporarily: wr.Temporarily, cert: ce,
 			searchedBy: wr.SearchedBy, agent: s.agents[wr.Agent], point: points[wr.Point], idpInfo: wr.IDPInfo,
-			agentInfo: wr.AgentInfo, agentExtra: wr.AgentExtra, removed: wr.Removed}
+			agentInfo: wr.AgentInfo, agentExtra: wr.AgentExtra, removed: wr.Removed,
+			entrepreneur: wr.Entrepreneur, legalEntity: wr.LegalEntity}
+		if a := wr.Activity; a != nil {
+			w.activity = &externalActivity{id: a.ID, url: a.URL, headers: a.Headers}
+		}
 		if w.searchedBy == nil {
 			w.searchedBy = map[string]bool{}
 		}
@@ -537,6 +571,10 @@ func (s *Sandbox) restore(r stateRecord, content map[string][]byte) error {
 				w.scans = append(w.scans, sc)
 			}
 		}
+	}
+	for _, pr := range r.Pushes {
+		s.pushes = append(s.pushes, Push{ConsumerID: pr.Consumer, Title: pr.Title, Message: pr.Message,
+			WorkflowID: pr.WorkflowID, At: pr.At})
 	}
 	for _, pc := range r.Callbacks {
 		w := s.workflows[pc.WorkflowID]

@@ -235,3 +235,47 @@ func TestOpenWithoutStatePathIsInMemory(t *testing.T) {
 	_ = resp.Body.Close()
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 }
+
+func TestScenariosAfterRegistrationSurviveReopen(t *testing.T) {
+	p := newPersisted(t, nil)
+	e := p.open()
+	consumerID, personCert, _ := e.signer("")
+	le, _ := e.create(extraSignature(consumerID, "", "legal_entity", legalEntityBlock("7707083893")))
+	e.issueSignature(le)
+	ea, _ := e.create(activity(consumerID, "", "https://partner.example/"+sandbox.ExternalReviewMarker))
+	e.advanceTo(sandbox.DefaultExternalActivityDelay, ea, "wait-external-review")
+	blank, _ := e.create(pause(consumerID, ""))
+	st, body := e.do("POST", "/api/rb/consumer/"+consumerID+"/push_notification/", e.token,
+		map[string]any{"title": "Документы ожидают подписи", "message": "Подписать ->", "workflow_id": blank})
+	require.Equal(t, 200, st, "%v", body)
+	serial := e.searchConsumer(consumerID)["certificates"].([]any)[1].(map[string]any)["certificate_data"].(map[string]any)["serial"].(string)
+	st, body = e.revoke("/api/rb/certificate/revoke/", e.token, revocation(serial))
+	require.Equal(t, 200, st, "%v", body)
+	pushes := e.sb.Pushes(consumerID)
+	p.close(e)
+
+	e = p.open()
+	require.Equal(t, pushes, e.sb.Pushes(consumerID), "the pushes survive")
+	cons := e.searchConsumer(consumerID)
+	certs := cons["certificates"].([]any)
+	require.Equal(t, float64(personCert), certs[1].(map[string]any)["id"])
+	require.Equal(t, "revoked", certs[1].(map[string]any)["state"], "the revocation survives")
+	require.Equal(t, "7707083893", cons["legal_entities"].([]any)[0].(map[string]any)["inn"])
+	full := e.full(le, e.token)
+	require.Equal(t, "7707083893", full["legal_entity"].(map[string]any)["inn"])
+	require.Equal(t, "Сертификат представителя юридического лица выпущен", full["title"])
+	require.Equal(t, map[string]any{"MyAuthHeader": "asd123mnbb--htdgDsdg+J3vfsjhfsff"},
+		e.full(ea, e.token)["external_activity"].(map[string]any)["headers"])
+	require.Equal(t, "active", e.full(blank, e.token)["state"])
+
+	// The pause completes with the next workflow; the legal entity's signature signs.
+	docs := []any{map[string]any{"title": "usn.xml", "path": base64.StdEncoding.EncodeToString(docXML)}}
+	signID, _ := e.create(signing(consumerID, "", docs))
+	require.Equal(t, "complete", e.full(blank, e.token)["state"])
+	e.advanceTo(2*step, signID, "complete")
+	contents, sigs := sandbox.Signed(e.sb, signID)
+	require.Equal(t, "7707083893", subjectValue(verifyCMS(t, e.sb, sigs[0], contents[0])[0], oidINNLE),
+		"the only usable signature left is the legal entity's")
+	st, body = e.completeActivity(ea, e.token, "complete_external_activity")
+	require.Equal(t, 200, st, "%v", body)
+}
