@@ -87,18 +87,17 @@ func (s *system) newFNSAgent(t *testing.T) string {
 	return agent.ID
 }
 
-// TestFNSRegistrationEndToEnd: the real worker takes a person through the
-// FNS sandbox over HTTP — the app, the agent's identification, the child
-// certificate issuance, the scans — to an issued КЭП in the document store,
-// following FNS's callbacks through the gateway and /full.
-func TestFNSRegistrationEndToEnd(t *testing.T) {
-	sys := startSystem(t, nil)
+// registerFNSPerson takes fnsPerson through the FNS sandbox to an issued
+// КЭП: the app, the agent's identification, the child certificate
+// issuance, the scans.
+func (sys *system) registerFNSPerson(t *testing.T, requestID string) (client.WorkflowRun, fnsregistration.Status) {
+	t.Helper()
 	body, err := json.Marshal(fnsPerson())
 	require.NoError(t, err)
 	regDoc := sys.putDocument(t, "registration.json", fnsregistration.RegistrationMediaType, body)
 	run, err := sys.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
-		ID: fnsregistration.WorkflowID("e2e-1"), TaskQueue: "idflow-e2e",
-	}, fnsregistration.WorkflowType, fnsregistration.Input{RequestID: "e2e-1", RegistrationDocumentID: regDoc,
+		ID: fnsregistration.WorkflowID(requestID), TaskQueue: "idflow-e2e",
+	}, fnsregistration.WorkflowType, fnsregistration.Input{RequestID: requestID, RegistrationDocumentID: regDoc,
 		PollInitial: time.Second, PollMax: 2 * time.Second})
 	require.NoError(t, err)
 
@@ -110,17 +109,34 @@ func TestFNSRegistrationEndToEnd(t *testing.T) {
 	res := sys.fnsUpdate(t, run.GetID(), fnsregistration.AgentIdentifyUpdate,
 		fnsregistration.AgentIdentifyRequest{AgentID: agentID, PassportScanDocumentIDs: []string{passport}})
 	assert.Equal(t, "certificate-issue", res.State)
-
-	sys.awaitFNSStage(t, run.GetID(), fnsregistration.StageAwaitingScans)
-	photo := sys.putDocument(t, "photo.jpg", "image/jpeg", []byte("\xff\xd8 photo with the form"))
-	form := sys.putDocument(t, "form.jpg", "image/jpeg", []byte("\xff\xd8 signed form"))
-	sys.fnsUpdate(t, run.GetID(), fnsregistration.UploadScansUpdate, fnsregistration.UploadScansRequest{ScanDocumentIDs: []string{photo, form}})
+	sys.uploadFNSScans(t, run.GetID())
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	var out fnsregistration.Status
 	require.NoError(t, run.Get(ctx, &out))
-	assert.Equal(t, process.OutcomeAccepted, out.Outcome)
+	require.Equal(t, process.OutcomeAccepted, out.Outcome, "%+v", out)
+	return run, out
+}
+
+// uploadFNSScans waits for the certificate's scans and sends them.
+func (sys *system) uploadFNSScans(t *testing.T, workflowID string) {
+	t.Helper()
+	sys.awaitFNSStage(t, workflowID, fnsregistration.StageAwaitingScans)
+	photo := sys.putDocument(t, "photo.jpg", "image/jpeg", []byte("\xff\xd8 photo with the form"))
+	form := sys.putDocument(t, "form.jpg", "image/jpeg", []byte("\xff\xd8 signed form"))
+	sys.fnsUpdate(t, workflowID, fnsregistration.UploadScansUpdate, fnsregistration.UploadScansRequest{ScanDocumentIDs: []string{photo, form}})
+}
+
+// TestFNSRegistrationEndToEnd: the real worker takes a person through the
+// FNS sandbox over HTTP — the app, the agent's identification, the child
+// certificate issuance, the scans — to an issued КЭП in the document store,
+// following FNS's callbacks through the gateway and /full.
+func TestFNSRegistrationEndToEnd(t *testing.T) {
+	sys := startSystem(t, nil)
+	run, out := sys.registerFNSPerson(t, "e2e-1")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
 	assert.NotZero(t, out.FNSWorkflowID)
 	assert.NotZero(t, out.CertificateWorkflowID)
 	assert.Positive(t, out.Callbacks, "FNS's callbacks reached the workflow through the gateway")
