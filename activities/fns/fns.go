@@ -55,6 +55,7 @@ func Register(r worker.ActivityRegistry, a *Activities) {
 		fnssigning.SendDocumentsActivity:              a.SendDocuments,
 		fnssigning.ReadSigningActivity:                a.ReadSigning,
 		fnssigning.FetchSignedActivity:                a.FetchSigned,
+		fnssigning.MergeSignaturesActivity:            a.MergeSignatures,
 		fnsregistration.CreateExtraSignatureActivity:  a.CreateExtraSignature,
 		fnsscenarios.CreatePauseActivity:              a.CreatePause,
 		fnsscenarios.CreateExternalActivityActivity:   a.CreateExternalActivity,

@@ -39,7 +39,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	sb := sandbox.New(sandbox.Config{Username: partnerUser, Password: partnerPass, SMEVDelay: -1, InstallDelay: -1,
-		PKCS10Delay: -1, SecretKeyDelay: -1, IssueDelay: -1, PollInterval: time.Millisecond, RetrySchedule: []time.Duration{}})
+		PKCS10Delay: -1, SecretKeyDelay: -1, IssueDelay: -1, SignDelay: -1, PollInterval: time.Millisecond, RetrySchedule: []time.Duration{}})
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(func() { srv.Close(); sb.Close() })
 	c, err := provider.New(provider.Config{BaseURL: srv.URL, Partner: provider.Credentials{Username: partnerUser, Password: partnerPass}})
@@ -103,31 +103,9 @@ func TestRegistrationThroughTheSandbox(t *testing.T) {
 	assert.Equal(t, 1, f.sb.WorkflowCount())
 	f.awaitState(first.FNSWorkflowID, string(provider.StateWaitConsumerIdentification))
 
-	agent, err := f.a.Client.Partner().CreateAgent(context.Background(), provider.AgentRequest{Username: "agent_ivanov", Password: "123456qwerty",
-		LastName: "Агентов", FirstName: "Агент", MiddleName: "Агентович", Phone: "79012345678", SNILS: "11223344595",
-		UnstructuredIdentity: "4500 023 Выдан ПВД ОВД 12.05.2011", Position: "оператор", Company: 1,
-		Permissions: []string{provider.PermissionConsumerIdentify}, IdentificationPoints: []int64{1}})
-	require.NoError(t, err)
-	agentID := strconv.FormatInt(int64(agent.ID), 10)
-	require.NoError(t, f.a.Store.PutFNSAgent(context.Background(), store.FNSAgent{ID: agentID, Username: agent.Username, Token: agent.Token}))
+	agentID := f.newAgent()
 
-	var identified StepResult
-	require.NoError(t, f.run(f.a.AgentIdentify, AgentIdentifyInput{FNSWorkflowID: first.FNSWorkflowID, RegistrationDocumentID: regDoc,
-		Request: AgentIdentifyRequest{AgentID: agentID, PassportScanDocumentIDs: []string{f.document("паспорт.jpg", []byte("scan"))}}}, &identified))
-	assert.Equal(t, "certificate-issue", identified.State)
-	f.awaitState(first.FNSWorkflowID, "complete")
-
-	var wf FNSWorkflow
-	require.NoError(t, f.run(f.a.ReadWorkflow, ReadWorkflowInput{FNSWorkflowID: first.FNSWorkflowID}, &wf))
-	require.Len(t, wf.Children, 1)
-	child := wf.Children[0]
-	f.awaitState(child, "wait-scan-upload")
-
-	var scans StepResult
-	require.NoError(t, f.run(f.a.UploadScans, UploadScansInput{FNSWorkflowID: child, Request: UploadScansRequest{
-		ScanDocumentIDs: []string{f.document("photo.jpg", []byte("photo")), f.document("form.jpg", []byte("form"))}}}, &scans))
-	assert.Equal(t, "complete", scans.State)
-
+	child := f.identifyAndConfirm(first.FNSWorkflowID, regDoc, agentID)
 	var cert Certificate
 	require.NoError(t, f.run(f.a.RecordCertificate, RecordCertificateInput{FNSWorkflowID: child, Owner: "fns-registration-t1"}, &cert))
 	assert.NotEmpty(t, cert.Serial)
@@ -147,6 +125,44 @@ func TestRegistrationThroughTheSandbox(t *testing.T) {
 
 	require.NoError(t, f.run(f.a.CheckConsumer, CheckConsumerInput{RegistrationDocumentID: regDoc}, &check))
 	assert.True(t, check.SignConfirmed, "now the person holds a confirmed КЭП")
+}
+
+// newAgent creates an identification agent and keeps its token, as the gateway does.
+func (f *fixture) newAgent() string {
+	f.t.Helper()
+	agent, err := f.a.Client.Partner().CreateAgent(context.Background(), provider.AgentRequest{Username: "agent_ivanov", Password: "123456qwerty",
+		LastName: "Агентов", FirstName: "Агент", MiddleName: "Агентович", Phone: "79012345678", SNILS: "11223344595",
+		UnstructuredIdentity: "4500 023 Выдан ПВД ОВД 12.05.2011", Position: "оператор", Company: 1,
+		Permissions: []string{provider.PermissionConsumerIdentify}, IdentificationPoints: []int64{1}})
+	require.NoError(f.t, err)
+	agentID := strconv.FormatInt(int64(agent.ID), 10)
+	require.NoError(f.t, f.a.Store.PutFNSAgent(context.Background(), store.FNSAgent{ID: agentID, Username: agent.Username, Token: agent.Token}))
+	return agentID
+}
+
+// identifyAndConfirm runs the agent's identification and the scans of the
+// certificate-issuing child, and returns the child.
+func (f *fixture) identifyAndConfirm(fnsID int64, regDoc, agentID string) int64 {
+	t := f.t
+	t.Helper()
+	var identified StepResult
+	require.NoError(t, f.run(f.a.AgentIdentify, AgentIdentifyInput{FNSWorkflowID: fnsID, RegistrationDocumentID: regDoc,
+		Request: AgentIdentifyRequest{AgentID: agentID, PassportScanDocumentIDs: []string{f.document("паспорт.jpg", []byte("scan"))}}}, &identified))
+	assert.Equal(t, "certificate-issue", identified.State)
+	f.awaitState(fnsID, "complete")
+
+	var wf FNSWorkflow
+	require.NoError(t, f.run(f.a.ReadWorkflow, ReadWorkflowInput{FNSWorkflowID: fnsID}, &wf))
+	require.Len(t, wf.Children, 1)
+	child := wf.Children[0]
+	f.awaitState(child, "wait-scan-upload")
+
+	var scans StepResult
+	require.NoError(t, f.run(f.a.UploadScans, UploadScansInput{FNSWorkflowID: child, Request: UploadScansRequest{
+		ScanDocumentIDs: []string{f.document("photo.jpg", []byte("photo")), f.document("form.jpg", []byte("form"))}}}, &scans))
+	assert.Equal(t, "complete", scans.State)
+
+	return child
 }
 
 // TestBlockedAndUnknown: a person SMEV rejected is blocked for the next

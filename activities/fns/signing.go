@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/smallstep/pkcs7"
@@ -11,6 +12,7 @@ import (
 
 	"idflow/activities/claimcheck"
 	"idflow/activities/heartbeat"
+	"idflow/internal/pii"
 	provider "idflow/internal/providers/fns"
 	"idflow/internal/store"
 	"idflow/internal/validate"
@@ -23,34 +25,56 @@ import (
 const signingHeartbeat = 10 * time.Second
 
 // SendDocuments creates the signing workflow (scenario 82, or 88 with the
-// legal entity's INN) with the documents read from the store; the callback
-// token is made here, so it never enters history.
+// legal entity's INN; or the simplified one by INN and phone) with the
+// documents read from the store; the callback token is made here, so it
+// never enters history.
 func (a *Activities) SendDocuments(ctx context.Context, in fnssigning.SendDocumentsInput) (fnssigning.SendDocumentsResult, error) {
 	if a.Client == nil {
 		return fnssigning.SendDocumentsResult{}, claimcheck.ErrNotConfigured()
 	}
-	req := provider.SigningRequest{Consumer: in.ConsumerID, Backref: in.Backref, LegalEntityINN: in.LegalEntityINN, ExternalID: in.ExternalID}
+	var docs []provider.SigningDocument
 	for _, id := range in.DocumentIDs {
 		title, content, err := a.document(ctx, "documentIds", id)
 		if err != nil {
 			return fnssigning.SendDocumentsResult{}, err
 		}
-		req.Documents = append(req.Documents, provider.SigningDocument{Title: title, Content: content})
+		docs = append(docs, provider.SigningDocument{Title: title, Content: content})
 	}
 	callback, err := a.callbackURL(ctx, in.WorkflowID)
 	if err != nil {
 		return fnssigning.SendDocumentsResult{}, err
 	}
-	req.Callback = callback
-	wf, err := a.Client.Partner().SignDocuments(ctx, req)
+	var wf provider.Workflow
+	if in.SignerDocumentID != "" {
+		wf, err = a.sendSimplified(ctx, in, docs, callback)
+	} else {
+		wf, err = a.Client.Partner().SignDocuments(ctx, provider.SigningRequest{Consumer: in.ConsumerID, Backref: in.Backref,
+			LegalEntityINN: in.LegalEntityINN, ExternalID: in.ExternalID, Callback: callback, Documents: docs})
+	}
 	if errors.Is(err, provider.ErrInvalidArgument) {
 		return fnssigning.SendDocumentsResult{}, process.InvalidInput(validate.FieldErrors{{Field: "documentIds", Message: err.Error()}})
 	}
 	if err != nil {
 		return fnssigning.SendDocumentsResult{}, fnsError(err)
 	}
-	activity.GetLogger(ctx).Info("FNS signing created", "FNSWorkflowID", int64(wf.ID), "Documents", len(req.Documents))
-	return fnssigning.SendDocumentsResult{FNSWorkflowID: int64(wf.ID)}, nil
+	activity.GetLogger(ctx).Info("FNS signing created", "FNSWorkflowID", int64(wf.ID), "Documents", len(docs))
+	return fnssigning.SendDocumentsResult{FNSWorkflowID: int64(wf.ID), ConsumerID: wf.Consumer.ID}, nil
+}
+
+// sendSimplified sends the documents by the signer's INN and phone
+// (POST /api/rb/workflow/fns); FNS names the consumer it chose.
+func (a *Activities) sendSimplified(ctx context.Context, in fnssigning.SendDocumentsInput, docs []provider.SigningDocument, callback string) (provider.Workflow, error) {
+	var signer pii.FNSSigner
+	if err := claimcheck.LoadJSON(ctx, a.Store, "signer", in.SignerDocumentID, &signer); err != nil {
+		return provider.Workflow{}, err
+	}
+	signer = signer.Normalized()
+	var fields validate.FieldErrors
+	if errors.As(signer.Validate("signer."), &fields) {
+		return provider.Workflow{}, process.InvalidInput(fields)
+	}
+	return a.Client.Partner().SignSimplified(ctx, provider.SimplifiedSigningRequest{INN: signer.INN, Phone: signer.Phone,
+		LegalEntityINN: in.LegalEntityINN, Backref: in.Backref, ExternalID: in.ExternalID, Callback: callback, Documents: docs})
 }
 
 // ReadSigning reads the signing workflow (/full).
@@ -133,4 +157,78 @@ func verifyDetached(sig, content []byte) (fnssigning.Signer, error) {
 		return fnssigning.Signer{}, errors.New("no single signer")
 	}
 	return fnssigning.Signer{Serial: fmt.Sprintf("%X", cert.SerialNumber), Issuer: cert.Issuer.CommonName, NotAfter: cert.NotAfter}, nil
+}
+
+// MergeSignatures merges each person's signature with the other signer's
+// over the same document (signatures-merge), checks that the merged CMS
+// verifies over the document with both signers, and stores it.
+func (a *Activities) MergeSignatures(ctx context.Context, in fnssigning.MergeSignaturesInput) (fnssigning.MergeSignaturesResult, error) {
+	if a.Client == nil {
+		return fnssigning.MergeSignaturesResult{}, claimcheck.ErrNotConfigured()
+	}
+	defer heartbeat.Every(ctx, signingHeartbeat)()
+	out := fnssigning.MergeSignaturesResult{Documents: slices.Clone(in.Documents)}
+	for i, d := range out.Documents {
+		other := in.MergeWith[d.DocumentID]
+		if other == "" {
+			continue
+		}
+		id, err := a.mergeOne(ctx, d, other, in.Owner)
+		if err != nil {
+			return out, fmt.Errorf("document %d: %w", i+1, err)
+		}
+		out.Documents[i].MergedSignatureID = id
+	}
+	return out, nil
+}
+
+func (a *Activities) mergeOne(ctx context.Context, d fnssigning.SignedDocument, otherID, owner string) (string, error) {
+	_, content, err := a.document(ctx, "documents", d.SignedDocumentID)
+	if err != nil {
+		return "", err
+	}
+	_, own, err := a.document(ctx, "documents", d.SignatureID)
+	if err != nil {
+		return "", err
+	}
+	_, other, err := a.document(ctx, "mergeWith", otherID)
+	if err != nil {
+		return "", err
+	}
+	if _, err := verifySigners(other, content, 1); err != nil {
+		return "", process.InvalidInput(validate.FieldErrors{{Field: "mergeWith", Message: "signature " + otherID + " " + err.Error()}})
+	}
+	merged, err := a.Client.Partner().MergeSignatures(ctx, []provider.SignatureSource{{CMS: own}, {CMS: other}})
+	if err != nil {
+		return "", fnsError(err)
+	}
+	cms, err := merged.Bytes()
+	if err != nil {
+		return "", fnsError(err)
+	}
+	if _, err := verifySigners(cms, content, 2); err != nil {
+		return "", process.FinalError(process.ErrTypeProviderRejected, fmt.Errorf("merged signature %w", err))
+	}
+	doc, err := a.Store.PutDocument(ctx, store.NewDocument{Owner: owner, Title: d.Title + ".merged.p7s",
+		MediaType: "application/pkcs7-signature", Content: cms})
+	if err != nil {
+		return "", err
+	}
+	return doc.ID, nil
+}
+
+// verifySigners checks a detached CMS over content with at least n signers.
+func verifySigners(sig, content []byte, n int) (*pkcs7.PKCS7, error) {
+	p7, err := pkcs7.Parse(sig)
+	if err != nil {
+		return nil, fmt.Errorf("is not a CMS signature: %w", err)
+	}
+	p7.Content = content
+	if err := p7.Verify(); err != nil {
+		return nil, fmt.Errorf("does not verify over the document: %w", err)
+	}
+	if len(p7.Signers) < n {
+		return nil, fmt.Errorf("holds %d signer(s), want %d", len(p7.Signers), n)
+	}
+	return p7, nil
 }

@@ -375,3 +375,28 @@ func (le FNSLegalEntity) Validate(prefix string) error {
 	fnsValidateAddresses(&errs, fnsJoin(prefix, "addresses"), le.Addresses, FNSAddressLegal)
 	return errs.Err()
 }
+
+// FNSSigner names a signer by INN and phone, for the simplified signing
+// (POST /api/rb/workflow/fns): FNS sends the documents to the person's
+// latest app activation holding the needed certificate.
+type FNSSigner struct {
+	INN   string `json:"inn"`   // the person's (12 digits) or, for an entrepreneur, its INN
+	Phone string `json:"phone"` // 7 and 10 digits, as FNS wants it
+}
+
+func (FNSSigner) String() string             { return redacted("FNSSigner") }
+func (FNSSigner) GoString() string           { return redacted("FNSSigner") }
+func (FNSSigner) Format(f fmt.State, _ rune) { writeRedacted(f, "FNSSigner") }
+
+// Normalized returns the signer with the phone as FNS wants it.
+func (s FNSSigner) Normalized() FNSSigner {
+	return FNSSigner{INN: strings.TrimSpace(s.INN), Phone: validate.NormalizePhoneFNS(s.Phone)}
+}
+
+// Validate reports a bad INN or phone under prefix.
+func (s FNSSigner) Validate(prefix string) error {
+	var errs validate.FieldErrors
+	errs.Check(prefix+"inn", validate.PersonINN(s.INN))
+	errs.Check(prefix+"phone", validate.PhoneFNS(s.Phone))
+	return errs.Err()
+}

@@ -42,6 +42,7 @@ const (
 	StageSending  = "sending-documents"
 	StageAwaiting = "awaiting-signature"
 	StageFetching = "fetching-signed-documents"
+	StageMerging  = "merging-signatures"
 	StageFinished = "finished"
 )
 
@@ -53,17 +54,25 @@ func WorkflowID(requestID string) string {
 // Input starts a signing.
 type Input struct {
 	RequestID string `json:"requestId"`
-	// ConsumerID is the FNS consumer (from registration) who signs.
-	ConsumerID string `json:"consumerId"`
+	// ConsumerID is the FNS consumer (from registration) who signs; or
+	// SignerDocumentID names a pii.FNSSigner (INN and phone) in the
+	// document store, for the simplified signing (scenario 564): FNS picks
+	// the person's latest app activation holding the certificate.
+	ConsumerID       string `json:"consumerId,omitempty"`
+	SignerDocumentID string `json:"signerDocumentId,omitempty"`
 	// DocumentIDs are 1 to MaxDocuments documents of the document store.
 	DocumentIDs []string `json:"documentIds"`
 	// LegalEntityINN selects scenario 88: the person signs for that legal entity.
 	LegalEntityINN string `json:"legalEntityInn,omitempty"`
 	// Backref is where the app sends the person after signing (optional).
-	Backref     string        `json:"backref,omitempty"`
-	SignTimeout time.Duration `json:"signTimeout,omitempty"`
-	PollInitial time.Duration `json:"pollInitial,omitempty"`
-	PollMax     time.Duration `json:"pollMax,omitempty"`
+	Backref string `json:"backref,omitempty"`
+	// MergeWith maps a document id to the store id of another signer's
+	// detached signature over the same document: once signed, the two are
+	// merged into one CMS (signatures-merge) holding both signers.
+	MergeWith   map[string]string `json:"mergeWith,omitempty"`
+	SignTimeout time.Duration     `json:"signTimeout,omitempty"`
+	PollInitial time.Duration     `json:"pollInitial,omitempty"`
+	PollMax     time.Duration     `json:"pollMax,omitempty"`
 }
 
 // SignedDocument is one signed document and its signature, in the store.
@@ -74,6 +83,8 @@ type SignedDocument struct {
 	SignedDocumentID string `json:"signedDocumentId"`
 	SignatureID      string `json:"signatureId"`
 	Title            string `json:"title"`
+	// MergedSignatureID is the merged CMS (MergeWith), if asked for.
+	MergedSignatureID string `json:"mergedSignatureId,omitempty"`
 }
 
 // Signer is what is recorded of the signer's certificate (not its subject,
@@ -88,6 +99,7 @@ type Signer struct {
 // Status is the answer of the status query and the workflow's result.
 type Status struct {
 	process.Status
+	ConsumerID    string           `json:"consumerId,omitempty"`
 	FNSWorkflowID int64            `json:"fnsWorkflowId,omitempty"`
 	FNSState      string           `json:"fnsState,omitempty"`
 	FNSMessage    string           `json:"fnsMessage,omitempty"`
@@ -98,18 +110,23 @@ type Status struct {
 
 // Activity names; the worker registers the FNS activities under them.
 const (
-	SendDocumentsActivity = "FNSSendDocuments"
-	ReadSigningActivity   = "FNSReadSigning"
-	FetchSignedActivity   = "FNSFetchSigned"
+	SendDocumentsActivity   = "FNSSendDocuments"
+	ReadSigningActivity     = "FNSReadSigning"
+	FetchSignedActivity     = "FNSFetchSigned"
+	MergeSignaturesActivity = "FNSMergeSignatures"
 )
+
+// SignerMediaType marks a document-store entry holding a pii.FNSSigner as JSON.
+const SignerMediaType = "application/vnd.idflow.fns-signer+json"
 
 // SendDocumentsInput creates the signing workflow at FNS.
 type SendDocumentsInput struct {
-	ConsumerID     string   `json:"consumerId"`
-	DocumentIDs    []string `json:"documentIds"`
-	LegalEntityINN string   `json:"legalEntityInn,omitempty"`
-	Backref        string   `json:"backref,omitempty"`
-	ExternalID     string   `json:"externalId"`
+	ConsumerID       string   `json:"consumerId,omitempty"`
+	SignerDocumentID string   `json:"signerDocumentId,omitempty"`
+	DocumentIDs      []string `json:"documentIds"`
+	LegalEntityINN   string   `json:"legalEntityInn,omitempty"`
+	Backref          string   `json:"backref,omitempty"`
+	ExternalID       string   `json:"externalId"`
 	// WorkflowID receives the callbacks (the token is made in the activity).
 	WorkflowID string `json:"workflowId"`
 }
@@ -117,6 +134,8 @@ type SendDocumentsInput struct {
 // SendDocumentsResult is FNS's signing workflow.
 type SendDocumentsResult struct {
 	FNSWorkflowID int64 `json:"fnsWorkflowId"`
+	// ConsumerID is the consumer FNS sent the documents to.
+	ConsumerID string `json:"consumerId,omitempty"`
 }
 
 // ReadSigningInput reads the signing workflow (/full).
@@ -141,4 +160,17 @@ type FetchSignedInput struct {
 type FetchSignedResult struct {
 	Documents []SignedDocument `json:"documents"`
 	Signer    Signer           `json:"signer"`
+}
+
+// MergeSignaturesInput merges each signed document's signature with
+// another signer's (MergeWith) and stores the merged CMS.
+type MergeSignaturesInput struct {
+	Documents []SignedDocument  `json:"documents"`
+	MergeWith map[string]string `json:"mergeWith"`
+	Owner     string            `json:"owner"`
+}
+
+// MergeSignaturesResult is the documents with MergedSignatureID set.
+type MergeSignaturesResult struct {
+	Documents []SignedDocument `json:"documents"`
 }

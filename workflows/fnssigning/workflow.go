@@ -1,7 +1,9 @@
 package fnssigning
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -75,9 +77,10 @@ func (s *signing) validateInput() error {
 	if s.in.RequestID == "" {
 		errs.Add("requestId", "required")
 	}
-	if s.in.ConsumerID == "" {
-		errs.Add("consumerId", "required")
+	if (s.in.ConsumerID == "") == (s.in.SignerDocumentID == "") {
+		errs.Add("consumerId", "exactly one of consumerId and signerDocumentId required")
 	}
+	checkMergeWith(&errs, s.in.MergeWith, s.in.DocumentIDs)
 	switch n := len(s.in.DocumentIDs); {
 	case n == 0:
 		errs.Add("documentIds", "at least one document required")
@@ -106,7 +109,7 @@ func (s *signing) validateInput() error {
 // this run, so a retried create sends the documents once.
 func (s *signing) send(ctx workflow.Context) error {
 	info := workflow.GetInfo(ctx)
-	in := SendDocumentsInput{ConsumerID: s.in.ConsumerID, DocumentIDs: s.in.DocumentIDs, LegalEntityINN: s.in.LegalEntityINN,
+	in := SendDocumentsInput{ConsumerID: s.in.ConsumerID, SignerDocumentID: s.in.SignerDocumentID, DocumentIDs: s.in.DocumentIDs, LegalEntityINN: s.in.LegalEntityINN,
 		Backref: s.in.Backref, WorkflowID: info.WorkflowExecution.ID,
 		ExternalID: process.RunKey(ctx, "fns-signing")}
 	var out SendDocumentsResult
@@ -115,6 +118,7 @@ func (s *signing) send(ctx workflow.Context) error {
 		return err
 	}
 	s.status.FNSWorkflowID = out.FNSWorkflowID
+	s.status.ConsumerID = cmp.Or(out.ConsumerID, s.in.ConsumerID)
 	s.track.SetProviderRef(fmt.Sprint(out.FNSWorkflowID))
 	return nil
 }
@@ -188,8 +192,39 @@ func (s *signing) fetch(ctx workflow.Context) error {
 		return err
 	}
 	s.status.Documents, s.status.Signer = out.Documents, &out.Signer
+	if len(s.in.MergeWith) > 0 {
+		if err := s.merge(ctx); err != nil {
+			return err
+		}
+	}
 	s.finish(ctx, process.OutcomeAccepted, "")
 	return nil
+}
+
+// merge merges the person's signatures with the other signers' given in
+// MergeWith: one CMS per document holding every signer.
+func (s *signing) merge(ctx workflow.Context) error {
+	s.track.SetStage(ctx, StageMerging)
+	var out MergeSignaturesResult
+	actx := process.WithSummary(fnsCallOptions(ctx), fmt.Sprintf("FNS: merge %d signature(s) with the other signers' (signatures-merge)", len(s.in.MergeWith)))
+	in := MergeSignaturesInput{Documents: s.status.Documents, MergeWith: s.in.MergeWith, Owner: workflow.GetInfo(ctx).WorkflowExecution.ID}
+	if err := workflow.ExecuteActivity(actx, MergeSignaturesActivity, in).Get(ctx, &out); err != nil {
+		return err
+	}
+	s.status.Documents = out.Documents
+	return nil
+}
+
+// checkMergeWith: every merge names a document of the signing and a signature.
+func checkMergeWith(errs *validate.FieldErrors, mergeWith map[string]string, documentIDs []string) {
+	for _, doc := range slices.Sorted(maps.Keys(mergeWith)) {
+		switch {
+		case !slices.Contains(documentIDs, doc):
+			errs.Add("mergeWith", "document "+doc+" is not one of documentIds")
+		case mergeWith[doc] == "":
+			errs.Add("mergeWith", "empty signature id for document "+doc)
+		}
+	}
 }
 
 func (s *signing) finish(ctx workflow.Context, outcome process.Outcome, reason string) {

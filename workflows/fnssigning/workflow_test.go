@@ -158,3 +158,66 @@ func (s *signingSuite) TestSignatureThatDoesNotVerifyFails() {
 	s.Contains(st.Error, "does not verify")
 	s.Empty(st.Documents)
 }
+
+// TestMergeWithAnotherSigner: after the fetch, the asked-for signatures are
+// merged, and only those.
+func (s *signingSuite) TestMergeWithAnotherSigner() {
+	var merges []MergeSignaturesInput
+	s.register(MergeSignaturesActivity, func(_ context.Context, in MergeSignaturesInput) (MergeSignaturesResult, error) {
+		merges = append(merges, in)
+		out := MergeSignaturesResult{Documents: in.Documents}
+		out.Documents[1].MergedSignatureID = "merged-1"
+		return out, nil
+	})
+	in := input(2)
+	in.MergeWith = map[string]string{"doc_1": "counterparty-sig"}
+	s.env.ExecuteWorkflow(DocumentSigning, in)
+	st := s.result()
+	s.Equal(process.OutcomeAccepted, st.Outcome)
+	s.Require().Len(merges, 1)
+	s.Equal(map[string]string{"doc_1": "counterparty-sig"}, merges[0].MergeWith)
+	s.Equal("merged-1", st.Documents[1].MergedSignatureID)
+	s.Empty(st.Documents[0].MergedSignatureID)
+}
+
+func (s *signingSuite) TestNoMergeAskedMergesNothing() {
+	s.register(MergeSignaturesActivity, func(context.Context, MergeSignaturesInput) (MergeSignaturesResult, error) {
+		s.Fail("no merge asked for")
+		return MergeSignaturesResult{}, nil
+	})
+	s.env.ExecuteWorkflow(DocumentSigning, input(2))
+	s.Equal(process.OutcomeAccepted, s.result().Outcome)
+}
+
+// TestSignerByINNAndPhone: the simplified signing names its signer by a
+// stored INN and phone; FNS says which consumer got the documents.
+func (s *signingSuite) TestSignerByINNAndPhone() {
+	var sent []SendDocumentsInput
+	s.register(SendDocumentsActivity, func(_ context.Context, in SendDocumentsInput) (SendDocumentsResult, error) {
+		sent = append(sent, in)
+		s.sent = s.env.Now()
+		return SendDocumentsResult{FNSWorkflowID: 407054, ConsumerID: "0f5d6a40-0000-4000-8000-000000000001"}, nil
+	})
+	in := input(1)
+	in.ConsumerID, in.SignerDocumentID = "", "doc_signer"
+	s.env.ExecuteWorkflow(DocumentSigning, in)
+	st := s.result()
+	s.Equal(process.OutcomeAccepted, st.Outcome)
+	s.Require().Len(sent, 1)
+	s.Equal("doc_signer", sent[0].SignerDocumentID)
+	s.Equal("0f5d6a40-0000-4000-8000-000000000001", st.ConsumerID)
+}
+
+func (s *signingSuite) TestSignerAndMergeAreValidatedBeforeAnyCall() {
+	in := input(1)
+	in.SignerDocumentID = "doc_signer" // and a consumer: one too many
+	in.MergeWith = map[string]string{"doc_9": "sig", "doc_0": ""}
+	s.env.ExecuteWorkflow(DocumentSigning, in)
+	err := s.env.GetWorkflowError()
+	s.Require().Error(err)
+	for _, want := range []string{"exactly one of consumerId and signerDocumentId", "document doc_9 is not one of documentIds",
+		"empty signature id for document doc_0"} {
+		s.Contains(err.Error(), want)
+	}
+	s.Zero(s.sends)
+}

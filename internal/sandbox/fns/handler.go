@@ -59,6 +59,8 @@ func (s *Sandbox) Handler() http.Handler {
 	a := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, s.authed(h)) }
 	a("POST /api/rb/workflow", s.handleCreate)
 	a("POST /api/rb/workflow/{$}", s.handleCreate)
+	a("POST /api/rb/workflow/fns", s.handleSimplifiedSigning)
+	a("POST /api/rb/workflow/fns/{$}", s.handleSimplifiedSigning)
 	a("GET /api/rb/workflow", s.handleWorkflowSearch)
 	a("GET /api/rb/workflow/{$}", s.handleWorkflowSearch)
 	a("PUT /api/rb/workflow/remove", s.handleWorkflowRemove)

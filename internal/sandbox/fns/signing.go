@@ -200,6 +200,28 @@ func signingCert(w http.ResponseWriter, c *consumer, le *legalEntity) *certifica
 // e holds the errors of the common fields; the caller holds s.mu.
 func (s *Sandbox) createSigning(w http.ResponseWriter, in *createBody, scenario int, ext string, e errs) {
 	c := s.consumerOf(in.Consumer, e)
+	items, contents := parseSignDocuments(in, e)
+	if scenario == ScenarioDocumentSigningLE && in.LegalEntity == nil {
+		e.add("legal_entity", msgRequired)
+	}
+	checkSigningLegalEntity(in, e)
+	if len(e) > 0 {
+		writeError(w, http.StatusBadRequest, map[string]any(e))
+		return
+	}
+	if consumerRefused(w, c, msgNoSignCert) {
+		return
+	}
+	cert := signingCert(w, c, in.LegalEntity)
+	if cert == nil {
+		return
+	}
+	s.startSigning(w, in, scenario, ext, titleDocumentSigning, c, cert, items, contents)
+}
+
+// parseSignDocuments checks "documents" (1 to 50, each a title and base64
+// content), adding its errors to e.
+func parseSignDocuments(in *createBody, e errs) ([]fileBody, [][]byte) {
 	var items []fileBody
 	var contents [][]byte
 	switch {
@@ -230,32 +252,30 @@ func (s *Sandbox) createSigning(w http.ResponseWriter, in *createBody, scenario 
 		}
 		e.items("documents", list)
 	}
-	if scenario == ScenarioDocumentSigningLE && in.LegalEntity == nil {
-		e.add("legal_entity", msgRequired)
-	}
-	if in.LegalEntity != nil {
-		le := errs{}
-		if le.required("inn", in.LegalEntity.INN) && len(in.LegalEntity.INN) != 10 {
-			le.add("inn", msgINN)
-		}
-		if len(le) > 0 {
-			e["legal_entity"] = map[string]any(le)
-		}
-	}
-	if len(e) > 0 {
-		writeError(w, http.StatusBadRequest, map[string]any(e))
+	return items, contents
+}
+
+// checkSigningLegalEntity checks the optional legal_entity block's INN.
+func checkSigningLegalEntity(in *createBody, e errs) {
+	if in.LegalEntity == nil {
 		return
 	}
-	if consumerRefused(w, c, msgNoSignCert) {
-		return
+	le := errs{}
+	if le.required("inn", in.LegalEntity.INN) && len(in.LegalEntity.INN) != 10 {
+		le.add("inn", msgINN)
 	}
-	cert := signingCert(w, c, in.LegalEntity)
-	if cert == nil {
-		return
+	if len(le) > 0 {
+		e["legal_entity"] = map[string]any(le)
 	}
+}
+
+// startSigning makes the signing workflow for c's cert; the person signs
+// after Config.SignDelay; the caller holds s.mu.
+func (s *Sandbox) startSigning(w http.ResponseWriter, in *createBody, scenario int, ext, title string, c *consumer, cert *certificate,
+	items []fileBody, contents [][]byte) {
 	now := s.now()
 	wf := &workflow{id: s.nextID(), typ: TypeDocumentSigning, scenario: scenario, state: StateWaitSignature,
-		title: titleDocumentSigning, consumer: c, callback: string(in.Callback), externalID: ext, created: now, updated: now,
+		title: title, consumer: c, callback: string(in.Callback), externalID: ext, created: now, updated: now,
 		cert: cert, searchedBy: map[string]bool{}}
 	for i, it := range items {
 		d := &signDoc{id: s.nextID(), workflow: wf, title: sanitizeTitle(string(it.Title)), content: contents[i]}
