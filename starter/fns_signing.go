@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -14,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"idflow/internal/config"
+	"idflow/internal/pii"
 	"idflow/internal/validate"
 	"idflow/workflows/fnssigning"
 	"idflow/workflows/process"
@@ -21,10 +24,11 @@ import (
 
 func fnsSignCommand(env *environment) *cobra.Command {
 	var requestID, consumer, inn, backref string
-	var docs []string
+	var signer pii.FNSSigner
+	var docs, mergeWith []string
 	var again bool
 	cmd := &cobra.Command{
-		Use:   "sign --request-id ID --consumer CONSUMER_UUID --doc FILE [--doc FILE...] [--legal-entity-inn INN] [--backref URL] [--new]",
+		Use:   "sign --request-id ID (--consumer CONSUMER_UUID | --inn INN --phone PHONE) --doc FILE [--doc FILE...] [--legal-entity-inn INN] [--backref URL] [--merge-with N=FILE.p7s] [--new]",
 		Short: "Send documents to a registered person to sign in the app (starts a DocumentSigning)",
 		Long: `CONSUMER_UUID is the person's FNS consumer id: the "consumerId" of the finished
 registration ('go run ./starter status fns-registration-REQUEST_ID --json').
@@ -34,6 +38,11 @@ checksum), and nothing is uploaded then. Each file is stored in the document sto
 by the workflow and titled by its base name, and a DocumentSigning workflow is started
 with id fns-signing-REQUEST_ID. --legal-entity-inn has the person sign for that legal
 entity (scenario 88); --backref is where the app sends the person after signing.
+--inn and --phone instead of --consumer send the documents by the person's INN and phone
+(the simplified signing, scenario 564): FNS picks the person's latest app activation that
+can sign. --merge-with N=FILE.p7s merges the person's signature of the N-th --doc with
+another signer's detached signature of the same document (signatures-merge): one CMS
+holding both, saved beside the others by 'fns signed'.
 
 A request id starts one signing: the same command again prints "already running"; other
 documents for a running id are refused; an id that already ran is refused unless --new
@@ -43,11 +52,11 @@ documents and their signatures.`,
     --consumer 80668f72-901c-4bdc-809a-2b903a831a42 --doc contract.pdf --doc annex.pdf`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := checkSignRequest(requestID, consumer, inn, backref, docs)
+			in, merges, err := checkSignRequest(requestID, consumer, signer, inn, backref, docs, mergeWith)
 			if err != nil {
 				return err
 			}
-			return startSigning(cmd, env, in, docs, again)
+			return startSigning(cmd, env, in, signer, docs, merges, again)
 		},
 	}
 	f := cmd.Flags()
@@ -56,24 +65,23 @@ documents and their signatures.`,
 	f.StringArrayVar(&docs, "doc", nil, fmt.Sprintf("a document to sign (repeat; 1 to %d)", fnssigning.MaxDocuments))
 	f.StringVar(&inn, "legal-entity-inn", "", "sign for this legal entity: its INN, 10 digits (scenario 88)")
 	f.StringVar(&backref, "backref", "", "http(s) URL the app opens after signing (optional)")
+	f.StringVar(&signer.INN, "inn", "", "instead of --consumer: the person's INN, with --phone (simplified signing)")
+	f.StringVar(&signer.Phone, "phone", "", "instead of --consumer: the person's mobile phone, with --inn")
+	f.StringArrayVar(&mergeWith, "merge-with", nil, "N=FILE.p7s: merge the signature of the N-th --doc with this other signer's (repeat)")
 	f.BoolVar(&again, "new", false, "start again although this request id already ran")
 	return cmd
 }
 
 // checkSignRequest reports every bad flag at once; the input it returns
-// has no document ids yet.
-func checkSignRequest(requestID, consumer, inn, backref string, docs []string) (fnssigning.Input, error) {
+// has no document ids yet; merges maps a --doc's index to a signature file.
+func checkSignRequest(requestID, consumer string, signer pii.FNSSigner, inn, backref string, docs, mergeWith []string) (fnssigning.Input, map[int]string, error) {
 	var errs validate.FieldErrors
 	in := fnssigning.Input{RequestID: requestID, ConsumerID: strings.TrimSpace(consumer),
 		LegalEntityINN: strings.TrimSpace(inn), Backref: strings.TrimSpace(backref)}
 	if !requestIDPattern.MatchString(requestID) {
 		errs.Add("--request-id", "want 1 to 64 letters, digits, '.', '_' or '-'")
 	}
-	if in.ConsumerID == "" {
-		errs.Add("--consumer", `required: the "consumerId" of the person's registration (go run ./starter status fns-registration-REQUEST_ID --json)`)
-	} else {
-		errs.Check("--consumer", validate.UUID(in.ConsumerID))
-	}
+	checkSigner(&errs, in.ConsumerID, signer)
 	if len(docs) > fnssigning.MaxDocuments {
 		errs.Add("--doc", fmt.Sprintf("want at most %d files (one signing at FNS takes %d), got %d",
 			fnssigning.MaxDocuments, fnssigning.MaxDocuments, len(docs)))
@@ -92,7 +100,48 @@ func checkSignRequest(requestID, consumer, inn, backref string, docs []string) (
 			errs.Add("--backref", "want an absolute http or https URL")
 		}
 	}
-	return in, invalidInput(errs)
+	merges := checkMerges(&errs, mergeWith, len(docs))
+	return in, merges, invalidInput(errs)
+}
+
+// checkSigner: exactly one of --consumer and --inn with --phone.
+func checkSigner(errs *validate.FieldErrors, consumer string, signer pii.FNSSigner) {
+	bySigner := strings.TrimSpace(signer.INN) != "" || strings.TrimSpace(signer.Phone) != ""
+	switch {
+	case consumer != "" && bySigner:
+		errs.Add("--consumer", "give --consumer or --inn with --phone, not both")
+	case consumer != "":
+		errs.Check("--consumer", validate.UUID(consumer))
+	case bySigner:
+		var fields validate.FieldErrors
+		if errors.As(signer.Normalized().Validate("--"), &fields) {
+			*errs = append(*errs, fields...)
+		}
+	default:
+		errs.Add("--consumer", `required (or --inn with --phone): the "consumerId" of the person's registration (go run ./starter status fns-registration-REQUEST_ID --json)`)
+	}
+}
+
+// checkMerges reads --merge-with N=FILE flags against count documents.
+func checkMerges(errs *validate.FieldErrors, mergeWith []string, count int) map[int]string {
+	merges := map[int]string{}
+	for i, m := range mergeWith {
+		flag := fmt.Sprintf("--merge-with #%d", i+1)
+		n, file, ok := strings.Cut(m, "=")
+		index, err := strconv.Atoi(n)
+		switch {
+		case !ok || err != nil:
+			errs.Add(flag, "want N=FILE.p7s, N the position of a --doc")
+		case index < 1 || index > count:
+			errs.Add(flag, fmt.Sprintf("no --doc #%d", index))
+		case merges[index-1] != "":
+			errs.Add(flag, fmt.Sprintf("--doc #%d already merged", index))
+		default:
+			checkFiles(flag, []string{file}, errs)
+			merges[index-1] = file
+		}
+	}
+	return merges
 }
 
 // fieldMessage is the message validate would list for err.
@@ -105,7 +154,10 @@ func fieldMessage(err error) string {
 	return err.Error()
 }
 
-func startSigning(cmd *cobra.Command, env *environment, in fnssigning.Input, docs []string, again bool) error {
+// signerTitle names the stored INN and phone of a simplified signing.
+const signerTitle = "signer.json"
+
+func startSigning(cmd *cobra.Command, env *environment, in fnssigning.Input, signer pii.FNSSigner, docs []string, merges map[int]string, again bool) error {
 	workflowID := fnssigning.WorkflowID(in.RequestID)
 	gw, err := env.gateway()
 	if err != nil {
@@ -120,16 +172,29 @@ func startSigning(cmd *cobra.Command, env *environment, in fnssigning.Input, doc
 		next: []string{fmt.Sprintf("%s status %s", invocation, workflowID),
 			fmt.Sprintf("%s fns signed %s -o DIR", invocation, workflowID)},
 		input: func(ctx context.Context, store documentSource) (any, error) {
-			ids := make([]string, 0, len(docs))
-			for _, doc := range docs {
+			signed := in
+			for i, doc := range docs {
 				id, err := store.file(ctx, doc)
 				if err != nil {
 					return nil, err
 				}
-				ids = append(ids, id)
+				signed.DocumentIDs = append(signed.DocumentIDs, id)
+				if sig := merges[i]; sig != "" {
+					if signed.MergeWith == nil {
+						signed.MergeWith = map[string]string{}
+					}
+					if signed.MergeWith[id], err = store.file(ctx, sig); err != nil {
+						return nil, err
+					}
+				}
 			}
-			signed := in
-			signed.DocumentIDs = ids
+			if in.ConsumerID == "" {
+				id, err := store.json(ctx, signer.Normalized(), signerTitle, fnssigning.SignerMediaType)
+				if err != nil {
+					return nil, err
+				}
+				signed.SignerDocumentID = id
+			}
 			return signed, nil
 		},
 	})
@@ -200,6 +265,13 @@ verifies it over the exact bytes.`,
 					return fmt.Errorf("%s: signature %s: %w", what, d.SignatureID, err)
 				}
 				fmt.Fprintf(out, "signature: %s (%d bytes)\n", sig, n)
+				if d.MergedSignatureID != "" {
+					merged := filepath.Join(output, names[i]+".merged.p7s")
+					if n, err = gw.getFileTo(cmd.Context(), d.MergedSignatureID, merged, out); err != nil {
+						return fmt.Errorf("%s: merged signature %s: %w", what, d.MergedSignatureID, err)
+					}
+					fmt.Fprintf(out, "merged signature (every signer): %s (%d bytes)\n", merged, n)
+				}
 			}
 			if s := st.Signer; s != nil {
 				fmt.Fprintf(out, "signer: serial %s, issuer %s, valid until %s\n", s.Serial, s.Issuer,

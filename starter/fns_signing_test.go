@@ -129,13 +129,24 @@ func TestFNSSignReportsEveryProblemAtOnce(t *testing.T) {
 	assert.NotContains(t, r.stderr, "7707083894", "no value echoed")
 
 	invalid(t, []string{
-		"--consumer: required: the \"consumerId\" of the person's registration (go run ./starter status fns-registration-REQUEST_ID --json)",
+		"--consumer: required (or --inn with --phone): the \"consumerId\" of the person's registration (go run ./starter status fns-registration-REQUEST_ID --json)",
 		"--doc: required: at least one file",
 	}, "fns", "sign", "--request-id", "r1")
+	sig := writeFile(t, dir, "other.p7s", []byte("0\x82 CMS"))
+	r = invalid(t, []string{
+		"--inn: checksum mismatch",
+		"--phone: invalid format: want 7 and 10 digits",
+		"--merge-with #1: no --doc #2",
+		"--merge-with #2: want N=FILE.p7s, N the position of a --doc",
+	}, "fns", "sign", "--request-id", "r2", "--inn", "312324014510", "--phone", "12345", "--doc", docs[0],
+		"--merge-with", "2="+sig, "--merge-with", sig)
+	assert.NotContains(t, r.stderr, "312324014510", "no value echoed")
+	invalid(t, []string{"--consumer: give --consumer or --inn with --phone, not both"},
+		"fns", "sign", "--request-id", "r3", "--consumer", testConsumerID, "--inn", "312324014516", "--doc", docs[0])
 	invalid(t, []string{"--doc #1: cannot read /nonexistent.pdf (no such file or directory)",
 		"--legal-entity-inn: wrong length: want 10 digits"},
 		append(signArgs("r1", "/nonexistent.pdf"), "--legal-entity-inn", "12")...)
-	for _, id := range []string{"bad id", "r1"} {
+	for _, id := range []string{"bad id", "r1", "r2", "r3"} {
 		assert.Empty(t, documents(t, gw, fnssigning.WorkflowID(id)), "nothing uploaded")
 	}
 }
