@@ -19,6 +19,13 @@
 //	POST /api/rb/workflow                                 scenario 80 (§1.2.1); 84, additional signature (§1.2.2);
 //	                                                      82 and 88, document signing (§1.2.3); 134, pause (§1.2.4);
 //	                                                      102, external activity (§1.2.5)
+//	POST /api/rb/workflow/fns                             simplified signing by inn and phone (§1.3), scenario 564 only:
+//	                                                      the newest identified consumer with that INN and phone that can
+//	                                                      sign (A21); none is 400 {"non_field_errors": "Клиент с такими
+//	                                                      данными не найден"} (a string, as L835); then as 82, titled
+//	                                                      «Подпишите документы для индивидуального предпринимателя»; its
+//	                                                      documents stay "not-rejectable" (A13 says "normal": nothing here
+//	                                                      lets a person reject one document, so the type would change nothing)
 //	GET  /api/rb/workflow?consumer={uuid},{uuid}&type=…   workflow search (§1.11)
 //	PUT  /api/rb/workflow/remove                          {"workflow_id_list":[…]} → {workflow_id_list, success_id_list, error_id_list}
 //	GET  /api/rb/workflow/{id}/full                       §1.4.2

@@ -134,26 +134,39 @@ var creators = map[int]creator{
 	ScenarioPause:             (*Sandbox).createPause,
 }
 
-// handleCreate serves POST /api/rb/workflow: scenario 80, and 82/88 (createSigning).
-func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request) {
+// beginCreate starts a create as the partner: it decodes the body into
+// in, takes s.mu and answers a repeated external id with the workflow it
+// made. On ok the caller holds s.mu and defers s.unlock(r); else beginCreate
+// answered (and left the lock).
+func (s *Sandbox) beginCreate(w http.ResponseWriter, r *http.Request, in any, externalID *jstr) (string, bool) {
 	if !caller(r).partner {
 		writeDetail(w, http.StatusForbidden, msgForbidden)
-		return
+		return "", false
 	}
-	var in createBody
-	if !decode(w, r, &in) {
-		return
+	if !decode(w, r, in) {
+		return "", false
 	}
-	ext := strings.TrimSpace(string(in.ExternalID))
+	ext := strings.TrimSpace(string(*externalID))
 	s.mu.Lock()
-	defer s.unlock(r)
 	if ext != "" {
 		s.creates[ext]++
 		if wf, ok := s.byExternal[ext]; ok {
 			writeResult(w, wf.createJSON())
-			return
+			s.unlock(r)
+			return "", false
 		}
 	}
+	return ext, true
+}
+
+// handleCreate serves POST /api/rb/workflow: scenario 80, and 82/88 (createSigning).
+func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request) {
+	var in createBody
+	ext, ok := s.beginCreate(w, r, &in, &in.ExternalID)
+	if !ok {
+		return
+	}
+	defer s.unlock(r)
 	e := errs{}
 	scenario := 0
 	if e.required("scenario", in.Scenario) {

@@ -27,24 +27,12 @@ type simplifiedBody struct {
 
 // handleSimplifiedSigning serves POST /api/rb/workflow/fns.
 func (s *Sandbox) handleSimplifiedSigning(w http.ResponseWriter, r *http.Request) {
-	if !caller(r).partner {
-		writeDetail(w, http.StatusForbidden, msgForbidden)
-		return
-	}
 	var in simplifiedBody
-	if !decode(w, r, &in) {
+	ext, ok := s.beginCreate(w, r, &in, &in.ExternalID)
+	if !ok {
 		return
 	}
-	ext := strings.TrimSpace(string(in.ExternalID))
-	s.mu.Lock()
 	defer s.unlock(r)
-	if ext != "" {
-		s.creates[ext]++
-		if wf, ok := s.byExternal[ext]; ok {
-			writeResult(w, wf.createJSON())
-			return
-		}
-	}
 	e := errs{}
 	scenario := ScenarioSimplifiedSigning
 	if in.Scenario != "" {
