@@ -2,6 +2,7 @@ package fnsregistration
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -113,4 +114,22 @@ func (f *Follower) read(ctx workflow.Context, fnsID int64) (FNSWorkflow, error) 
 // CallOptions: FNS calls of a minute at most, for an hour with retries.
 func CallOptions(ctx workflow.Context) workflow.Context {
 	return process.ProviderCall(ctx, time.Minute, time.Hour)
+}
+
+// RemoveAtFNS removes FNS workflows nobody will finish (a cancelled or
+// expired process) on a disconnected context, so that it runs after a
+// cancellation too. A failure is logged and returned as the text to show
+// in the status ("" when removed); FNS keeps what it cannot remove.
+func RemoveAtFNS(ctx workflow.Context, summary string, ids ...int64) string {
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return id == 0 })
+	if len(ids) == 0 {
+		return ""
+	}
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	actx := process.WithSummary(CallOptions(dctx), summary)
+	if err := workflow.ExecuteActivity(actx, RemoveWorkflowsActivity, RemoveWorkflowsInput{FNSWorkflowIDs: ids}).Get(dctx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("FNS workflows not removed", "Error", err)
+		return "not removed at FNS: " + process.ErrorText(err)
+	}
+	return ""
 }

@@ -353,22 +353,10 @@ func (r *registration) recordCertificate(ctx workflow.Context, wf FNSWorkflow) e
 }
 
 // removeAtFNS removes the registration's FNS workflows after a cancellation,
-// where FNS allows it; a failure is logged, not hidden.
+// where FNS allows it.
 func (r *registration) removeAtFNS(ctx workflow.Context) {
-	var ids []int64
-	for _, id := range []int64{r.status.FNSWorkflowID, r.status.CertificateWorkflowID} {
-		if id != 0 {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) == 0 {
-		return
-	}
-	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	actx := process.WithSummary(CallOptions(dctx), "FNS: remove the cancelled registration's workflows")
-	if err := workflow.ExecuteActivity(actx, RemoveWorkflowsActivity, RemoveWorkflowsInput{FNSWorkflowIDs: ids}).Get(dctx, nil); err != nil {
-		workflow.GetLogger(ctx).Warn("FNS workflows not removed", "Error", err)
-		r.status.FNSMessage = "not removed at FNS: " + process.ErrorText(err)
+	if msg := RemoveAtFNS(ctx, "FNS: remove the cancelled registration's workflows", r.status.FNSWorkflowID, r.status.CertificateWorkflowID); msg != "" {
+		r.status.FNSMessage = msg
 	}
 }
 

@@ -106,17 +106,10 @@ func (s *scenario) follow(ctx workflow.Context, waiting func(state string) (proc
 }
 
 // removeAtFNS removes the FNS workflow nobody will finish (a cancelled or
-// expired process); a failure is logged and shown, not hidden.
+// expired process).
 func (s *scenario) removeAtFNS(ctx workflow.Context) {
-	if s.status.FNSWorkflowID == 0 {
-		return
-	}
-	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	actx := process.WithSummary(fnsregistration.CallOptions(dctx), "FNS: remove the unfinished workflow")
-	in := fnsregistration.RemoveWorkflowsInput{FNSWorkflowIDs: []int64{s.status.FNSWorkflowID}}
-	if err := workflow.ExecuteActivity(actx, fnsregistration.RemoveWorkflowsActivity, in).Get(dctx, nil); err != nil {
-		workflow.GetLogger(ctx).Warn("FNS workflow not removed", "Error", err)
-		s.status.FNSMessage = "not removed at FNS: " + process.ErrorText(err)
+	if msg := fnsregistration.RemoveAtFNS(ctx, "FNS: remove the unfinished workflow", s.status.FNSWorkflowID); msg != "" {
+		s.status.FNSMessage = msg
 	}
 }
 
