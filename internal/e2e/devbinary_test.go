@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -47,12 +48,12 @@ func buildBinaries(t *testing.T) *devBinaries {
 }
 
 // startWorker runs `worker -dev` in the work directory until it is ready.
-func (b *devBinaries) startWorker(t *testing.T, extraEnv ...string) (*exec.Cmd, *bytes.Buffer) {
+func (b *devBinaries) startWorker(t *testing.T, extraEnv ...string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(b.dir, "worker"), "-dev")
 	cmd.Dir, cmd.Env = b.work, append(b.env, extraEnv...)
-	var output bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &output, &output
+	output := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = output, output
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	gateway := strings.TrimPrefix(b.lookup("IDFLOW_GATEWAY_URL"), "")
@@ -61,7 +62,7 @@ func (b *devBinaries) startWorker(t *testing.T, extraEnv ...string) (*exec.Cmd, 
 		if resp, err := http.Get(gateway + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return cmd, &output
+				return cmd, output
 			}
 		}
 		if cmd.ProcessState != nil {
@@ -71,6 +72,25 @@ func (b *devBinaries) startWorker(t *testing.T, extraEnv ...string) (*exec.Cmd, 
 	}
 	t.Fatalf("worker -dev not ready:\n%s", output.String())
 	return nil, nil
+}
+
+// syncBuffer is the worker's output, written by exec's copying goroutine
+// while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
 }
 
 func (b *devBinaries) lookup(key string) string {
@@ -136,6 +156,9 @@ func TestDevBinaryEndToEnd(t *testing.T) {
 	worker, output := b.startWorker(t, slowProviders...)
 	token, err := os.ReadFile(filepath.Join(b.work, ".idflow", "api-token"))
 	require.NoError(t, err)
+	// The banner follows readiness: wait for it rather than race it.
+	require.Eventually(t, func() bool { return strings.Contains(output.String(), ".idflow/api-token") }, 30*time.Second, 100*time.Millisecond,
+		"no banner:\n%s", output.String())
 	banner := output.String()
 	for _, want := range []string{"Temporal UI", "Gateway", "Mandarin", "/mandarin", "IDnGO", "/idngo", ".idflow/api-token"} {
 		assert.Contains(t, banner, want, "the banner lists it")
