@@ -180,12 +180,11 @@ func startSigning(cmd *cobra.Command, env *environment, in fnssigning.Input, sig
 				}
 				signed.DocumentIDs = append(signed.DocumentIDs, id)
 				if sig := merges[i]; sig != "" {
-					if signed.MergeWith == nil {
-						signed.MergeWith = map[string]string{}
-					}
-					if signed.MergeWith[id], err = store.file(ctx, sig); err != nil {
+					sigID, err := store.file(ctx, sig)
+					if err != nil {
 						return nil, err
 					}
+					signed.MergeWith = append(signed.MergeWith, fnssigning.Countersignature{DocumentID: id, SignatureID: sigID})
 				}
 			}
 			if in.ConsumerID == "" {

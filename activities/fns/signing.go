@@ -169,10 +169,11 @@ func (a *Activities) MergeSignatures(ctx context.Context, in fnssigning.MergeSig
 	defer heartbeat.Every(ctx, signingHeartbeat)()
 	out := fnssigning.MergeSignaturesResult{Documents: slices.Clone(in.Documents)}
 	for i, d := range out.Documents {
-		other := in.MergeWith[d.DocumentID]
-		if other == "" {
+		j := slices.IndexFunc(in.MergeWith, func(m fnssigning.Countersignature) bool { return m.DocumentID == d.DocumentID })
+		if j < 0 {
 			continue
 		}
+		other := in.MergeWith[j].SignatureID
 		id, err := a.mergeOne(ctx, d, other, in.Owner)
 		if err != nil {
 			return out, fmt.Errorf("document %d: %w", i+1, err)

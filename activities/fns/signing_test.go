@@ -85,7 +85,7 @@ func TestSimplifiedSigningTitlesAndMerge(t *testing.T) {
 	counter := f.document("counterparty.p7s", otherSigner(t, contract))
 	var merged fnssigning.MergeSignaturesResult
 	require.NoError(t, f.run(f.a.MergeSignatures, fnssigning.MergeSignaturesInput{Documents: signed.Documents,
-		MergeWith: map[string]string{docs[1]: counter}, Owner: "t"}, &merged))
+		MergeWith: []fnssigning.Countersignature{{DocumentID: docs[1], SignatureID: counter}}, Owner: "t"}, &merged))
 	assert.Empty(t, merged.Documents[0].MergedSignatureID)
 	require.NotEmpty(t, merged.Documents[1].MergedSignatureID)
 	_, cms, err := f.a.Store.GetDocument(context.Background(), merged.Documents[1].MergedSignatureID)
@@ -97,7 +97,7 @@ func TestSimplifiedSigningTitlesAndMerge(t *testing.T) {
 	// A counterparty signature over other bytes is refused before the merge.
 	wrong := f.document("wrong.p7s", otherSigner(t, []byte("another document")))
 	err = f.run(f.a.MergeSignatures, fnssigning.MergeSignaturesInput{Documents: signed.Documents,
-		MergeWith: map[string]string{docs[1]: wrong}, Owner: "t"}, nil)
+		MergeWith: []fnssigning.Countersignature{{DocumentID: docs[1], SignatureID: wrong}}, Owner: "t"}, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "does not verify")
 }

@@ -66,13 +66,13 @@ type Input struct {
 	LegalEntityINN string `json:"legalEntityInn,omitempty"`
 	// Backref is where the app sends the person after signing (optional).
 	Backref string `json:"backref,omitempty"`
-	// MergeWith maps a document id to the store id of another signer's
+	// MergeWith names, for some of the documents, another signer's
 	// detached signature over the same document: once signed, the two are
 	// merged into one CMS (signatures-merge) holding both signers.
-	MergeWith   map[string]string `json:"mergeWith,omitempty"`
-	SignTimeout time.Duration     `json:"signTimeout,omitempty"`
-	PollInitial time.Duration     `json:"pollInitial,omitempty"`
-	PollMax     time.Duration     `json:"pollMax,omitempty"`
+	MergeWith   []Countersignature `json:"mergeWith,omitempty"`
+	SignTimeout time.Duration      `json:"signTimeout,omitempty"`
+	PollInitial time.Duration      `json:"pollInitial,omitempty"`
+	PollMax     time.Duration      `json:"pollMax,omitempty"`
 }
 
 // SignedDocument is one signed document and its signature, in the store.
@@ -165,9 +165,16 @@ type FetchSignedResult struct {
 // MergeSignaturesInput merges each signed document's signature with
 // another signer's (MergeWith) and stores the merged CMS.
 type MergeSignaturesInput struct {
-	Documents []SignedDocument  `json:"documents"`
-	MergeWith map[string]string `json:"mergeWith"`
-	Owner     string            `json:"owner"`
+	Documents []SignedDocument   `json:"documents"`
+	MergeWith []Countersignature `json:"mergeWith"`
+	Owner     string             `json:"owner"`
+}
+
+// Countersignature is another signer's detached signature (SignatureID,
+// in the store) over one document of the signing (DocumentID).
+type Countersignature struct {
+	DocumentID  string `json:"documentId"`
+	SignatureID string `json:"signatureId"`
 }
 
 // MergeSignaturesResult is the documents with MergedSignatureID set.

@@ -3,7 +3,6 @@ package fnssigning
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -215,18 +214,21 @@ func (s *signing) merge(ctx workflow.Context) error {
 	return nil
 }
 
-// checkMergeWith: every merge names a document of the signing and a signature.
-func checkMergeWith(errs *validate.FieldErrors, mergeWith map[string]string, documentIDs []string) {
-	for _, doc := range slices.Sorted(maps.Keys(mergeWith)) {
+// checkMergeWith: every merge names a document of the signing, once, and a signature.
+func checkMergeWith(errs *validate.FieldErrors, mergeWith []Countersignature, documentIDs []string) {
+	var seen []string
+	for _, m := range mergeWith {
 		switch {
-		case !slices.Contains(documentIDs, doc):
-			errs.Add("mergeWith", "document "+doc+" is not one of documentIds")
-		case mergeWith[doc] == "":
-			errs.Add("mergeWith", "empty signature id for document "+doc)
+		case !slices.Contains(documentIDs, m.DocumentID):
+			errs.Add("mergeWith", "document "+m.DocumentID+" is not one of documentIds")
+		case slices.Contains(seen, m.DocumentID):
+			errs.Add("mergeWith", "document "+m.DocumentID+" named twice")
+		case m.SignatureID == "":
+			errs.Add("mergeWith", "empty signature id for document "+m.DocumentID)
 		}
+		seen = append(seen, m.DocumentID)
 	}
 }
-
 func (s *signing) finish(ctx workflow.Context, outcome process.Outcome, reason string) {
 	if s.track.Finished() {
 		return

@@ -170,12 +170,12 @@ func (s *signingSuite) TestMergeWithAnotherSigner() {
 		return out, nil
 	})
 	in := input(2)
-	in.MergeWith = map[string]string{"doc_1": "counterparty-sig"}
+	in.MergeWith = []Countersignature{{DocumentID: "doc_1", SignatureID: "counterparty-sig"}}
 	s.env.ExecuteWorkflow(DocumentSigning, in)
 	st := s.result()
 	s.Equal(process.OutcomeAccepted, st.Outcome)
 	s.Require().Len(merges, 1)
-	s.Equal(map[string]string{"doc_1": "counterparty-sig"}, merges[0].MergeWith)
+	s.Equal(in.MergeWith, merges[0].MergeWith)
 	s.Equal("merged-1", st.Documents[1].MergedSignatureID)
 	s.Empty(st.Documents[0].MergedSignatureID)
 }
@@ -211,7 +211,7 @@ func (s *signingSuite) TestSignerByINNAndPhone() {
 func (s *signingSuite) TestSignerAndMergeAreValidatedBeforeAnyCall() {
 	in := input(1)
 	in.SignerDocumentID = "doc_signer" // and a consumer: one too many
-	in.MergeWith = map[string]string{"doc_9": "sig", "doc_0": ""}
+	in.MergeWith = []Countersignature{{DocumentID: "doc_9", SignatureID: "sig"}, {DocumentID: "doc_0"}}
 	s.env.ExecuteWorkflow(DocumentSigning, in)
 	err := s.env.GetWorkflowError()
 	s.Require().Error(err)
