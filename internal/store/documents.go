@@ -30,16 +30,19 @@ type Document struct {
 	ID        string    `db:"id" json:"id"`         // opaque id, "doc_" + UUIDv7
 	SHA256    string    `db:"sha256" json:"sha256"` // lowercase hex of content
 	Owner     string    `db:"owner" json:"owner"`
+	Subject   string    `db:"subject" json:"subject,omitempty"` // whose data key seals it ("" before encryption)
 	Title     string    `db:"title" json:"title"`
 	MediaType string    `db:"media_type" json:"mediaType"`
 	Size      int64     `db:"size" json:"size"`
 	CreatedAt time.Time `db:"created_at" json:"createdAt"` // UTC, microsecond precision
 }
 
-// NewDocument is the input to PutDocument.
+// NewDocument is the input to PutDocument. Subject names the person the
+// document is about (an opaque id); empty means the owner. With master
+// keys configured the content is sealed with the subject's data key.
 type NewDocument struct {
-	Owner, Title, MediaType string
-	Content                 []byte
+	Owner, Subject, Title, MediaType string
+	Content                          []byte
 }
 
 // documentRow mirrors a documents row; created_at is Unix microseconds.
@@ -47,6 +50,7 @@ type documentRow struct {
 	ID        string `db:"id"`
 	SHA256    string `db:"sha256"`
 	Owner     string `db:"owner"`
+	Subject   string `db:"subject"`
 	Title     string `db:"title"`
 	MediaType string `db:"media_type"`
 	Size      int64  `db:"size"`
@@ -55,18 +59,23 @@ type documentRow struct {
 
 // document converts the row to its API form.
 func (r documentRow) document() Document {
-	return Document{ID: r.ID, SHA256: r.SHA256, Owner: r.Owner, Title: r.Title,
+	return Document{ID: r.ID, SHA256: r.SHA256, Owner: r.Owner, Subject: r.Subject, Title: r.Title,
 		MediaType: r.MediaType, Size: r.Size, CreatedAt: time.UnixMicro(r.CreatedAt).UTC()}
 }
 
 // docColumns lists the documents columns read into a documentRow (alias d).
-const docColumns = "d.id, d.sha256, d.owner, d.title, d.media_type, d.size, d.created_at"
+const docColumns = "d.id, d.sha256, d.owner, d.subject, d.title, d.media_type, d.size, d.created_at"
 
 // PutDocument stores content and its metadata in one transaction and returns the document; it is idempotent.
 func (s *Store) PutDocument(ctx context.Context, d NewDocument) (Document, error) {
 	d.MediaType = cmp.Or(d.MediaType, DefaultMediaType)
 	if err := d.validate(); err != nil {
 		return Document{}, err
+	}
+	if s.keys == nil {
+		d.Subject = ""
+	} else if d.Subject = cmp.Or(d.Subject, d.Owner); !ValidSubject(d.Subject) {
+		return Document{}, fmt.Errorf("%w: subject must be 1 to 128 of A-Z a-z 0-9 . _ : -", ErrInvalid)
 	}
 	sum := sha256.Sum256(d.Content)
 	hash := hex.EncodeToString(sum[:])
@@ -77,9 +86,19 @@ func (s *Store) PutDocument(ctx context.Context, d NewDocument) (Document, error
 	if !errors.Is(err, ErrNotFound) {
 		return existing, wrapPut(hash, err)
 	}
+	// The subject's key is read (or made) before the transaction: on
+	// SQLite a second connection could not write while it holds the lock.
+	var sk *SubjectKey
+	if d.Subject != "" {
+		k, err := s.SubjectKeyFor(ctx, d.Subject)
+		if err != nil {
+			return Document{}, wrapPut(hash, err)
+		}
+		sk = &k
+	}
 	var doc Document
 	err = s.inTx(ctx, func(tx *sqlx.Tx) (err error) {
-		doc, err = s.putTx(ctx, tx, key, hash, d)
+		doc, err = s.putTx(ctx, tx, key, hash, d, sk)
 		return err
 	})
 	if err != nil {
@@ -89,9 +108,15 @@ func (s *Store) PutDocument(ctx context.Context, d NewDocument) (Document, error
 }
 
 // putTx writes the blob and the document row if missing, then reads the document back.
-func (s *Store) putTx(ctx context.Context, tx *sqlx.Tx, key, hash string, d NewDocument) (Document, error) {
+func (s *Store) putTx(ctx context.Context, tx *sqlx.Tx, key, hash string, d NewDocument, sk *SubjectKey) (Document, error) {
 	now := time.Now().UnixMicro()
-	if err := s.putBlob(ctx, tx, hash, d.Content, now); err != nil {
+	var err error
+	if sk != nil {
+		err = s.putSealedBlob(ctx, tx, *sk, hash, d.Content, now)
+	} else {
+		err = s.putBlob(ctx, tx, hash, d.Content, now)
+	}
+	if err != nil {
 		return Document{}, err
 	}
 	if err := s.insertDocument(ctx, tx, key, hash, d, now); err != nil {
@@ -164,9 +189,9 @@ func (s *Store) insertDocument(ctx context.Context, tx *sqlx.Tx, key, hash strin
 		return err
 	}
 	_, err = tx.ExecContext(ctx, tx.Rebind(`INSERT INTO documents
-		(id, dedup_key, owner, sha256, title, media_type, size, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`),
-		id, key, d.Owner, hash, d.Title, d.MediaType, len(d.Content), now)
+		(id, dedup_key, owner, subject, sha256, title, media_type, size, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`),
+		id, key, d.Owner, d.Subject, hash, d.Title, d.MediaType, len(d.Content), now)
 	return err
 }
 
@@ -189,18 +214,34 @@ func (s *Store) documentByKey(ctx context.Context, q sqlx.ExtContext, key string
 	return r.document(), nil
 }
 
-// GetDocument returns a document and its content, or ErrNotFound.
+// GetDocument returns a document and its content, or ErrNotFound. Sealed
+// content is opened with its subject's key and must hash to the
+// document's address (ErrTampered otherwise; ErrErased once erased).
 func (s *Store) GetDocument(ctx context.Context, id string) (Document, []byte, error) {
 	var r struct {
 		documentRow
-		Content []byte `db:"content"`
+		Plain  []byte  `db:"plain"`
+		Sealed []byte  `db:"sealed"`
+		KeyID  *string `db:"key_id"`
 	}
-	query := s.db.Rebind("SELECT " + docColumns + ", b.content FROM documents d " +
-		"JOIN blobs b ON b.sha256 = d.sha256 WHERE d.id = ?")
+	query := s.db.Rebind("SELECT " + docColumns + ", b.content AS plain, sb.content AS sealed, sb.key_id FROM documents d " +
+		"LEFT JOIN blobs b ON d.subject = '' AND b.sha256 = d.sha256 " +
+		"LEFT JOIN sealed_blobs sb ON sb.subject = d.subject AND sb.sha256 = d.sha256 WHERE d.id = ?")
 	if err := s.db.GetContext(ctx, &r, query, id); err != nil {
 		return Document{}, nil, fmt.Errorf("store: get document %q: %w", id, notFound(err))
 	}
-	return r.document(), r.Content, nil
+	doc := r.document()
+	if doc.Subject == "" {
+		return doc, r.Plain, nil
+	}
+	if r.KeyID == nil {
+		return Document{}, nil, fmt.Errorf("store: get document %q: %w", id, ErrTampered)
+	}
+	content, err := s.openSealed(ctx, doc, *r.KeyID, r.Sealed)
+	if err != nil {
+		return Document{}, nil, fmt.Errorf("store: get document %q: %w", id, err)
+	}
+	return doc, content, nil
 }
 
 // DocumentInfo returns a document's metadata without its content, or ErrNotFound.
@@ -255,3 +296,43 @@ func (s *Store) ListDocumentsPage(ctx context.Context, owner, after string, limi
 	}
 	return docs, nil
 }
+
+// putSealedBlob seals content with the subject's key under its plaintext
+// hash, unless the subject already has it.
+func (s *Store) putSealedBlob(ctx context.Context, tx *sqlx.Tx, key SubjectKey, hash string, content []byte, now int64) error {
+	subject := key.Subject
+	var n int
+	err := tx.GetContext(ctx, &n, tx.Rebind("SELECT COUNT(*) FROM sealed_blobs WHERE subject = ? AND sha256 = ?"), subject, hash)
+	if err != nil || n > 0 {
+		return err
+	}
+	sealed, err := key.Seal(content, blobAAD(subject, hash))
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, tx.Rebind(`INSERT INTO sealed_blobs (subject, sha256, key_id, size, content, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (subject, sha256) DO NOTHING`), subject, hash, key.KeyID, len(content), sealed, now)
+	return err
+}
+
+// openSealed opens a sealed blob and checks its content address.
+func (s *Store) openSealed(ctx context.Context, doc Document, keyID string, sealed []byte) ([]byte, error) {
+	if s.keys == nil {
+		return nil, errors.New("the document is sealed and no master keys are configured")
+	}
+	key, err := s.SubjectKeyByID(ctx, keyID)
+	if err != nil {
+		return nil, err
+	}
+	content, err := key.Open(sealed, blobAAD(doc.Subject, doc.SHA256))
+	if err != nil {
+		return nil, ErrTampered
+	}
+	if sum := sha256.Sum256(content); hex.EncodeToString(sum[:]) != doc.SHA256 {
+		return nil, ErrTampered
+	}
+	return content, nil
+}
+
+// blobAAD binds sealed content to its subject and plaintext hash.
+func blobAAD(subject, hash string) []byte { return []byte("idflow document|" + subject + "|" + hash) }

@@ -209,7 +209,7 @@ func TestFailedTransactionWritesNothing(t *testing.T) {
 		d := NewDocument{Owner: "alice", Title: "t", MediaType: DefaultMediaType, Content: []byte("half")}
 		boom := errors.New("boom")
 		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-			if _, err := s.putTx(ctx, tx, "key", "hash", d); err != nil {
+			if _, err := s.putTx(ctx, tx, "key", "hash", d, nil); err != nil {
 				return err
 			}
 			return boom

@@ -35,7 +35,16 @@ const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 type Store struct {
 	db      *sqlx.DB
 	dialect string
+	// keys, when set, seal every document with its subject's data key.
+	keys MasterKeys
 }
+
+// Option configures Open.
+type Option func(*Store)
+
+// WithMasterKeys seals documents at rest: each subject's data key is
+// wrapped by keys. Without it documents are stored as they come.
+func WithMasterKeys(keys MasterKeys) Option { return func(s *Store) { s.keys = keys } }
 
 // target is a parsed database URL: what to hand database/sql and how.
 type target struct {
@@ -47,7 +56,7 @@ type target struct {
 }
 
 // Open connects to the database named by url, applies pending migrations and returns the store.
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	t, err := parseURL(url)
 	if err != nil {
 		return nil, err
@@ -69,6 +78,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db.SetConnMaxIdleTime(0)
 	}
 	s := &Store{db: db, dialect: t.dialect}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.init(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
