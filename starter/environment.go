@@ -14,17 +14,24 @@ import (
 	"idflow/internal/config"
 	"idflow/internal/logging"
 	"idflow/internal/temporalclient"
+
+	"idflow/internal/store"
+	"idflow/internal/validate"
 )
 
 // environment holds the settings and the connections a command uses; the
 // Temporal connection is made on first use only.
 type environment struct {
 	cfg      config.Starter
+	subject  string // --subject
 	temporal client.Client
 	tOptions client.Options
 }
 
 func (e *environment) load(ctx context.Context) error {
+	if e.subject != "" && !store.ValidSubject(e.subject) {
+		return invalidInput(validate.FieldErrors{{Field: "--subject", Message: "want 1 to 128 letters, digits, '.', '_', ':' or '-' (an opaque id, no personal data)"}})
+	}
 	cfg, err := config.LoadStarter(ctx, envconfig.OsLookuper())
 	if err != nil {
 		return err

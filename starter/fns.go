@@ -22,6 +22,8 @@ import (
 	"idflow/internal/validate"
 	"idflow/workflows/fnsregistration"
 	"idflow/workflows/process"
+
+	"idflow/internal/subject"
 )
 
 func fnsCommand(env *environment) *cobra.Command {
@@ -282,7 +284,7 @@ func fnsStep(cmd *cobra.Command, env *environment, workflowID, what, update stri
 	if err != nil {
 		return err
 	}
-	ctx := cmd.Context()
+	ctx := subject.With(cmd.Context(), env.subject)
 	c, err := env.client(ctx)
 	if err != nil {
 		return err

@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"idflow/internal/subject"
 )
 
 // gatewayClient calls the worker's /v1 API.
@@ -93,6 +95,9 @@ func (g *gatewayClient) put(ctx context.Context, body io.Reader, size int64, tit
 	q := url.Values{"title": {title}}
 	if owner != "" {
 		q.Set("owner", owner)
+	}
+	if s := subject.From(ctx); s != "" {
+		q.Set("subject", s)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.baseURL+"/v1/documents?"+q.Encode(), body)
 	if err != nil {

@@ -79,6 +79,9 @@ nothing is sent then).`,
 		},
 		PersistentPostRun: func(*cobra.Command, []string) { env.close() },
 	}
+	root.PersistentFlags().StringVar(&env.subject, "subject", "",
+		"the person the data is about, an opaque id without personal data (default: the workflow id); one key seals a subject's "+
+			"documents and payloads, and 'subjects erase' erases them: give the same --subject for every process of one person")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(group(documentsCommand(env)), group(workflowsCommand(env)), statusCommand(env),
 		identifyCommand(env), smsCodeCommand(env), group(kycCommand(env)), group(inboxCommand(env)),

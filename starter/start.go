@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"idflow/internal/subject"
 	"idflow/workflows/process"
 )
 
@@ -79,6 +80,9 @@ func startOnce(cmd *cobra.Command, env *environment, gw *gatewayClient, req star
 			return alreadyRan(req.workflowID, existing)
 		}
 	}
+	// The subject rides with the start (a header the workflow hands to its
+	// activities) and with every upload.
+	ctx = subject.With(ctx, cmp.Or(env.subject, req.workflowID))
 	input, err := req.input(ctx, &uploader{gw: gw, owner: req.workflowID})
 	if err != nil {
 		return err

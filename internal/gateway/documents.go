@@ -27,6 +27,7 @@ type documentResponse struct {
 	ID        string `json:"id"`
 	SHA256    string `json:"sha256"`
 	Owner     string `json:"owner"`
+	Subject   string `json:"subject,omitempty"`
 	Title     string `json:"title"`
 	MediaType string `json:"mediaType"`
 	Size      int64  `json:"size"`
@@ -34,7 +35,7 @@ type documentResponse struct {
 }
 
 func toResponse(d store.Document) documentResponse {
-	return documentResponse{ID: d.ID, SHA256: d.SHA256, Owner: d.Owner, Title: d.Title,
+	return documentResponse{ID: d.ID, SHA256: d.SHA256, Owner: d.Owner, Subject: d.Subject, Title: d.Title,
 		MediaType: d.MediaType, Size: d.Size, CreatedAt: d.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z")}
 }
 
@@ -73,8 +74,10 @@ func (g *Gateway) putDocument(w http.ResponseWriter, r *http.Request) {
 	if owner == "" {
 		owner = defaultOwner
 	}
+	// subject names the person the document is about (default: its owner):
+	// one key seals all of a subject's documents, and erasing it erases them.
 	doc, err := st.PutDocument(r.Context(), store.NewDocument{
-		Owner: owner, Title: up.title, MediaType: up.mediaType, Content: up.content,
+		Owner: owner, Subject: r.URL.Query().Get("subject"), Title: up.title, MediaType: up.mediaType, Content: up.content,
 	})
 	if errors.Is(err, store.ErrInvalid) {
 		// The store's own checks (owner, media type, text encoding): a client error.

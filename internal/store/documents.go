@@ -14,6 +14,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+
+	"idflow/internal/subject"
 )
 
 // DefaultMediaType is stored when a new document names no media type.
@@ -38,7 +40,8 @@ type Document struct {
 }
 
 // NewDocument is the input to PutDocument. Subject names the person the
-// document is about (an opaque id); empty means the owner. With master
+// document is about (an opaque id); empty means the context's subject
+// (internal/subject: an activity's workflow's), else the owner. With master
 // keys configured the content is sealed with the subject's data key.
 type NewDocument struct {
 	Owner, Subject, Title, MediaType string
@@ -74,7 +77,7 @@ func (s *Store) PutDocument(ctx context.Context, d NewDocument) (Document, error
 	}
 	if s.keys == nil {
 		d.Subject = ""
-	} else if d.Subject = cmp.Or(d.Subject, d.Owner); !ValidSubject(d.Subject) {
+	} else if d.Subject = cmp.Or(d.Subject, subject.From(ctx), d.Owner); !ValidSubject(d.Subject) {
 		return Document{}, fmt.Errorf("%w: subject must be 1 to 128 of A-Z a-z 0-9 . _ : -", ErrInvalid)
 	}
 	sum := sha256.Sum256(d.Content)

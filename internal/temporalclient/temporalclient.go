@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"idflow/internal/logging"
+	"idflow/internal/subject"
 )
 
 // Options reads the client options from the environment. When
@@ -36,6 +37,7 @@ func Options(logger *zap.Logger, metrics client.MetricsHandler, fallbackAddress 
 		opts.Logger = logging.SDK(logger.Named("temporal-sdk"))
 	}
 	opts.MetricsHandler = metrics
+	opts.ContextPropagators = append(opts.ContextPropagators, subject.Propagator())
 	return opts, nil
 }
 
