@@ -85,7 +85,7 @@ nothing is sent then).`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(group(documentsCommand(env)), group(workflowsCommand(env)), statusCommand(env),
 		identifyCommand(env), smsCodeCommand(env), group(kycCommand(env)), group(inboxCommand(env)),
-		group(fnsCommand(env)))
+		group(fnsCommand(env)), group(subjectsCommand(env)))
 	return root
 }
 

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
@@ -244,6 +246,13 @@ func newGateway(cfg config.Worker, late *lateDeps, m *metrics.Metrics, log *zap.
 			}},
 		},
 	}
+	deps.Running = func(ctx context.Context, ids []string) ([]string, error) {
+		tc := late.temporal.Load()
+		if tc == nil {
+			return nil, errNotYet
+		}
+		return runningWorkflows(ctx, *tc, ids)
+	}
 	if cfg.IDnGOWebhookSecret != "" {
 		deps.Webhooks = append(deps.Webhooks, idngoWebhooks(cfg.IDnGOWebhookSecret, cfg.IDnGOWebhookDigestAlg))
 	}
@@ -313,4 +322,23 @@ func shutdownHTTP(srv *http.Server, timeout time.Duration) error {
 		return ignoreClosed(srv.Close())
 	}
 	return err
+}
+
+// runningWorkflows lists which of ids Temporal still runs.
+func runningWorkflows(ctx context.Context, c client.Client, ids []string) ([]string, error) {
+	var running []string
+	for _, id := range ids {
+		d, err := c.DescribeWorkflowExecution(ctx, id, "")
+		var notFound *serviceerror.NotFound
+		switch {
+		case errors.As(err, &notFound):
+			continue
+		case err != nil:
+			return nil, err
+		}
+		if d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			running = append(running, id)
+		}
+	}
+	return running, nil
 }

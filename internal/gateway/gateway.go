@@ -44,6 +44,8 @@ type Deps struct {
 	// FNS, if set, serves the operators' /v1/fns routes (agents, printable
 	// forms) under the worker's partner account; nil answers them 503.
 	FNS FNSAdmin
+	// Running tells which workflows still run, for erasures.
+	Running RunningWorkflows
 }
 
 // Gateway routes the worker's HTTP requests.
@@ -83,6 +85,7 @@ func New(deps Deps) *Gateway {
 	g.mux.Handle("GET /v1/documents/{id}", g.authorized(g.getDocument))
 	g.mux.Handle("GET /v1/documents/{id}/info", g.authorized(g.documentInfo))
 	g.registerWebhooks() // POST /webhooks/{provider}, GET /v1/inbox
+	g.registerSubjects() // /v1/subjects/{subject}/erase
 	g.registerFNS()      // /v1/fns/agents, /v1/fns/workflows…, /v1/fns/consumers/search
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such route")
