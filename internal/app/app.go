@@ -92,8 +92,12 @@ func Run(ctx context.Context, opts Options) (err error) {
 	gw := newGateway(cfg, deps, m, log, dispatcher.notify, fnsClient)
 	serveErr, drainGateway := serveGateway(listener, gw, cfg, &stack)
 
+	ring, err := config.ParseKeyRing(cfg.EncryptionKeys, cfg.EncryptionKeyID)
+	if err != nil {
+		return fmt.Errorf("IDFLOW_ENCRYPTION_KEYS: %w", err)
+	}
 	st, err := retryUntil(ctx, log, "database (IDFLOW_DATABASE_URL)", func(ctx context.Context) (*store.Store, error) {
-		return store.Open(ctx, cfg.DatabaseURL)
+		return store.Open(ctx, cfg.DatabaseURL, store.WithMasterKeys(ring))
 	})
 	if err != nil {
 		return stoppedWhileWaiting(err)

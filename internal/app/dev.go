@@ -49,6 +49,13 @@ func startDev(ctx context.Context, cfg *config.Worker, gatewayURL string, log *z
 		}
 		cfg.APIToken = token
 	}
+	if cfg.EncryptionKeys == "" {
+		keys, err := devKeys(cfg.DevDir)
+		if err != nil {
+			return nil, err
+		}
+		cfg.EncryptionKeys = keys
+	}
 	srv, err := devserver.Start(devserver.Options{
 		DatabaseFile: filepath.Join(cfg.DevDir, "temporal.db"),
 		IP:           cfg.DevTemporalIP,
@@ -191,4 +198,26 @@ func devToken(dir string) (string, error) {
 		return "", fmt.Errorf("save dev token: %w", err)
 	}
 	return token, nil
+}
+
+// devKeys reads the master key an earlier -dev left, or generates and
+// saves one: what it sealed stays readable across restarts.
+func devKeys(dir string) (string, error) {
+	path := filepath.Join(dir, config.DevKeysFile)
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read dev encryption keys: %w", err)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return "", err
+	}
+	spec := config.FormatKey("dev-1", key)
+	if err := os.WriteFile(path, []byte(spec+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("save dev encryption keys: %w", err)
+	}
+	return spec, nil
 }

@@ -26,6 +26,10 @@ const Prefix = "IDFLOW_"
 // generated API token for the starter to find.
 const DevTokenFile = "api-token"
 
+// DevKeysFile holds the master key -dev generates (id:base64), kept
+// with the dev state so that what it sealed stays readable.
+const DevKeysFile = "encryption-keys"
+
 // DevFNSCAFile is the file under IDFLOW_DEV_DIR where `worker -dev` writes the
 // FNS sandbox's test CA certificate (PEM): the certificates and signatures the
 // sandbox issues chain to it (`openssl cms -verify -CAfile`, `starter fns ca`).
@@ -56,6 +60,16 @@ type Worker struct {
 	ShutdownTimeout time.Duration `env:"IDFLOW_SHUTDOWN_TIMEOUT, default=10s"`
 	// UIURL is the Temporal UI's address, used to print links.
 	UIURL string `env:"IDFLOW_UI_URL, default=http://localhost:8233"`
+	// EncryptionKeys are the master keys, "id:base64,id:base64" (32 bytes
+	// each): they seal Temporal payloads and wrap the subjects' data keys.
+	// Required outside -dev, which generates one into DevDir.
+	EncryptionKeys string `env:"IDFLOW_ENCRYPTION_KEYS"`
+	// EncryptionKeyID names the key new data is sealed with; the others
+	// still open what they sealed (rotation). Default: the first key.
+	EncryptionKeyID string `env:"IDFLOW_ENCRYPTION_KEY_ID"`
+	// CodecCORSOrigins are the web origins (the Temporal UI's) allowed to
+	// call the codec endpoint, comma-separated; -dev adds its embedded UI.
+	CodecCORSOrigins []string `env:"IDFLOW_CODEC_CORS_ORIGINS"`
 
 	// MandarinBaseURL is Mandarin's API; https unless loopback.
 	MandarinBaseURL string `env:"IDFLOW_MANDARIN_BASE_URL, default=https://secure.mandarinpay.com"`
@@ -162,6 +176,14 @@ func (c Worker) check(dev bool) error {
 	add := func(key, problem string) { errs = append(errs, settingError(key, problem)) }
 	if !dev && c.APIToken == "" {
 		add("IDFLOW_API_TOKEN", "missing required value (outside -dev a token must be set)")
+	}
+	switch {
+	case !dev && c.EncryptionKeys == "":
+		add("IDFLOW_ENCRYPTION_KEYS", "missing required value (outside -dev personal data is sealed: give id:base64 of 32 random bytes)")
+	case c.EncryptionKeys != "":
+		if _, err := ParseKeyRing(c.EncryptionKeys, c.EncryptionKeyID); err != nil {
+			add("IDFLOW_ENCRYPTION_KEYS", err.Error())
+		}
 	}
 	if c.APIToken != "" && len(c.APIToken) < minTokenLength {
 		add("IDFLOW_API_TOKEN", fmt.Sprintf("too short: at least %d characters", minTokenLength))

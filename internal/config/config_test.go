@@ -17,6 +17,27 @@ func loadWorker(t *testing.T, env map[string]string, dev bool) (Worker, error) {
 	return LoadWorker(context.Background(), envconfig.MapLookuper(env), dev)
 }
 
+// testKeys is one master key as IDFLOW_ENCRYPTION_KEYS takes it.
+const testKeys = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+func TestParseKeyRing(t *testing.T) {
+	ring, err := ParseKeyRing(testKeys+", k2:"+strings.Repeat("A", 43)+"=", "k2")
+	require.NoError(t, err)
+	assert.Equal(t, "k2", ring.ActiveKeyID())
+	k1, ok := ring.MasterKey("k1")
+	require.True(t, ok)
+	assert.Equal(t, byte(31), k1[31])
+	assert.NotContains(t, ring.String(), "AAEC")
+	for spec, want := range map[string]string{"": "no key", "k1": "key #1: want id:base64", testKeys + "," + testKeys: "key k1 given twice"} {
+		_, err := ParseKeyRing(spec, "")
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), want)
+		assert.NotContains(t, err.Error(), "AAEC", "no key material in errors")
+	}
+	_, err = ParseKeyRing(testKeys, "k9")
+	assert.ErrorContains(t, err, "active key k9")
+}
+
 func TestLoadWorkerDefaultsInDev(t *testing.T) {
 	c, err := loadWorker(t, nil, true)
 	require.NoError(t, err)
@@ -29,17 +50,20 @@ func TestLoadWorkerDefaultsInDev(t *testing.T) {
 }
 
 func TestLoadWorkerProductionNeedsToken(t *testing.T) {
-	_, err := loadWorker(t, nil, false)
+	_, err := loadWorker(t, map[string]string{"IDFLOW_ENCRYPTION_KEYS": testKeys}, false)
 	require.Error(t, err)
 	assert.Equal(t, "config: IDFLOW_API_TOKEN: missing required value (outside -dev a token must be set)", err.Error())
+	_, err = loadWorker(t, map[string]string{"IDFLOW_API_TOKEN": "0123456789abcdef0123"}, false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "config: IDFLOW_ENCRYPTION_KEYS: missing required value")
 
-	c, err := loadWorker(t, map[string]string{"IDFLOW_API_TOKEN": "0123456789abcdef0123"}, false)
+	c, err := loadWorker(t, map[string]string{"IDFLOW_API_TOKEN": "0123456789abcdef0123", "IDFLOW_ENCRYPTION_KEYS": testKeys}, false)
 	require.NoError(t, err)
 	assert.Equal(t, "json", c.LogFormat)
 }
 
 func TestLoadWorkerNamesTheBadVariable(t *testing.T) {
-	token := map[string]string{"IDFLOW_API_TOKEN": "0123456789abcdef0123"}
+	token := map[string]string{"IDFLOW_API_TOKEN": "0123456789abcdef0123", "IDFLOW_ENCRYPTION_KEYS": testKeys}
 	cases := map[string]struct {
 		key, value, want string
 	}{
@@ -51,6 +75,8 @@ func TestLoadWorkerNamesTheBadVariable(t *testing.T) {
 		"http address":       {"IDFLOW_HTTP_ADDR", "8080", "config: IDFLOW_HTTP_ADDR: must be host:port"},
 		"log level":          {"IDFLOW_LOG_LEVEL", "loud", "config: IDFLOW_LOG_LEVEL: must be one of"},
 		"port":               {"IDFLOW_DEV_UI_PORT", "70000", "config: IDFLOW_DEV_UI_PORT: must be a TCP port"},
+		"short key":          {"IDFLOW_ENCRYPTION_KEYS", "k1:c2hvcnQ=", "config: IDFLOW_ENCRYPTION_KEYS: key k1: want 32 bytes"},
+		"not base64":         {"IDFLOW_ENCRYPTION_KEYS", "k1:!!!!", "config: IDFLOW_ENCRYPTION_KEYS: key k1: not base64"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

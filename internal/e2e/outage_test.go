@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func productionWorker(t *testing.T, databaseURL string, temporalPort int) (strin
 	cfg, err := config.LoadWorker(context.Background(), envconfig.MapLookuper(map[string]string{
 		"IDFLOW_TASK_QUEUE": "idflow-outage", "IDFLOW_HTTP_ADDR": httpAddr, "IDFLOW_LOG_LEVEL": "warn",
 		"IDFLOW_SHUTDOWN_TIMEOUT": "5s", "IDFLOW_DATABASE_URL": databaseURL,
-		"IDFLOW_API_TOKEN":      "outage-test-token-0123456789",
+		"IDFLOW_API_TOKEN": "outage-test-token-0123456789", "IDFLOW_ENCRYPTION_KEYS": "k1:" + strings.Repeat("A", 43) + "=",
 		"IDFLOW_IDNGO_BASE_URL": "http://127.0.0.1:1", "IDFLOW_IDNGO_APP_TOKEN": "app", "IDFLOW_IDNGO_SECRET_KEY": "key",
 		"IDFLOW_IDNGO_WEBHOOK_SECRET": outageWebhookSecret,
 	}), false)
