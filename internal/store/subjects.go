@@ -2,9 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -13,6 +10,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+
+	"idflow/internal/aead"
 )
 
 // MasterKeys wraps subject data keys: an active key for new ones and older
@@ -41,14 +40,14 @@ func ValidSubject(s string) bool { return subjectPattern.MatchString(s) }
 type SubjectKey struct {
 	Subject string
 	KeyID   string
-	key     []byte
+	key     aead.Key
 }
 
 // Seal encrypts plaintext with the subject's key, binding aad.
-func (k SubjectKey) Seal(plaintext, aad []byte) ([]byte, error) { return seal(k.key, plaintext, aad) }
+func (k SubjectKey) Seal(plaintext, aad []byte) ([]byte, error) { return k.key.Seal(plaintext, aad) }
 
 // Open decrypts what Seal made with the same aad.
-func (k SubjectKey) Open(sealed, aad []byte) ([]byte, error) { return open(k.key, sealed, aad) }
+func (k SubjectKey) Open(sealed, aad []byte) ([]byte, error) { return k.key.Open(sealed, aad) }
 
 type subjectKeyRow struct {
 	Subject     string        `db:"subject"`
@@ -105,8 +104,8 @@ func (s *Store) subjectKeyRow(ctx context.Context, q sqlx.QueryerContext, column
 // newSubjectKey makes and wraps a data key; a concurrent first use keeps
 // whichever was inserted first.
 func (s *Store) newSubjectKey(ctx context.Context, subject string) error {
-	dek := make([]byte, 32)
-	if _, err := rand.Read(dek); err != nil {
+	dek, err := aead.New()
+	if err != nil {
 		return err
 	}
 	masterID := s.keys.ActiveKeyID()
@@ -115,7 +114,7 @@ func (s *Store) newSubjectKey(ctx context.Context, subject string) error {
 		return fmt.Errorf("store: active master key %q missing", masterID)
 	}
 	keyID := "sk_" + uuid.NewString()
-	wrapped, err := seal(master, dek, wrapAAD(subject, keyID))
+	wrapped, err := aead.Key(master).Seal(dek, wrapAAD(subject, keyID))
 	if err != nil {
 		return err
 	}
@@ -135,7 +134,7 @@ func (s *Store) unwrap(r subjectKeyRow) (SubjectKey, error) {
 	if !ok {
 		return SubjectKey{}, fmt.Errorf("store: master key %q of subject key %s is not configured", r.MasterKeyID, r.KeyID)
 	}
-	dek, err := open(master, r.Wrapped, wrapAAD(r.Subject, r.KeyID))
+	dek, err := aead.Key(master).Open(r.Wrapped, wrapAAD(r.Subject, r.KeyID))
 	if err != nil {
 		return SubjectKey{}, fmt.Errorf("%w: subject key %s does not unwrap", ErrTampered, r.KeyID)
 	}
@@ -145,38 +144,6 @@ func (s *Store) unwrap(r subjectKeyRow) (SubjectKey, error) {
 // wrapAAD binds a wrapped key to its subject and id.
 func wrapAAD(subject, keyID string) []byte {
 	return []byte("idflow subject key|" + subject + "|" + keyID)
-}
-
-// seal is AES-256-GCM: a random 12-byte nonce, then the ciphertext.
-func seal(key, plaintext, aad []byte) ([]byte, error) {
-	gcm, err := newGCM(key)
-	if err != nil {
-		return nil, err
-	}
-	nonce := make([]byte, gcm.NonceSize(), gcm.NonceSize()+len(plaintext)+gcm.Overhead())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	return gcm.Seal(nonce, nonce, plaintext, aad), nil
-}
-
-func open(key, sealed, aad []byte) ([]byte, error) {
-	gcm, err := newGCM(key)
-	if err != nil {
-		return nil, err
-	}
-	if len(sealed) < gcm.NonceSize() {
-		return nil, ErrTampered
-	}
-	return gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], aad)
-}
-
-func newGCM(key []byte) (cipher.AEAD, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("store: key: %w", err)
-	}
-	return cipher.NewGCM(block)
 }
 
 // Erasure is one audited erasure.

@@ -18,6 +18,11 @@ const Header = "idflow-subject"
 
 type key struct{}
 
+// ContextKey is the key under which a context holds the subject (for
+// code that reads it from a context of another kind, e.g. the data
+// converter's workflow context).
+var ContextKey any = key{}
+
 // With returns ctx carrying subject ("" carries none).
 func With(ctx context.Context, subject string) context.Context {
 	if subject == "" {

@@ -1,0 +1,60 @@
+package codec
+
+import (
+	"context"
+
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+
+	"idflow/internal/subject"
+)
+
+// DataConverter seals payloads with the keys of the subject the context
+// carries: the SDK hands it each workflow's and activity's context
+// (converter.ContextAware), so a person's process writes history sealed
+// with that person's key. Without a subject it seals with the master key.
+type DataConverter struct {
+	converter.DataConverter
+	ring *Ring
+}
+
+var _ converter.ContextAware = (*DataConverter)(nil)
+
+// NewDataConverter returns the converter every client and worker of
+// idflow uses; it seals with the master key until a context says whose
+// data it carries.
+func NewDataConverter(ring *Ring) *DataConverter {
+	return &DataConverter{DataConverter: sealed(context.Background(), ring, ""), ring: ring}
+}
+
+func sealed(ctx context.Context, ring *Ring, subj string) converter.DataConverter {
+	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), New(ctx, ring.For(subj)))
+}
+
+// WithWorkflowContext seals with the workflow's subject's key.
+func (d *DataConverter) WithWorkflowContext(ctx converter.WorkflowContext) converter.DataConverter {
+	s, _ := ctx.Value(subject.ContextKey).(string)
+	if s == "" {
+		return d
+	}
+	return &DataConverter{DataConverter: sealed(context.Background(), d.ring, s), ring: d.ring}
+}
+
+// WithContext seals with the activity's (or caller's) subject's key.
+func (d *DataConverter) WithContext(ctx context.Context) converter.DataConverter {
+	s := subject.From(ctx)
+	if s == "" {
+		return d
+	}
+	return &DataConverter{DataConverter: sealed(ctx, d.ring, s), ring: d.ring}
+}
+
+// FailureConverter encodes failures' messages and stack traces with dc
+// too, so an error text never lands in history in plaintext.
+func FailureConverter(dc converter.DataConverter) converter.FailureConverter {
+	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true})
+}
+
+// PayloadCodec is the codec of the codec endpoint: it opens with any key
+// and seals with the master key (a remote caller names no subject).
+func PayloadCodec(ring *Ring) converter.PayloadCodec { return New(context.Background(), ring.For("")) }

@@ -1,0 +1,107 @@
+package codec
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/converter"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// MaxBody bounds one codec request.
+const MaxBody = 4 << 20
+
+// Server is Temporal's codec server protocol over a codec: POST
+// {prefix}/encode and {prefix}/decode with protobuf-JSON Payloads, for
+// the Temporal Web UI and CLI.
+type Server struct {
+	Codec converter.PayloadCodec
+	// Authorize checks the caller; nil lets nobody in.
+	Authorize func(*http.Request) bool
+	// Origins may call it from a browser (CORS): the UI's.
+	Origins []string
+	// Namespaces, if set, are the only X-Namespace values served.
+	Namespaces []string
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.cors(w, r)
+	if r.Method == http.MethodOptions {
+		w.WriteHeader(http.StatusNoContent) // preflight: no credential is sent with it
+		return
+	}
+	if r.Method != http.MethodPost {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if s.Authorize == nil || !s.Authorize(r) {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	if ns := r.Header.Get("X-Namespace"); len(s.Namespaces) > 0 && ns != "" && !slices.Contains(s.Namespaces, ns) {
+		http.Error(w, "namespace not served", http.StatusForbidden)
+		return
+	}
+	encode := strings.HasSuffix(r.URL.Path, "/encode")
+	if !encode && !strings.HasSuffix(r.URL.Path, "/decode") {
+		http.NotFound(w, r)
+		return
+	}
+	payloads, status, err := readPayloads(w, r)
+	if err != nil {
+		http.Error(w, err.Error(), status)
+		return
+	}
+	if encode {
+		payloads, err = s.Codec.Encode(payloads)
+	} else {
+		payloads, err = s.Codec.Decode(payloads)
+	}
+	if err != nil {
+		// Only the codec's own text: it names key ids, never contents.
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	body, err := protojson.Marshal(&commonpb.Payloads{Payloads: payloads})
+	if err != nil {
+		http.Error(w, "payloads not encodable", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+}
+
+func readPayloads(w http.ResponseWriter, r *http.Request) ([]*commonpb.Payload, int, error) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, http.StatusRequestEntityTooLarge, errors.New("body too large")
+	case err != nil:
+		return nil, http.StatusBadRequest, errors.New("body not readable")
+	}
+	var payloads commonpb.Payloads
+	if err := protojson.Unmarshal(raw, &payloads); err != nil {
+		return nil, http.StatusBadRequest, errors.New("want protobuf-JSON Payloads {\"payloads\": [...]}")
+	}
+	return payloads.GetPayloads(), 0, nil
+}
+
+// cors answers an allowed origin's browser: the exact origin (never *,
+// as credentials may be included), the protocol's method and headers.
+func (s *Server) cors(w http.ResponseWriter, r *http.Request) {
+	origin := r.Header.Get("Origin")
+	if origin == "" || !slices.Contains(s.Origins, origin) {
+		return
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization")
+	h.Set("Access-Control-Allow-Credentials", "true")
+	h.Add("Vary", "Origin")
+}
