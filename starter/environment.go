@@ -17,6 +17,10 @@ import (
 
 	"idflow/internal/store"
 	"idflow/internal/validate"
+
+	"go.temporal.io/sdk/converter"
+	"idflow/internal/codec"
+	"net/http"
 )
 
 // environment holds the settings and the connections a command uses; the
@@ -121,6 +125,7 @@ func (e *environment) client(ctx context.Context) (client.Client, error) {
 	if opts.HostPort == "" {
 		opts.HostPort = client.DefaultHostPort // what the SDK dials when TEMPORAL_ADDRESS is unset
 	}
+	e.useCodec(&opts)
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %s): %w; is 'go run ./worker -dev' running? (TEMPORAL_ADDRESS sets another)",
@@ -142,4 +147,22 @@ func (e *environment) close() {
 	if e.temporal != nil {
 		e.temporal.Close()
 	}
+}
+
+// useCodec has payloads sealed and opened by the gateway's codec endpoint
+// (the worker holds the keys). Without a gateway token the client can
+// still read what is not sealed, and says so when it meets a sealed payload.
+func (e *environment) useCodec(opts *client.Options) {
+	token, err := e.token()
+	if err != nil {
+		return
+	}
+	dc := converter.NewRemoteDataConverter(converter.GetDefaultDataConverter(), converter.RemoteDataConverterOptions{
+		Endpoint: strings.TrimRight(e.cfg.GatewayURL, "/") + "/v1/codec",
+		ModifyRequest: func(r *http.Request) error {
+			r.Header.Set("Authorization", "Bearer "+token)
+			return nil
+		},
+	})
+	opts.DataConverter, opts.FailureConverter = dc, codec.FailureConverter(dc)
 }

@@ -20,6 +20,8 @@ import (
 	"idflow/internal/config"
 	"idflow/workflows/fnssigning"
 	"idflow/workflows/process"
+
+	"idflow/internal/codec"
 )
 
 const testConsumerID = "80668f72-901c-4bdc-809a-2b903a831a42"
@@ -183,7 +185,7 @@ func TestFNSSignStartsOnce(t *testing.T) {
 	assert.Equal(t, "FNS signing, request "+requestID+", 2 document(s)", summary)
 	info, err := describeExecution(context.Background(), c, workflowID)
 	require.NoError(t, err)
-	raw, err := startInput(context.Background(), c, workflowID, info)
+	raw, err := startInput(context.Background(), c, codec.NewDataConverter(testKeys), workflowID, info)
 	require.NoError(t, err)
 	var in fnssigning.Input
 	require.NoError(t, json.Unmarshal(raw, &in))

@@ -16,12 +16,19 @@ import (
 	"idflow/internal/gateway"
 	"idflow/internal/metrics"
 	"idflow/internal/store"
+
+	"idflow/internal/codec"
+	"idflow/internal/config"
 )
 
 // testToken is the API token of the test gateways.
 const testToken = "starter-test-token-0123456789"
 
 // testGateway is a real gateway over a fresh SQLite store, served over HTTP.
+// testKeys seal the payloads of the starter's tests: the test gateway's
+// codec endpoint, which the starter uses, and the stub workers share them.
+var testKeys = &codec.Ring{Master: config.KeyRing{Active: "test", Keys: map[string][]byte{"test": make([]byte, 32)}}}
+
 type testGateway struct {
 	url   string
 	store *store.Store
@@ -43,7 +50,7 @@ func startGatewayWith(t *testing.T, wrap func(http.Handler) http.Handler) *testG
 	m, err := metrics.New()
 	require.NoError(t, err)
 	gw := gateway.New(gateway.Deps{Store: st, APIToken: testToken, MaxDocumentBytes: 1 << 20,
-		Logger: zap.NewNop(), Metrics: m})
+		Logger: zap.NewNop(), Metrics: m, Codec: codec.PayloadCodec(testKeys)})
 	var h http.Handler = gw.Handler()
 	if wrap != nil {
 		h = wrap(h)

@@ -182,7 +182,7 @@ func searchAttribute(info *workflowpb.WorkflowExecutionInfo, name string) string
 func compareRunning(cmd *cobra.Command, env *environment, c client.Client, req startRequest,
 	info *workflowpb.WorkflowExecutionInfo, input any) error {
 	ctx := cmd.Context()
-	theirs, err := startInput(ctx, c, req.workflowID, info)
+	theirs, err := startInput(ctx, c, env.tOptions.DataConverter, req.workflowID, info)
 	if err != nil {
 		return err
 	}
@@ -205,7 +205,10 @@ func compareRunning(cmd *cobra.Command, env *environment, c client.Client, req s
 // startInput is the input the workflow was started with: the first
 // argument in the first event of its first run (a run continued as new
 // carries the workflow's own additions).
-func startInput(ctx context.Context, c client.Client, workflowID string, info *workflowpb.WorkflowExecutionInfo) (json.RawMessage, error) {
+func startInput(ctx context.Context, c client.Client, dc converter.DataConverter, workflowID string, info *workflowpb.WorkflowExecutionInfo) (json.RawMessage, error) {
+	if dc == nil {
+		dc = converter.GetDefaultDataConverter()
+	}
 	runs := []string{info.GetFirstRunId(), info.GetExecution().GetRunId()}
 	var lastErr error
 	for _, runID := range runs {
@@ -226,7 +229,7 @@ func startInput(ctx context.Context, c client.Client, workflowID string, info *w
 			return json.RawMessage("null"), nil
 		}
 		var raw json.RawMessage
-		if err := converter.GetDefaultDataConverter().FromPayload(payloads[0], &raw); err != nil {
+		if err := dc.FromPayload(payloads[0], &raw); err != nil {
 			return nil, fmt.Errorf("read the input of %s: %w", workflowID, err)
 		}
 		return raw, nil

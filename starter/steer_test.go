@@ -82,7 +82,7 @@ func TestDocumentsPutNamesTheFileOnce(t *testing.T) {
 func TestStatusOfARunningIdentification(t *testing.T) {
 	c, queue := useTemporal(t)
 	runStubWorker(t, c, queue)
-	useGateway(t, "http://127.0.0.1:1", testToken)
+	useGateway(t, startGateway(t).url, testToken) // the status is sealed: the gateway's codec opens it
 	workflowID := "simplified-identification-wait-" + testID(t)
 	startStub(t, c, queue, workflowID, simplifiedid.WorkflowType, simplifiedid.Input{RequestID: "wait-" + testID(t)})
 

@@ -28,6 +28,8 @@ import (
 	"idflow/workflows/kyc"
 	"idflow/workflows/process"
 	"idflow/workflows/simplifiedid"
+
+	"idflow/internal/codec"
 )
 
 // One embedded Temporal server serves every test of the package that needs
@@ -64,7 +66,9 @@ func useTemporal(t *testing.T) (client.Client, string) {
 	t.Setenv("TEMPORAL_CONFIG_FILE", filepath.Join(t.TempDir(), "none.toml"))
 	queue := "starter-test-" + testID(t)
 	t.Setenv("IDFLOW_TASK_QUEUE", queue)
-	c, err := client.Dial(client.Options{HostPort: testTemporal.srv.FrontendAddress(), Logger: quietSDK})
+	dc := codec.NewDataConverter(testKeys)
+	c, err := client.Dial(client.Options{HostPort: testTemporal.srv.FrontendAddress(), Logger: quietSDK,
+		DataConverter: dc, FailureConverter: codec.FailureConverter(dc)})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 	return c, queue

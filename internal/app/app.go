@@ -17,9 +17,11 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
+	"idflow/internal/codec"
 	"idflow/internal/config"
 	"idflow/internal/gateway"
 	"idflow/internal/gateway/fnsadmin"
@@ -29,6 +31,7 @@ import (
 	"idflow/internal/store"
 	"idflow/internal/temporalclient"
 	"idflow/workflows/process"
+	"idflow/workflows/retention"
 )
 
 // Options say how to run the worker process.
@@ -89,13 +92,14 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if err != nil {
 		return err
 	}
-	gw := newGateway(cfg, deps, m, log, dispatcher.notify, fnsClient)
-	serveErr, drainGateway := serveGateway(listener, gw, cfg, &stack)
-
 	ring, err := config.ParseKeyRing(cfg.EncryptionKeys, cfg.EncryptionKeyID)
 	if err != nil {
 		return fmt.Errorf("IDFLOW_ENCRYPTION_KEYS: %w", err)
 	}
+	keys := keyRing(ring, deps)
+	gw := newGateway(cfg, deps, m, log, dispatcher.notify, fnsClient, keys)
+	serveErr, drainGateway := serveGateway(listener, gw, cfg, &stack)
+
 	st, err := retryUntil(ctx, log, "database (IDFLOW_DATABASE_URL)", func(ctx context.Context) (*store.Store, error) {
 		return store.Open(ctx, cfg.DatabaseURL, store.WithMasterKeys(ring))
 	})
@@ -110,6 +114,10 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if err != nil {
 		return err
 	}
+	// Every payload the worker writes is sealed: with the subject's key in
+	// a person's process, else with the master key.
+	dc := codec.NewDataConverter(keys)
+	copts.DataConverter, copts.FailureConverter = dc, codec.FailureConverter(dc)
 	tc, err := retryUntil(ctx, log, "Temporal at "+copts.HostPort, func(ctx context.Context) (client.Client, error) {
 		dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
@@ -126,7 +134,10 @@ func Run(ctx context.Context, opts Options) (err error) {
 	info.TemporalAddress, info.APIToken = copts.HostPort, cfg.APIToken
 
 	publicURL := cmp.Or(cfg.PublicURL, info.GatewayURL)
-	if err := startWorker(tc, cfg, dependencies{store: st, logger: log, publicURL: publicURL, fns: fnsClient}, &stack); err != nil {
+	if err := startWorker(tc, cfg, dependencies{store: st, logger: log, publicURL: publicURL, fns: fnsClient, temporal: tc}, &stack); err != nil {
+		return err
+	}
+	if err := scheduleRetention(ctx, tc, cfg, log); err != nil {
 		return err
 	}
 	routes := map[string]inbox.Route{idngoProvider: routeIDnGO, fnsProvider: routeFNS}
@@ -229,10 +240,12 @@ func startDispatcher(d *inbox.Dispatcher, stack *cleanupStack) {
 	})
 }
 
-func newGateway(cfg config.Worker, late *lateDeps, m *metrics.Metrics, log *zap.Logger, onWebhook func(), fnsClient *fns.Client) *gateway.Gateway {
+func newGateway(cfg config.Worker, late *lateDeps, m *metrics.Metrics, log *zap.Logger, onWebhook func(), fnsClient *fns.Client,
+	keys *codec.Ring) *gateway.Gateway {
 	deps := gateway.Deps{
 		APIToken: cfg.APIToken, MaxDocumentBytes: cfg.DocumentMaxBytes, Logger: log, Metrics: m,
 		OnWebhook: onWebhook, FNS: fnsadmin.New(fnsClient),
+		Codec: codec.PayloadCodec(keys), CodecOrigins: cfg.CodecCORSOrigins, CodecToken: cfg.CodecToken,
 		ReadyChecks: []gateway.Check{
 			{Name: "database", Run: func(ctx context.Context) error {
 				if st := late.store.Load(); st != nil {
@@ -345,4 +358,57 @@ func runningWorkflows(ctx context.Context, c client.Client, ids []string) ([]str
 		}
 	}
 	return running, nil
+}
+
+// keyRing resolves payload keys: the master keys, and subjects' data keys
+// from the store once it is open.
+func keyRing(master config.KeyRing, late *lateDeps) *codec.Ring {
+	open := func() (*store.Store, error) {
+		if st := late.store.Load(); st != nil {
+			return st, nil
+		}
+		return nil, errNotYet
+	}
+	return &codec.Ring{Master: master,
+		ForSubject: func(ctx context.Context, subject string) (string, codec.Key, error) {
+			st, err := open()
+			if err != nil {
+				return "", nil, err
+			}
+			k, err := st.SubjectKeyFor(ctx, subject)
+			return k.KeyID, k, err
+		},
+		ByID: func(ctx context.Context, id string) (codec.Key, error) {
+			st, err := open()
+			if err != nil {
+				return nil, err
+			}
+			return st.SubjectKeyByID(ctx, id)
+		},
+	}
+}
+
+// scheduleRetention runs SubjectRetention hourly when IDFLOW_RETENTION is
+// set; the schedule is made once and its period kept up to date.
+func scheduleRetention(ctx context.Context, tc client.Client, cfg config.Worker, log *zap.Logger) error {
+	if cfg.Retention == 0 {
+		return nil
+	}
+	action := &client.ScheduleWorkflowAction{ID: "subject-retention", Workflow: retention.WorkflowType, TaskQueue: cfg.TaskQueue,
+		Args: []any{retention.Input{Retention: cfg.Retention}}}
+	_, err := tc.ScheduleClient().Create(ctx, client.ScheduleOptions{ID: retention.ScheduleID,
+		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}}, Action: action,
+		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP})
+	if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		err = tc.ScheduleClient().GetHandle(ctx, retention.ScheduleID).Update(ctx, client.ScheduleUpdateOptions{
+			DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+				in.Description.Schedule.Action = action
+				return &client.ScheduleUpdate{Schedule: &in.Description.Schedule}, nil
+			}})
+	}
+	if err != nil {
+		return fmt.Errorf("schedule the subject retention: %w", err)
+	}
+	log.Info("subject retention scheduled", zap.Duration("retention", cfg.Retention))
+	return nil
 }

@@ -49,6 +49,16 @@ func startDev(ctx context.Context, cfg *config.Worker, gatewayURL string, log *z
 		}
 		cfg.APIToken = token
 	}
+	if cfg.CodecToken == "" {
+		token, err := devSecret(cfg.DevDir, config.DevCodecTokenFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.CodecToken = token
+	}
+	for _, host := range []string{cfg.DevTemporalIP, "localhost"} {
+		cfg.CodecCORSOrigins = append(cfg.CodecCORSOrigins, fmt.Sprintf("http://%s:%d", host, cfg.DevUIPort))
+	}
 	if cfg.EncryptionKeys == "" {
 		keys, err := devKeys(cfg.DevDir)
 		if err != nil {
@@ -63,6 +73,8 @@ func startDev(ctx context.Context, cfg *config.Worker, gatewayURL string, log *z
 		UIPort:       cfg.DevUIPort,
 		Namespace:    "default",
 		Logger:       log,
+		// The embedded UI decodes payloads through the gateway's codec endpoint.
+		CodecEndpoint: strings.TrimRight(gatewayURL, "/") + "/codec/" + cfg.CodecToken,
 	})
 	if err != nil {
 		return nil, err
@@ -180,8 +192,11 @@ func writeSandboxCA(dir string, der []byte) error {
 }
 
 // devToken reads the token an earlier -dev left, or generates and saves one.
-func devToken(dir string) (string, error) {
-	path := filepath.Join(dir, config.DevTokenFile)
+func devToken(dir string) (string, error) { return devSecret(dir, config.DevTokenFile) }
+
+// devSecret reads a secret an earlier -dev left in file, or generates and saves one.
+func devSecret(dir, file string) (string, error) {
+	path := filepath.Join(dir, file)
 	b, err := os.ReadFile(path)
 	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
 		return strings.TrimSpace(string(b)), nil

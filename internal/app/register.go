@@ -15,6 +15,10 @@ import (
 	"idflow/internal/providers/mandarin"
 	"idflow/internal/store"
 	"idflow/workflows"
+
+	retentionacts "idflow/activities/retention"
+
+	"go.temporal.io/sdk/client"
 )
 
 // dependencies are what activities need from the process.
@@ -25,6 +29,8 @@ type dependencies struct {
 	publicURL string
 	// fns is the FNS client, shared with the gateway; nil if not configured.
 	fns *fns.Client
+	// temporal is the worker's client (the retention reads close times).
+	temporal client.Client
 }
 
 // register puts every workflow and activity on the worker.
@@ -41,6 +47,7 @@ func register(w worker.Registry, cfg config.Worker, deps dependencies) error {
 	mandarinacts.Register(w, &mandarinacts.Activities{Client: mandarinClient, Store: deps.store})
 	idngoacts.Register(w, &idngoacts.Activities{Client: idngoClient, Store: deps.store})
 	fnsacts.Register(w, &fnsacts.Activities{Client: deps.fns, Store: deps.store, CallbackBaseURL: deps.publicURL})
+	retentionacts.Register(w, &retentionacts.Activities{Store: deps.store, Temporal: deps.temporal})
 	return nil
 }
 

@@ -83,6 +83,10 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 	}
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
+		if string(p.GetMetadata()[MetadataEncoding]) == EncodingEncrypted {
+			out[i] = p // sealed already (e.g. sent back to the codec endpoint): not twice
+			continue
+		}
 		plain, err := p.Marshal()
 		if err != nil {
 			return nil, fmt.Errorf("codec: marshal payload: %w", err)

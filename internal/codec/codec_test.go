@@ -163,8 +163,8 @@ func TestFailuresAreEncoded(t *testing.T) {
 
 func codecServer(t *testing.T) (*httptest.Server, *Server) {
 	s := &Server{Codec: PayloadCodec(&Ring{Master: masters{"k1", map[string][]byte{"k1": key(t)}}}),
-		Authorize:  func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer secret" },
-		Origins:    []string{"http://localhost:8233"}, Namespaces: []string{"default"}}
+		Authorize: func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer secret" },
+		Origins:   []string{"http://localhost:8233"}, Namespaces: []string{"default"}}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	return srv, s

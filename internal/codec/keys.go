@@ -56,7 +56,9 @@ func (k subjectKeys) SealKey(ctx context.Context) (string, Key, error) {
 	return k.ring.subjectKey(ctx, k.subject)
 }
 
-func (k subjectKeys) OpenKey(ctx context.Context, id string) (Key, error) { return k.ring.OpenKey(ctx, id) }
+func (k subjectKeys) OpenKey(ctx context.Context, id string) (Key, error) {
+	return k.ring.OpenKey(ctx, id)
+}
 
 func (r *Ring) masterSealKey() (string, Key, error) {
 	id := r.Master.ActiveKeyID()

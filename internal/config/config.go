@@ -30,6 +30,9 @@ const DevTokenFile = "api-token"
 // with the dev state so that what it sealed stays readable.
 const DevKeysFile = "encryption-keys"
 
+// DevCodecTokenFile holds the token of the UI's codec endpoint under -dev.
+const DevCodecTokenFile = "codec-token"
+
 // DevFNSCAFile is the file under IDFLOW_DEV_DIR where `worker -dev` writes the
 // FNS sandbox's test CA certificate (PEM): the certificates and signatures the
 // sandbox issues chain to it (`openssl cms -verify -CAfile`, `starter fns ca`).
@@ -70,6 +73,12 @@ type Worker struct {
 	// CodecCORSOrigins are the web origins (the Temporal UI's) allowed to
 	// call the codec endpoint, comma-separated; -dev adds its embedded UI.
 	CodecCORSOrigins []string `env:"IDFLOW_CODEC_CORS_ORIGINS"`
+	// CodecToken opens the codec endpoint for the Temporal UI at
+	// /codec/{token}/ (the UI sends no bearer token); -dev generates one.
+	CodecToken string `env:"IDFLOW_CODEC_TOKEN"`
+	// Retention, when set, erases a subject this long after its last
+	// process ended (an hourly schedule); 0 keeps data until erased by hand.
+	Retention time.Duration `env:"IDFLOW_RETENTION, default=0"`
 
 	// MandarinBaseURL is Mandarin's API; https unless loopback.
 	MandarinBaseURL string `env:"IDFLOW_MANDARIN_BASE_URL, default=https://secure.mandarinpay.com"`
@@ -184,6 +193,12 @@ func (c Worker) check(dev bool) error {
 		if _, err := ParseKeyRing(c.EncryptionKeys, c.EncryptionKeyID); err != nil {
 			add("IDFLOW_ENCRYPTION_KEYS", err.Error())
 		}
+	}
+	if c.Retention != 0 && c.Retention < time.Hour {
+		add("IDFLOW_RETENTION", "at least 1h (or 0: off)")
+	}
+	if c.CodecToken != "" && len(c.CodecToken) < minTokenLength {
+		add("IDFLOW_CODEC_TOKEN", fmt.Sprintf("too short: at least %d characters", minTokenLength))
 	}
 	if c.APIToken != "" && len(c.APIToken) < minTokenLength {
 		add("IDFLOW_API_TOKEN", fmt.Sprintf("too short: at least %d characters", minTokenLength))

@@ -86,4 +86,6 @@ func decodeKey(s string) ([]byte, error) {
 }
 
 // FormatKey writes one key as ParseKeyRing reads it.
-func FormatKey(id string, key []byte) string { return id + ":" + base64.StdEncoding.EncodeToString(key) }
+func FormatKey(id string, key []byte) string {
+	return id + ":" + base64.StdEncoding.EncodeToString(key)
+}

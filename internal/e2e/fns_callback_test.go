@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
 	"idflow/internal/store"
 	"idflow/workflows/fnsregistration"
@@ -56,7 +55,7 @@ func TestFNSCallbackReachesItsWorkflow(t *testing.T) {
 			if attrs := ev.GetWorkflowExecutionSignaledEventAttributes(); attrs != nil {
 				assert.Equal(c, fnsregistration.CallbackSignal, attrs.GetSignalName())
 				var cb fnsregistration.Callback
-				require.NoError(c, converter.GetDefaultDataConverter().FromPayloads(attrs.GetInput(), &cb))
+				require.NoError(c, sys.dc.FromPayloads(attrs.GetInput(), &cb))
 				got = append(got, cb)
 			}
 		}

@@ -151,7 +151,7 @@ func TestFNSRegistrationEndToEnd(t *testing.T) {
 	assert.Contains(t, cert.Subject.CommonName, "Иванов", "the КЭП names the person")
 
 	h := sys.history(t, run.GetID())
-	requireSummaries(t, h)
+	sys.requireSummaries(t, h)
 	recordHistory(t, h, "fns-registration-accepted")
 
 	// The registered person signs two documents; they come back with
@@ -182,7 +182,7 @@ func TestFNSRegistrationEndToEnd(t *testing.T) {
 	require.NotNil(t, signed.Signer)
 	assert.Equal(t, out.Certificate.Serial, signed.Signer.Serial, "signed with the certificate issued at registration")
 	sh := sys.history(t, signRun.GetID())
-	requireSummaries(t, sh)
+	sys.requireSummaries(t, sh)
 	recordHistory(t, sh, "document-signing-accepted")
 
 	// Fifty documents cost history little: they travel by reference.

@@ -25,6 +25,14 @@ import (
 
 	"idflow/internal/app"
 	"idflow/internal/config"
+
+	"idflow/internal/codec"
+
+	"idflow/internal/codec/codectest"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // system is one running worker process (app.Run under -dev) and a client to it.
@@ -33,6 +41,10 @@ type system struct {
 	client client.Client
 	// databaseURL is the worker's store, which a test may open beside it.
 	databaseURL string
+	// logs are every line the worker (and its embedded server) logged.
+	logs *observer.ObservedLogs
+	// dc opens what the worker sealed (through the gateway's codec).
+	dc converter.DataConverter
 }
 
 // startSystem runs the whole worker process in-process, as `worker -dev`
@@ -46,16 +58,20 @@ func startSystem(t *testing.T, tune func(*config.Worker)) *system {
 		"IDFLOW_DEV_TEMPORAL_PORT": strconv.Itoa(freeport.MustGetFreePort()),
 		"IDFLOW_DEV_UI_PORT":       strconv.Itoa(freeport.MustGetFreePort()),
 		"IDFLOW_DEV_SMEV_DELAY":    "1s",
+		"IDFLOW_ENCRYPTION_KEYS":   codectest.Keys, // fixed, so that recorded histories replay
 	}), true)
 	require.NoError(t, err)
 	if tune != nil {
 		tune(&cfg)
 	}
+	// Every log line is also kept, so a test can look for personal data in them.
+	observed, logs := observer.New(zapcore.DebugLevel)
+	logger := zap.New(zapcore.NewTee(zaptest.NewLogger(t).Core(), observed))
 	ready := make(chan app.Info, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- app.Run(ctx, app.Options{Config: cfg, Dev: true, Logger: zaptest.NewLogger(t).Named("worker"),
+		done <- app.Run(ctx, app.Options{Config: cfg, Dev: true, Logger: logger.Named("worker"),
 			Ready: func(info app.Info) { ready <- info }})
 	}()
 	var info app.Info
@@ -68,14 +84,22 @@ func startSystem(t *testing.T, tune func(*config.Worker)) *system {
 		cancel()
 		t.Fatal("worker not ready within 90s")
 	}
-	c, err := client.Dial(client.Options{HostPort: info.TemporalAddress})
+	// A service's client: payloads sealed and opened by the gateway's codec
+	// endpoint, as the starter does.
+	dc := converter.NewRemoteDataConverter(converter.GetDefaultDataConverter(), converter.RemoteDataConverterOptions{
+		Endpoint: info.GatewayURL + "/v1/codec",
+		ModifyRequest: func(r *http.Request) error {
+			r.Header.Set("Authorization", "Bearer "+info.APIToken)
+			return nil
+		}})
+	c, err := client.Dial(client.Options{HostPort: info.TemporalAddress, DataConverter: dc, FailureConverter: codec.FailureConverter(dc)})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		c.Close()
 		cancel()
 		require.NoError(t, <-done, "worker shut down with an error")
 	})
-	return &system{info: info, client: c, databaseURL: cfg.DatabaseURL}
+	return &system{info: info, client: c, databaseURL: cfg.DatabaseURL, logs: logs, dc: dc}
 }
 
 // putDocument stores content through the gateway's documents API.
@@ -137,7 +161,7 @@ func recordHistory(t *testing.T, h *historypb.History, name string) {
 // requireSummaries checks that every activity and timer of a history
 // carries a summary that says what it does or bounds, so the UI's timeline
 // explains itself (the SDK's defaults, "AwaitWithTimeout" and "Sleep", do not).
-func requireSummaries(t *testing.T, h *historypb.History) {
+func (s *system) requireSummaries(t *testing.T, h *historypb.History) {
 	t.Helper()
 	checked := 0
 	for _, ev := range h.Events {
@@ -146,7 +170,7 @@ func requireSummaries(t *testing.T, h *historypb.History) {
 		}
 		var summary string
 		if p := ev.GetUserMetadata().GetSummary(); p != nil {
-			require.NoError(t, converter.GetDefaultDataConverter().FromPayload(p, &summary))
+			require.NoError(t, s.dc.FromPayload(p, &summary))
 		}
 		require.NotContains(t, []string{"", "AwaitWithTimeout", "Sleep"}, summary, "event %d (%s) has no summary", ev.GetEventId(), ev.GetEventType())
 		checked++

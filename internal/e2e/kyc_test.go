@@ -115,7 +115,7 @@ func TestKYCRetryThenGreenEndToEnd(t *testing.T) {
 	assert.Equal(t, "GREEN", st.Review.Answer)
 	assertInboxDeliveredOnce(t, sys)
 	h := sys.history(t, run.GetID())
-	requireSummaries(t, h)
+	sys.requireSummaries(t, h)
 	for _, ev := range h.Events {
 		if attrs := ev.GetActivityTaskScheduledEventAttributes(); attrs.GetActivityType().GetName() == kyc.UploadDocumentActivity {
 			assert.Equal(t, 30*time.Second, attrs.GetHeartbeatTimeout().AsDuration(), "a crashed upload is retried after 30 s")

@@ -91,7 +91,7 @@ func TestSimplifiedIdentificationEndToEnd(t *testing.T) {
 	h := sys.history(t, run.GetID())
 	assert.Equal(t, 2, eventCount(h, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED),
 		"the malformed code left no trace in history")
-	requireSummaries(t, h)
+	sys.requireSummaries(t, h)
 	recordHistory(t, h, "simplified-identification-accepted")
 
 	metrics := sys.get(t, "/metrics")

@@ -17,6 +17,8 @@ import (
 
 	"idflow/internal/metrics"
 	"idflow/internal/store"
+
+	"go.temporal.io/sdk/converter"
 )
 
 // Check is one dependency /readyz verifies, such as the database or Temporal.
@@ -46,6 +48,11 @@ type Deps struct {
 	FNS FNSAdmin
 	// Running tells which workflows still run, for erasures.
 	Running RunningWorkflows
+	// Codec, if set, serves the codec endpoint; CodecOrigins may call it
+	// from a browser, and CodecToken opens /codec/{token}/ for the UI.
+	Codec        converter.PayloadCodec
+	CodecOrigins []string
+	CodecToken   string
 }
 
 // Gateway routes the worker's HTTP requests.
@@ -86,6 +93,7 @@ func New(deps Deps) *Gateway {
 	g.mux.Handle("GET /v1/documents/{id}/info", g.authorized(g.documentInfo))
 	g.registerWebhooks() // POST /webhooks/{provider}, GET /v1/inbox
 	g.registerSubjects() // /v1/subjects/{subject}/erase
+	g.registerCodec()    // /v1/codec/…, /codec/{token}/…
 	g.registerFNS()      // /v1/fns/agents, /v1/fns/workflows…, /v1/fns/consumers/search
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such route")

@@ -206,3 +206,10 @@ func boolInt(b bool) int64 {
 	}
 	return 0
 }
+
+// ListSubjects lists the subjects whose keys are not erased, in order.
+func (s *Store) ListSubjects(ctx context.Context) ([]string, error) {
+	var subjects []string
+	err := s.db.SelectContext(ctx, &subjects, "SELECT subject FROM subject_keys WHERE erased_at IS NULL ORDER BY subject")
+	return subjects, err
+}

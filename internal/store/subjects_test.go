@@ -92,6 +92,9 @@ func TestEraseSubject(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, []string{"w1"}, owners)
 
+		listed, err := s.ListSubjects(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"person-1", "person-2"}, listed)
 		e, err := s.EraseSubject(ctx, "person-1", "operator:ops", true)
 		require.NoError(t, err)
 		assert.EqualValues(t, 1, e.Documents)
@@ -105,6 +108,9 @@ func TestEraseSubject(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, passportScan, content, "another person's data stays readable")
 		assert.Equal(t, 1, countRows(t, s, "erasures"))
+		listed, err = s.ListSubjects(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"person-2"}, listed)
 		var actor string
 		require.NoError(t, s.db.GetContext(ctx, &actor, "SELECT actor FROM erasures"))
 		assert.Equal(t, "operator:ops", actor)
