@@ -1,13 +1,20 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/converter"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	sandbox "idflow/internal/sandbox/mandarin"
@@ -64,4 +71,48 @@ func TestPersonalDataStaysOut(t *testing.T) {
 		lines++
 	}
 	t.Logf("scanned 3 histories, their search attributes and %d log lines for %d personal values", lines, len(personal))
+}
+
+// TestUIDecodesThroughTheCodecEndpoint: the embedded UI is configured with
+// the gateway's codec endpoint, which opens a sealed payload for a browser
+// on the UI's origin (CORS) and refuses a wrong token.
+func TestUIDecodesThroughTheCodecEndpoint(t *testing.T) {
+	sys := startSystem(t, nil)
+	resp, err := http.Get(sys.info.UIURL + "/api/v1/settings")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var settings struct{ Codec struct{ Endpoint string } }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&settings))
+	endpoint := settings.Codec.Endpoint
+	require.True(t, strings.HasPrefix(endpoint, sys.info.GatewayURL+"/codec/"), "the UI's codec endpoint: %q", endpoint)
+
+	sealed, err := sys.dc.ToPayload(fnsPerson().Consumer.LastName)
+	require.NoError(t, err)
+	require.Equal(t, "binary/encrypted", string(sealed.GetMetadata()["encoding"]))
+	body, err := protojson.Marshal(&commonpb.Payloads{Payloads: []*commonpb.Payload{sealed}})
+	require.NoError(t, err)
+	decode := func(url string) (*http.Response, []byte) {
+		req, err := http.NewRequest(http.MethodPost, url+"/decode", bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", sys.info.UIURL)
+		req.Header.Set("X-Namespace", "default")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp, b
+	}
+	ok, answer := decode(endpoint)
+	require.Equal(t, http.StatusOK, ok.StatusCode, "%s", answer)
+	assert.Equal(t, sys.info.UIURL, ok.Header.Get("Access-Control-Allow-Origin"))
+	var opened commonpb.Payloads
+	require.NoError(t, protojson.Unmarshal(answer, &opened))
+	var lastName string
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(opened.GetPayloads()[0], &lastName))
+	assert.Equal(t, "Иванов", lastName)
+
+	refused, _ := decode(sys.info.GatewayURL + "/codec/not-the-token")
+	assert.Equal(t, http.StatusUnauthorized, refused.StatusCode)
 }
