@@ -150,3 +150,19 @@ func TestMasterKeyRotation(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `master key "k1"`)
 }
+
+// TestAgentTokensAreSealed: the row holds no token; the read gives it back.
+func TestAgentTokensAreSealed(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		s := openSealed(t, url, testKeys{"m1", map[string][]byte{"m1": newKey(t)}})
+		const token = "0123456789abcdef0123456789abcdef01234567"
+		require.NoError(t, s.PutFNSAgent(ctx, FNSAgent{ID: "7", Username: "agent1", Token: token}))
+		var raw string
+		require.NoError(t, s.db.GetContext(ctx, &raw, "SELECT token FROM fns_agents"))
+		assert.NotContains(t, raw, token)
+		a, err := s.GetFNSAgent(ctx, "7")
+		require.NoError(t, err)
+		assert.Equal(t, token, a.Token)
+	})
+}
