@@ -18,7 +18,6 @@ import (
 	"idflow/internal/store"
 	"idflow/internal/validate"
 
-	"go.temporal.io/sdk/converter"
 	"idflow/internal/codec"
 	"net/http"
 )
@@ -157,12 +156,9 @@ func (e *environment) useCodec(opts *client.Options) {
 	if err != nil {
 		return
 	}
-	dc := converter.NewRemoteDataConverter(converter.GetDefaultDataConverter(), converter.RemoteDataConverterOptions{
-		Endpoint: strings.TrimRight(e.cfg.GatewayURL, "/") + "/v1/codec",
-		ModifyRequest: func(r *http.Request) error {
-			r.Header.Set("Authorization", "Bearer "+token)
-			return nil
-		},
+	dc := codec.NewRemoteDataConverter(strings.TrimRight(e.cfg.GatewayURL, "/")+"/v1/codec", func(r *http.Request) error {
+		r.Header.Set("Authorization", "Bearer "+token)
+		return nil
 	})
 	opts.DataConverter, opts.FailureConverter = dc, codec.FailureConverter(dc)
 }

@@ -50,7 +50,7 @@ func startGatewayWith(t *testing.T, wrap func(http.Handler) http.Handler) *testG
 	m, err := metrics.New()
 	require.NoError(t, err)
 	gw := gateway.New(gateway.Deps{Store: st, APIToken: testToken, MaxDocumentBytes: 1 << 20,
-		Logger: zap.NewNop(), Metrics: m, Codec: codec.PayloadCodec(testKeys)})
+		Logger: zap.NewNop(), Metrics: m, Codec: testKeys})
 	var h http.Handler = gw.Handler()
 	if wrap != nil {
 		h = wrap(h)

@@ -245,7 +245,7 @@ func newGateway(cfg config.Worker, late *lateDeps, m *metrics.Metrics, log *zap.
 	deps := gateway.Deps{
 		APIToken: cfg.APIToken, MaxDocumentBytes: cfg.DocumentMaxBytes, Logger: log, Metrics: m,
 		OnWebhook: onWebhook, FNS: fnsadmin.New(fnsClient),
-		Codec: codec.PayloadCodec(keys), CodecOrigins: cfg.CodecCORSOrigins, CodecToken: cfg.CodecToken,
+		Codec: keys, CodecOrigins: cfg.CodecCORSOrigins, CodecToken: cfg.CodecToken,
 		ReadyChecks: []gateway.Check{
 			{Name: "database", Run: func(ctx context.Context) error {
 				if st := late.store.Load(); st != nil {

@@ -162,7 +162,7 @@ func TestFailuresAreEncoded(t *testing.T) {
 }
 
 func codecServer(t *testing.T) (*httptest.Server, *Server) {
-	s := &Server{Codec: PayloadCodec(&Ring{Master: masters{"k1", map[string][]byte{"k1": key(t)}}}),
+	s := &Server{Keys: &Ring{Master: masters{"k1", map[string][]byte{"k1": key(t)}}},
 		Authorize: func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer secret" },
 		Origins:   []string{"http://localhost:8233"}, Namespaces: []string{"default"}}
 	srv := httptest.NewServer(s)
@@ -235,4 +235,22 @@ func BenchmarkEncodeDecode4KiB(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestRemoteConverterAsksForTheSubjectsKey: a client call with a subject
+// in its context has the endpoint seal with that subject's key.
+func TestRemoteConverterAsksForTheSubjectsKey(t *testing.T) {
+	subs := newSubjects()
+	s := &Server{Keys: subs.ring(t, masters{"k1", map[string][]byte{"k1": key(t)}}), Authorize: func(*http.Request) bool { return true }}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	remote := NewRemoteDataConverter(srv.URL+"/v1/codec", func(*http.Request) error { return nil })
+	p, err := remote.WithContext(subject.With(context.Background(), "person-9")).ToPayload(ivanov)
+	require.NoError(t, err)
+	assert.Equal(t, "sk_person-9", string(p.Metadata[MetadataEncryptionKey]))
+	plain, err := remote.ToPayload(ivanov)
+	require.NoError(t, err)
+	assert.Equal(t, "k1", string(plain.Metadata[MetadataEncryptionKey]), "no subject: the master key")
+	assert.Equal(t, http.StatusBadRequest, post(t, srv.URL+"/v1/codec/encode", `{"payloads":[]}`,
+		map[string]string{SubjectHeader: "not a subject!"}).StatusCode)
 }

@@ -2,6 +2,7 @@ package codec
 
 import (
 	"context"
+	"net/http"
 
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -55,6 +56,43 @@ func FailureConverter(dc converter.DataConverter) converter.FailureConverter {
 	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true})
 }
 
-// PayloadCodec is the codec of the codec endpoint: it opens with any key
-// and seals with the master key (a remote caller names no subject).
-func PayloadCodec(ring *Ring) converter.PayloadCodec { return New(context.Background(), ring.For("")) }
+// Remote is the data converter of a client without keys (the starter, a
+// service): the gateway's codec endpoint seals and opens for it, and a
+// call made with a subject in its context (ExecuteWorkflow for a person)
+// asks for that subject's key.
+type Remote struct {
+	converter.DataConverter
+	endpoint string
+	modify   func(*http.Request) error
+}
+
+var _ converter.ContextAware = (*Remote)(nil)
+
+// NewRemoteDataConverter uses the codec endpoint at endpoint (…/v1/codec);
+// modify adds the credential.
+func NewRemoteDataConverter(endpoint string, modify func(*http.Request) error) *Remote {
+	return &Remote{DataConverter: remote(endpoint, modify, ""), endpoint: endpoint, modify: modify}
+}
+
+func remote(endpoint string, modify func(*http.Request) error, subj string) converter.DataConverter {
+	return converter.NewRemoteDataConverter(converter.GetDefaultDataConverter(), converter.RemoteDataConverterOptions{
+		Endpoint: endpoint,
+		ModifyRequest: func(r *http.Request) error {
+			if subj != "" {
+				r.Header.Set(SubjectHeader, subj)
+			}
+			return modify(r)
+		}})
+}
+
+// WithContext asks the endpoint to seal with the context's subject's key.
+func (d *Remote) WithContext(ctx context.Context) converter.DataConverter {
+	s := subject.From(ctx)
+	if s == "" {
+		return d
+	}
+	return &Remote{DataConverter: remote(d.endpoint, d.modify, s), endpoint: d.endpoint, modify: d.modify}
+}
+
+// WithWorkflowContext: a client has no workflow context.
+func (d *Remote) WithWorkflowContext(converter.WorkflowContext) converter.DataConverter { return d }

@@ -36,9 +36,9 @@ type Ring struct {
 }
 
 type cached struct {
-	id    string
-	key   Key
-	until time.Time
+	id, subject string
+	key         Key
+	until       time.Time
 }
 
 // For returns the keys of a process of subject ("" for none: the master key).
@@ -88,7 +88,7 @@ func (r *Ring) OpenKey(ctx context.Context, id string) (Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.keep("id:"+id, cached{id: id, key: key})
+	r.keep("id:"+id, cached{id: id, key: key, subject: subjectOf(key)})
 	return key, nil
 }
 
@@ -100,7 +100,7 @@ func (r *Ring) subjectKey(ctx context.Context, subject string) (string, Key, err
 	if err != nil {
 		return "", nil, err
 	}
-	r.keep("subject:"+subject, cached{id: id, key: key})
+	r.keep("subject:"+subject, cached{id: id, key: key, subject: subject})
 	return id, key, nil
 }
 
@@ -130,9 +130,20 @@ func (r *Ring) keep(k string, c cached) {
 }
 
 // Forget drops what is cached of a subject (after its erasure here).
-func (r *Ring) Forget(subject, keyID string) {
+func (r *Ring) Forget(subject string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.cache, "subject:"+subject)
-	delete(r.cache, "id:"+keyID)
+	for k, c := range r.cache {
+		if c.subject == subject {
+			delete(r.cache, k)
+		}
+	}
+}
+
+// subjectOf is the subject a key names, when it says (a store's subject key does).
+func subjectOf(k Key) string {
+	if s, ok := k.(interface{ SubjectID() string }); ok {
+		return s.SubjectID()
+	}
+	return ""
 }

@@ -4,22 +4,31 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 
 	commonpb "go.temporal.io/api/common/v1"
-	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
 // MaxBody bounds one codec request.
 const MaxBody = 4 << 20
 
+// SubjectHeader names the subject whose key an encode seals with (a
+// client starting a person's process; see NewRemoteDataConverter).
+const SubjectHeader = "X-Idflow-Subject"
+
+// validSubject is store.ValidSubject's rule (the codec does not import the store).
+var validSubject = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`).MatchString
+
 // Server is Temporal's codec server protocol over a codec: POST
 // {prefix}/encode and {prefix}/decode with protobuf-JSON Payloads, for
 // the Temporal Web UI and CLI.
 type Server struct {
-	Codec converter.PayloadCodec
+	// Keys open any payload; an encode seals with the master key, or with
+	// the data key of the subject named in SubjectHeader.
+	Keys *Ring
 	// Authorize checks the caller; nil lets nobody in.
 	Authorize func(*http.Request) bool
 	// Origins may call it from a browser (CORS): the UI's.
@@ -56,10 +65,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), status)
 		return
 	}
+	subj := r.Header.Get(SubjectHeader)
+	if subj != "" && !validSubject(subj) {
+		http.Error(w, "bad "+SubjectHeader, http.StatusBadRequest)
+		return
+	}
+	c := New(r.Context(), s.Keys.For(subj))
 	if encode {
-		payloads, err = s.Codec.Encode(payloads)
+		payloads, err = c.Encode(payloads)
 	} else {
-		payloads, err = s.Codec.Decode(payloads)
+		payloads, err = c.Decode(payloads)
 	}
 	if err != nil {
 		// Only the codec's own text: it names key ids, never contents.
@@ -101,7 +116,7 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", origin)
 	h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
-	h.Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization")
+	h.Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization, "+SubjectHeader)
 	h.Set("Access-Control-Allow-Credentials", "true")
 	h.Add("Vary", "Origin")
 }

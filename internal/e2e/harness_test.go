@@ -86,12 +86,10 @@ func startSystem(t *testing.T, tune func(*config.Worker)) *system {
 	}
 	// A service's client: payloads sealed and opened by the gateway's codec
 	// endpoint, as the starter does.
-	dc := converter.NewRemoteDataConverter(converter.GetDefaultDataConverter(), converter.RemoteDataConverterOptions{
-		Endpoint: info.GatewayURL + "/v1/codec",
-		ModifyRequest: func(r *http.Request) error {
-			r.Header.Set("Authorization", "Bearer "+info.APIToken)
-			return nil
-		}})
+	dc := codec.NewRemoteDataConverter(info.GatewayURL+"/v1/codec", func(r *http.Request) error {
+		r.Header.Set("Authorization", "Bearer "+info.APIToken)
+		return nil
+	})
 	c, err := client.Dial(client.Options{HostPort: info.TemporalAddress, DataConverter: dc, FailureConverter: codec.FailureConverter(dc)})
 	require.NoError(t, err)
 	t.Cleanup(func() {

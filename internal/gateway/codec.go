@@ -19,10 +19,10 @@ func (g *Gateway) registerCodec() {
 	if g.deps.Codec == nil {
 		return
 	}
-	api := &codec.Server{Codec: g.deps.Codec, Origins: g.deps.CodecOrigins, Authorize: g.bearerOK}
+	api := &codec.Server{Keys: g.deps.Codec, Origins: g.deps.CodecOrigins, Authorize: g.bearerOK}
 	g.mux.Handle("/v1/codec/", api)
 	if g.deps.CodecToken != "" {
-		ui := &codec.Server{Codec: g.deps.Codec, Origins: g.deps.CodecOrigins, Authorize: g.codecTokenOK}
+		ui := &codec.Server{Keys: g.deps.Codec, Origins: g.deps.CodecOrigins, Authorize: g.codecTokenOK}
 		g.mux.Handle("/codec/{token}/", ui)
 	}
 }

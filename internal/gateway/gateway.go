@@ -18,7 +18,7 @@ import (
 	"idflow/internal/metrics"
 	"idflow/internal/store"
 
-	"go.temporal.io/sdk/converter"
+	"idflow/internal/codec"
 )
 
 // Check is one dependency /readyz verifies, such as the database or Temporal.
@@ -50,7 +50,7 @@ type Deps struct {
 	Running RunningWorkflows
 	// Codec, if set, serves the codec endpoint; CodecOrigins may call it
 	// from a browser, and CodecToken opens /codec/{token}/ for the UI.
-	Codec        converter.PayloadCodec
+	Codec        *codec.Ring
 	CodecOrigins []string
 	CodecToken   string
 }

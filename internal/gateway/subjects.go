@@ -65,6 +65,9 @@ func (g *Gateway) eraseSubject(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "store_failed", "the subject could not be erased; retry later")
 		return
 	}
+	if g.deps.Codec != nil {
+		g.deps.Codec.Forget(subject) // this process opens none of its payloads from now on
+	}
 	g.deps.Logger.Info("subject erased", zap.String("subject", subject), zap.String("actor", e.Actor),
 		zap.Bool("forced", e.Forced), zap.Int64("documents", e.Documents))
 	writeJSON(w, http.StatusOK, e)

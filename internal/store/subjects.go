@@ -46,6 +46,9 @@ type SubjectKey struct {
 // Seal encrypts plaintext with the subject's key, binding aad.
 func (k SubjectKey) Seal(plaintext, aad []byte) ([]byte, error) { return k.key.Seal(plaintext, aad) }
 
+// SubjectID names the key's subject (for caches that must forget it).
+func (k SubjectKey) SubjectID() string { return k.Subject }
+
 // Open decrypts what Seal made with the same aad.
 func (k SubjectKey) Open(sealed, aad []byte) ([]byte, error) { return k.key.Open(sealed, aad) }
 
