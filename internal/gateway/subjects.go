@@ -75,12 +75,12 @@ func (g *Gateway) eraseSubject(w http.ResponseWriter, r *http.Request) {
 
 // runningOf lists the subject's workflows (its documents' owners) that still run.
 func (g *Gateway) runningOf(ctx context.Context, st *store.Store, subject string) ([]string, error) {
-	if g.deps.Running == nil {
-		return nil, errors.New("no Temporal check configured")
-	}
 	owners, err := st.SubjectOwners(ctx, subject)
 	if err != nil || len(owners) == 0 {
 		return nil, err
+	}
+	if g.deps.Running == nil {
+		return nil, errors.New("no Temporal check configured")
 	}
 	return g.deps.Running(ctx, owners)
 }
