@@ -20,6 +20,10 @@ import (
 
 	"idflow/internal/codec"
 	"net/http"
+
+	"idflow/internal/subject"
+
+	"cmp"
 )
 
 // environment holds the settings and the connections a command uses; the
@@ -161,4 +165,11 @@ func (e *environment) useCodec(opts *client.Options) {
 		return nil
 	})
 	opts.DataConverter, opts.FailureConverter = dc, codec.FailureConverter(dc)
+}
+
+// subjectContext carries the person a command is about: --subject, else
+// the workflow's id (the subject a workflow started without --subject has).
+// Uploads and the payloads the command sends are sealed with its key.
+func (e *environment) subjectContext(ctx context.Context, workflowID string) context.Context {
+	return subject.With(ctx, cmp.Or(e.subject, workflowID))
 }

@@ -22,8 +22,6 @@ import (
 	"idflow/internal/validate"
 	"idflow/workflows/fnsregistration"
 	"idflow/workflows/process"
-
-	"idflow/internal/subject"
 )
 
 func fnsCommand(env *environment) *cobra.Command {
@@ -284,7 +282,7 @@ func fnsStep(cmd *cobra.Command, env *environment, workflowID, what, update stri
 	if err != nil {
 		return err
 	}
-	ctx := subject.With(cmd.Context(), env.subject)
+	ctx := env.subjectContext(cmd.Context(), workflowID)
 	c, err := env.client(ctx)
 	if err != nil {
 		return err

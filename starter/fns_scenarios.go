@@ -193,7 +193,7 @@ func fnsExternalActivityDoneCommand(env *environment) *cobra.Command {
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			const what = "external activity not completed"
-			ctx := cmd.Context()
+			ctx := env.subjectContext(cmd.Context(), a[0])
 			c, err := env.client(ctx)
 			if err != nil {
 				return err

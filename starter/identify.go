@@ -182,7 +182,7 @@ func smsCodeCommand(env *environment) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			handle, err := c.UpdateWorkflow(cmd.Context(), client.UpdateWorkflowOptions{
+			handle, err := c.UpdateWorkflow(env.subjectContext(cmd.Context(), a[0]), client.UpdateWorkflowOptions{
 				WorkflowID: a[0], UpdateName: simplifiedid.SubmitSMSCodeUpdate, WaitForStage: client.WorkflowUpdateStageCompleted,
 				Args: []any{simplifiedid.SMSCodeRequest{Code: a[1]}},
 			})

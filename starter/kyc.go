@@ -279,11 +279,12 @@ func resubmitKYC(cmd *cobra.Command, env *environment, workflowID string, specs 
 	case info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
 		return fmt.Errorf("documents not taken: %s already ended (%s)", workflowID, closedState(info))
 	}
-	docs, err := uploadDocs(cmd.Context(), &uploader{gw: gw, owner: workflowID}, specs)
+	ctx := env.subjectContext(cmd.Context(), workflowID)
+	docs, err := uploadDocs(ctx, &uploader{gw: gw, owner: workflowID}, specs)
 	if err != nil {
 		return err
 	}
-	handle, err := c.UpdateWorkflow(cmd.Context(), client.UpdateWorkflowOptions{
+	handle, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: workflowID, UpdateName: kyc.ResubmitDocumentsUpdate, WaitForStage: client.WorkflowUpdateStageCompleted,
 		Args: []any{kyc.ResubmitDocumentsRequest{Documents: docs}},
 	})

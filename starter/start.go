@@ -22,7 +22,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
-	"idflow/internal/subject"
 	"idflow/workflows/process"
 )
 
@@ -82,7 +81,7 @@ func startOnce(cmd *cobra.Command, env *environment, gw *gatewayClient, req star
 	}
 	// The subject rides with the start (a header the workflow hands to its
 	// activities) and with every upload.
-	ctx = subject.With(ctx, cmp.Or(env.subject, req.workflowID))
+	ctx = env.subjectContext(ctx, req.workflowID)
 	input, err := req.input(ctx, &uploader{gw: gw, owner: req.workflowID})
 	if err != nil {
 		return err

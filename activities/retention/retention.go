@@ -61,8 +61,14 @@ func (a *Activities) EraseExpired(ctx context.Context, in retention.EraseExpired
 	return out, nil
 }
 
-// expired: the subject has workflows, and all closed before before.
+// expired: the subject has documents, none newer than before, and their
+// workflows all closed before it (one Temporal no longer knows closed long
+// ago, or never started: the documents' age decides).
 func (a *Activities) expired(ctx context.Context, subject string, before time.Time) (bool, error) {
+	newest, err := a.Store.SubjectNewestDocument(ctx, subject)
+	if err != nil || newest.IsZero() || !newest.Before(before) {
+		return false, err
+	}
 	owners, err := a.Store.SubjectOwners(ctx, subject)
 	if err != nil || len(owners) == 0 {
 		return false, err
@@ -72,7 +78,7 @@ func (a *Activities) expired(ctx context.Context, subject string, before time.Ti
 		var notFound *serviceerror.NotFound
 		switch {
 		case errors.As(err, &notFound):
-			continue // past Temporal's own retention: closed long ago
+			continue // past Temporal's own retention, or never started: the documents are old
 		case err != nil:
 			return false, err
 		}

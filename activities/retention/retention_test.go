@@ -65,6 +65,14 @@ func TestEraseExpiredKeepsWhatIsRecentOrRunning(t *testing.T) {
 	var out retention.Result
 	require.NoError(t, v.Get(&out))
 	assert.Equal(t, 4, out.Checked)
+	assert.Empty(t, out.Erased, "every document was stored just now: nothing is past retention yet")
+
+	// A day and more later (as the retention sees it), the subject whose
+	// workflows all closed long ago, or are gone, is erased.
+	temporal.closed["recent"] = now.Add(24 * time.Hour)
+	v, err = env.ExecuteActivity(retention.EraseExpiredActivity, retention.EraseExpiredInput{Before: now.Add(time.Hour)})
+	require.NoError(t, err)
+	require.NoError(t, v.Get(&out))
 	assert.Equal(t, []string{"p-old"}, out.Erased)
 	left, err := st.ListSubjects(context.Background())
 	require.NoError(t, err)

@@ -361,13 +361,20 @@ func runningWorkflows(ctx context.Context, c client.Client, ids []string) ([]str
 }
 
 // keyRing resolves payload keys: the master keys, and subjects' data keys
-// from the store once it is open.
+// from the store once it is open. An erased or unknown key is final
+// (codec.ErrUnknownKey); a store not open or down is not.
 func keyRing(master config.KeyRing, late *lateDeps) *codec.Ring {
 	open := func() (*store.Store, error) {
 		if st := late.store.Load(); st != nil {
 			return st, nil
 		}
 		return nil, errNotYet
+	}
+	final := func(err error) error {
+		if errors.Is(err, store.ErrErased) || errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%w: %w", codec.ErrUnknownKey, err)
+		}
+		return err
 	}
 	return &codec.Ring{Master: master,
 		ForSubject: func(ctx context.Context, subject string) (string, codec.Key, error) {
@@ -376,14 +383,15 @@ func keyRing(master config.KeyRing, late *lateDeps) *codec.Ring {
 				return "", nil, err
 			}
 			k, err := st.SubjectKeyFor(ctx, subject)
-			return k.KeyID, k, err
+			return k.KeyID, k, final(err)
 		},
 		ByID: func(ctx context.Context, id string) (codec.Key, error) {
 			st, err := open()
 			if err != nil {
 				return nil, err
 			}
-			return st.SubjectKeyByID(ctx, id)
+			k, err := st.SubjectKeyByID(ctx, id)
+			return k, final(err)
 		},
 	}
 }
@@ -392,6 +400,12 @@ func keyRing(master config.KeyRing, late *lateDeps) *codec.Ring {
 // set; the schedule is made once and its period kept up to date.
 func scheduleRetention(ctx context.Context, tc client.Client, cfg config.Worker, log *zap.Logger) error {
 	if cfg.Retention == 0 {
+		// Retention switched off: a schedule an earlier run made must not go on erasing.
+		err := tc.ScheduleClient().GetHandle(ctx, retention.ScheduleID).Delete(ctx)
+		var notFound *serviceerror.NotFound
+		if err != nil && !errors.As(err, &notFound) {
+			log.Warn("the subject retention schedule could not be removed", zap.Error(err))
+		}
 		return nil
 	}
 	action := &client.ScheduleWorkflowAction{ID: "subject-retention", Workflow: retention.WorkflowType, TaskQueue: cfg.TaskQueue,

@@ -61,6 +61,10 @@ const lookupTimeout = 10 * time.Second
 type Codec struct {
 	keys Keys
 	ctx  context.Context
+	// inWorkflow: a key that cannot be looked up now (the store down)
+	// must fail the workflow task, which Temporal retries, not the
+	// workflow: a conversion error would reach workflow code as a result.
+	inWorkflow bool
 }
 
 // New returns a codec that seals with keys' SealKey for ctx.
@@ -79,7 +83,7 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 	defer cancel()
 	id, key, err := c.keys.SealKey(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("codec: no key to seal with: %w", err)
+		return nil, c.lookupFailed(fmt.Errorf("codec: no key to seal with: %w", err))
 	}
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
@@ -129,7 +133,7 @@ func (c *Codec) open(p *commonpb.Payload) (*commonpb.Payload, error) {
 	defer cancel()
 	key, err := c.keys.OpenKey(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("codec: key %s: %w", id, err)
+		return nil, c.lookupFailed(fmt.Errorf("codec: key %s: %w", id, err))
 	}
 	plain, err := key.Open(p.GetData(), []byte(id))
 	if err != nil {
@@ -141,3 +145,21 @@ func (c *Codec) open(p *commonpb.Payload) (*commonpb.Payload, error) {
 	}
 	return &decoded, nil
 }
+
+// lookupFailed returns err, or, inside a workflow, panics when the key may
+// be found later (only ErrUnknownKey is final): the SDK fails the workflow
+// task and retries it, so a store outage delays a workflow instead of
+// failing it or sending it down another branch.
+func (c *Codec) lookupFailed(err error) error {
+	if errors.Is(err, ErrUnknownKey) {
+		return err
+	}
+	if c.inWorkflow {
+		panic(err)
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
+// ErrUnavailable: a key could not be looked up now (the store down); the
+// same call may succeed later.
+var ErrUnavailable = errors.New("codec: keys not available now")

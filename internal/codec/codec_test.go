@@ -254,3 +254,34 @@ func TestRemoteConverterAsksForTheSubjectsKey(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, post(t, srv.URL+"/v1/codec/encode", `{"payloads":[]}`,
 		map[string]string{SubjectHeader: "not a subject!"}).StatusCode)
 }
+
+// TestAnOutageFailsTheTaskNotTheWorkflow: inside workflow code a key that
+// cannot be looked up now panics (the SDK retries the task); a key that is
+// gone for good is an error; outside, an outage is ErrUnavailable (503).
+func TestAnOutageFailsTheTaskNotTheWorkflow(t *testing.T) {
+	down := errors.New("store down")
+	ring := &Ring{Master: masters{"k1", map[string][]byte{"k1": key(t)}}, CacheFor: -1,
+		ForSubject: func(context.Context, string) (string, Key, error) { return "", nil, down },
+		ByID:       func(context.Context, string) (Key, error) { return nil, down }}
+	sealed := &commonpb.Payload{Metadata: map[string][]byte{MetadataEncoding: []byte(EncodingEncrypted), MetadataEncryptionKey: []byte("sk_x")}}
+
+	inWorkflow := New(context.Background(), ring.For("person-1"))
+	inWorkflow.inWorkflow = true
+	assert.Panics(t, func() { _, _ = inWorkflow.Decode([]*commonpb.Payload{sealed}) })
+	assert.Panics(t, func() { _, _ = inWorkflow.Encode([]*commonpb.Payload{{Data: []byte("x")}}) })
+
+	outside := New(context.Background(), ring.For("person-1"))
+	_, err := outside.Decode([]*commonpb.Payload{sealed})
+	assert.ErrorIs(t, err, ErrUnavailable)
+
+	gone := &Ring{Master: ring.Master, ByID: func(context.Context, string) (Key, error) { return nil, ErrUnknownKey }}
+	final := New(context.Background(), gone.For(""))
+	final.inWorkflow = true
+	_, err = final.Decode([]*commonpb.Payload{sealed})
+	assert.ErrorIs(t, err, ErrUnknownKey, "an erased key is final: no panic, no retry")
+
+	srv := httptest.NewServer(&Server{Keys: ring, Authorize: func(*http.Request) bool { return true }})
+	t.Cleanup(srv.Close)
+	body := `{"payloads":[{"metadata":{"encoding":"YmluYXJ5L2VuY3J5cHRlZA==","encryption-key-id":"c2tfeA=="}}]}`
+	assert.Equal(t, http.StatusServiceUnavailable, post(t, srv.URL+"/v1/codec/decode", body, nil).StatusCode)
+}

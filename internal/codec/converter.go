@@ -6,6 +6,7 @@ import (
 
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"idflow/internal/subject"
 )
@@ -32,13 +33,19 @@ func sealed(ctx context.Context, ring *Ring, subj string) converter.DataConverte
 	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), New(ctx, ring.For(subj)))
 }
 
+// sealedInWorkflow is sealed for workflow code: a key lookup may take a
+// moment (the store) without tripping the deadlock detector, and one that
+// cannot be done now fails the task rather than the workflow.
+func sealedInWorkflow(ring *Ring, subj string) converter.DataConverter {
+	c := New(context.Background(), ring.For(subj))
+	c.inWorkflow = true
+	return workflow.DataConverterWithoutDeadlockDetection(converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c))
+}
+
 // WithWorkflowContext seals with the workflow's subject's key.
 func (d *DataConverter) WithWorkflowContext(ctx converter.WorkflowContext) converter.DataConverter {
 	s, _ := ctx.Value(subject.ContextKey).(string)
-	if s == "" {
-		return d
-	}
-	return &DataConverter{DataConverter: sealed(context.Background(), d.ring, s), ring: d.ring}
+	return &DataConverter{DataConverter: sealedInWorkflow(d.ring, s), ring: d.ring}
 }
 
 // WithContext seals with the activity's (or caller's) subject's key.

@@ -28,7 +28,8 @@ type Ring struct {
 	ForSubject func(ctx context.Context, subject string) (id string, key Key, err error)
 	// ByID returns a subject's data key by its id.
 	ByID func(ctx context.Context, id string) (Key, error)
-	// CacheFor is how long a subject key is kept in memory (default 30 s).
+	// CacheFor is how long a subject key is kept in memory (default 30 s;
+	// negative: not cached).
 	CacheFor time.Duration
 
 	mu    sync.Mutex
@@ -101,6 +102,7 @@ func (r *Ring) subjectKey(ctx context.Context, subject string) (string, Key, err
 		return "", nil, err
 	}
 	r.keep("subject:"+subject, cached{id: id, key: key, subject: subject})
+	r.keep("id:"+id, cached{id: id, key: key, subject: subject}) // what this process seals it opens without a lookup
 	return id, key, nil
 }
 
@@ -116,6 +118,9 @@ func (r *Ring) cached(k string) (cached, bool) {
 }
 
 func (r *Ring) keep(k string, c cached) {
+	if r.CacheFor < 0 {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.cache == nil {
@@ -125,7 +130,13 @@ func (r *Ring) keep(k string, c cached) {
 	if ttl <= 0 {
 		ttl = 30 * time.Second
 	}
-	c.until = time.Now().Add(ttl)
+	now := time.Now()
+	for key, old := range r.cache { // expired keys leave memory, not only when looked up again
+		if now.After(old.until) {
+			delete(r.cache, key)
+		}
+	}
+	c.until = now.Add(ttl)
 	r.cache[k] = c
 }
 

@@ -76,9 +76,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		payloads, err = c.Decode(payloads)
 	}
-	if err != nil {
-		// Only the codec's own text: it names key ids, never contents.
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	switch {
+	case errors.Is(err, ErrUnavailable):
+		http.Error(w, "keys not available now; retry", http.StatusServiceUnavailable) // e.g. the store down
+		return
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusBadRequest) // the codec's own text: key ids, never contents
 		return
 	}
 	body, err := protojson.Marshal(&commonpb.Payloads{Payloads: payloads})
@@ -109,14 +112,14 @@ func readPayloads(w http.ResponseWriter, r *http.Request) ([]*commonpb.Payload, 
 // cors answers an allowed origin's browser: the exact origin (never *,
 // as credentials may be included), the protocol's method and headers.
 func (s *Server) cors(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Add("Vary", "Origin") // the answer depends on it, allowed or not
 	origin := r.Header.Get("Origin")
 	if origin == "" || !slices.Contains(s.Origins, origin) {
 		return
 	}
-	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", origin)
 	h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
 	h.Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization, "+SubjectHeader)
 	h.Set("Access-Control-Allow-Credentials", "true")
-	h.Add("Vary", "Origin")
 }

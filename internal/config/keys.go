@@ -23,6 +23,9 @@ func (k KeyRing) String() string {
 	return fmt.Sprintf("KeyRing{active %s, %d key(s)}", k.Active, len(ids))
 }
 
+// GoString names the ids only, as String does.
+func (k KeyRing) GoString() string { return k.String() }
+
 // ActiveKeyID names the key new data is sealed with.
 func (k KeyRing) ActiveKeyID() string { return k.Active }
 
@@ -47,6 +50,9 @@ func ParseKeyRing(spec, active string) (KeyRing, error) {
 		id, encoded, ok := strings.Cut(item, ":")
 		if !ok || !keyIDPattern.MatchString(id) {
 			return KeyRing{}, fmt.Errorf("key #%d: want id:base64 with an id of 1 to 64 letters, digits, '.', '_' or '-'", i+1)
+		}
+		if strings.HasPrefix(id, "sk_") {
+			return KeyRing{}, fmt.Errorf("key %s: ids starting sk_ name subjects' data keys", id)
 		}
 		if _, dup := ring.Keys[id]; dup {
 			return KeyRing{}, fmt.Errorf("key %s given twice", id)

@@ -13,6 +13,9 @@ import (
 	"go.uber.org/zap"
 
 	"idflow/internal/store"
+
+	"crypto/sha256"
+	"encoding/hex"
 )
 
 const (
@@ -76,9 +79,21 @@ func (g *Gateway) putDocument(w http.ResponseWriter, r *http.Request) {
 	}
 	// subject names the person the document is about (default: its owner):
 	// one key seals all of a subject's documents, and erasing it erases them.
+	// An upload with neither owner nor subject is its own subject (named by
+	// its content, so the same upload again is the same document): owner-less
+	// uploads of different persons never share a key.
+	subj := r.URL.Query().Get("subject")
+	if subj == "" && owner == defaultOwner {
+		sum := sha256.Sum256(up.content)
+		subj = "api-" + hex.EncodeToString(sum[:12])
+	}
 	doc, err := st.PutDocument(r.Context(), store.NewDocument{
-		Owner: owner, Subject: r.URL.Query().Get("subject"), Title: up.title, MediaType: up.mediaType, Content: up.content,
+		Owner: owner, Subject: subj, Title: up.title, MediaType: up.mediaType, Content: up.content,
 	})
+	if errors.Is(err, store.ErrErased) {
+		writeError(w, http.StatusGone, "subject_erased", "the subject was erased: its data is not kept again under the same id")
+		return
+	}
 	if errors.Is(err, store.ErrInvalid) {
 		// The store's own checks (owner, media type, text encoding): a client error.
 		writeError(w, http.StatusBadRequest, "bad_upload", err.Error())
@@ -234,6 +249,11 @@ func (g *Gateway) found(w http.ResponseWriter, err error) bool {
 		return true
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", "no such document")
+	case errors.Is(err, store.ErrErased):
+		writeError(w, http.StatusGone, "subject_erased", "the document's subject was erased")
+	case errors.Is(err, store.ErrTampered):
+		g.deps.Logger.Error("read document: sealed content does not verify", zap.Error(err))
+		writeError(w, http.StatusInternalServerError, "document_corrupt", "the stored document does not verify")
 	default:
 		g.deps.Logger.Error("read document", zap.Error(err))
 		writeError(w, http.StatusInternalServerError, "store_failed", "the document could not be read; retry later")

@@ -74,4 +74,13 @@ func TestEraseSubjectRoute(t *testing.T) {
 	resp := g.send("GET", "/v1/documents/"+theirs, nil, nil)
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "another person's document stays")
 	resp.Body.Close()
+	requireAPIError(t, g.send("POST", "/v1/documents?title=x&owner=w9&subject=person-1", strings.NewReader("more"), nil),
+		http.StatusGone, "subject_erased")
+
+	// Owner-less uploads: each content its own subject, the same one again the same document.
+	one := decodeJSON[map[string]any](t, g.send("POST", "/v1/documents?title=a", strings.NewReader("first"), nil), http.StatusCreated)
+	again := decodeJSON[map[string]any](t, g.send("POST", "/v1/documents?title=a", strings.NewReader("first"), nil), http.StatusCreated)
+	other := decodeJSON[map[string]any](t, g.send("POST", "/v1/documents?title=a", strings.NewReader("second"), nil), http.StatusCreated)
+	assert.Equal(t, one["id"], again["id"])
+	assert.NotEqual(t, one["subject"], other["subject"])
 }

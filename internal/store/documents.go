@@ -82,7 +82,7 @@ func (s *Store) PutDocument(ctx context.Context, d NewDocument) (Document, error
 	}
 	sum := sha256.Sum256(d.Content)
 	hash := hex.EncodeToString(sum[:])
-	key := dedupKey(d.Owner, hash, d.Title, d.MediaType)
+	key := dedupKey(d.Owner, hash, d.Title, d.MediaType, d.Subject)
 	// A retried put usually finds its document already there: answer
 	// without shipping the content to the database again.
 	existing, err := s.documentByKey(ctx, s.db, key)
@@ -116,6 +116,9 @@ func (s *Store) putTx(ctx context.Context, tx *sqlx.Tx, key, hash string, d NewD
 	var err error
 	if sk != nil {
 		err = s.putSealedBlob(ctx, tx, *sk, hash, d.Content, now)
+		if err == nil {
+			err = s.notErased(ctx, tx, sk.Subject) // an erasure between the key's read and this transaction wins
+		}
 	} else {
 		err = s.putBlob(ctx, tx, hash, d.Content, now)
 	}
@@ -164,10 +167,16 @@ func validText(v string) bool {
 	return utf8.ValidString(v) && !strings.ContainsRune(v, 0)
 }
 
-// dedupKey identifies a document by (owner, sha256, title, media type), unambiguously.
-func dedupKey(owner, hash, title, mediaType string) string {
+// dedupKey identifies a document by (owner, sha256, title, media type and,
+// when sealed, subject), unambiguously; documents from before subjects
+// keep their keys.
+func dedupKey(owner, hash, title, mediaType, subject string) string {
 	h := sha256.New()
-	for _, f := range []string{owner, hash, title, mediaType} {
+	fields := []string{owner, hash, title, mediaType}
+	if subject != "" {
+		fields = append(fields, subject)
+	}
+	for _, f := range fields {
 		h.Write([]byte(strconv.Itoa(len(f)) + ":" + f))
 	}
 	return hex.EncodeToString(h.Sum(nil))
@@ -339,3 +348,13 @@ func (s *Store) openSealed(ctx context.Context, doc Document, keyID string, seal
 
 // blobAAD binds sealed content to its subject and plaintext hash.
 func blobAAD(subject, hash string) []byte { return []byte("idflow document|" + subject + "|" + hash) }
+
+// notErased fails with ErrErased when the subject's key was destroyed.
+func (s *Store) notErased(ctx context.Context, tx *sqlx.Tx, subject string) error {
+	var erased int
+	err := tx.GetContext(ctx, &erased, tx.Rebind("SELECT COUNT(*) FROM subject_keys WHERE subject = ? AND erased_at IS NOT NULL"), subject)
+	if err == nil && erased > 0 {
+		return ErrErased
+	}
+	return err
+}

@@ -46,6 +46,14 @@ type SubjectKey struct {
 // Seal encrypts plaintext with the subject's key, binding aad.
 func (k SubjectKey) Seal(plaintext, aad []byte) ([]byte, error) { return k.key.Seal(plaintext, aad) }
 
+// String never prints the key.
+func (k SubjectKey) String() string {
+	return "store.SubjectKey{" + k.Subject + " " + k.KeyID + " REDACTED}"
+}
+
+// GoString never prints it either.
+func (k SubjectKey) GoString() string { return k.String() }
+
 // SubjectID names the key's subject (for caches that must forget it).
 func (k SubjectKey) SubjectID() string { return k.Subject }
 
@@ -215,4 +223,15 @@ func (s *Store) ListSubjects(ctx context.Context) ([]string, error) {
 	var subjects []string
 	err := s.db.SelectContext(ctx, &subjects, "SELECT subject FROM subject_keys WHERE erased_at IS NULL ORDER BY subject")
 	return subjects, err
+}
+
+// SubjectNewestDocument is when the subject's newest document was stored
+// (zero when it has none).
+func (s *Store) SubjectNewestDocument(ctx context.Context, subject string) (time.Time, error) {
+	var newest sql.NullInt64
+	err := s.db.GetContext(ctx, &newest, s.db.Rebind("SELECT MAX(created_at) FROM documents WHERE subject = ?"), subject)
+	if err != nil || !newest.Valid {
+		return time.Time{}, err
+	}
+	return time.UnixMicro(newest.Int64).UTC(), nil
 }

@@ -166,3 +166,21 @@ func TestAgentTokensAreSealed(t *testing.T) {
 		assert.Equal(t, token, a.Token)
 	})
 }
+
+// TestSameBytesForTwoSubjectsAreTwoDocuments: deduplication keeps subjects apart.
+func TestSameBytesForTwoSubjectsAreTwoDocuments(t *testing.T) {
+	ctx := context.Background()
+	s := openSealed(t, storetest.SQLiteURL(t), testKeys{"m1", map[string][]byte{"m1": newKey(t)}})
+	a, err := s.PutDocument(ctx, NewDocument{Owner: "w", Subject: "person-a", Title: "scan", Content: passportScan})
+	require.NoError(t, err)
+	b, err := s.PutDocument(ctx, NewDocument{Owner: "w", Subject: "person-b", Title: "scan", Content: passportScan})
+	require.NoError(t, err)
+	assert.NotEqual(t, a.ID, b.ID)
+	_, err = s.EraseSubject(ctx, "person-a", "ops", true)
+	require.NoError(t, err)
+	_, content, err := s.GetDocument(ctx, b.ID)
+	require.NoError(t, err)
+	assert.Equal(t, passportScan, content, "erasing one leaves the other's copy")
+	_, err = s.PutDocument(ctx, NewDocument{Owner: "w", Subject: "person-a", Title: "new", Content: []byte("again")})
+	assert.ErrorIs(t, err, ErrErased, "an erased subject keeps no new data")
+}
