@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -321,24 +322,31 @@ func fnsStep(cmd *cobra.Command, env *environment, workflowID, what, update stri
 	return nil
 }
 
-// fnsStatus reads a registration's status query.
+// fnsStatus reads a registration's (or an additional signature's) status query.
 func fnsStatus(cmd *cobra.Command, env *environment, workflowID, what string) (fnsregistration.Status, error) {
 	var st fnsregistration.Status
+	err := queryStatus(cmd, env, workflowID, what, &st, &st.Status, fnsregistration.WorkflowType, fnsregistration.ExtraSignatureWorkflowType)
+	return st, err
+}
+
+// queryStatus reads a workflow's status query into into, whose process core
+// is core, and refuses a workflow of another process than processes.
+func queryStatus(cmd *cobra.Command, env *environment, workflowID, what string, into any, core *process.Status, processes ...string) error {
 	c, err := env.client(cmd.Context())
 	if err != nil {
-		return st, err
+		return err
 	}
 	value, err := c.QueryWorkflow(cmd.Context(), workflowID, "", process.StatusQuery)
 	if err != nil {
-		return st, workflowError(what, workflowID, env.namespace(), err)
+		return workflowError(what, workflowID, env.namespace(), err)
 	}
-	if err := value.Get(&st); err != nil {
-		return st, fmt.Errorf("%s: decode the status of %s: %w", what, workflowID, err)
+	if err := value.Get(into); err != nil {
+		return fmt.Errorf("%s: decode the status of %s: %w", what, workflowID, err)
 	}
-	if st.Process != "" && st.Process != fnsregistration.WorkflowType && st.Process != fnsregistration.ExtraSignatureWorkflowType {
-		return st, fmt.Errorf("%s: %s is a %s, not an %s", what, workflowID, st.Process, fnsregistration.WorkflowType)
+	if core.Process != "" && !slices.Contains(processes, core.Process) {
+		return fmt.Errorf("%s: %s is a %s, not a %s", what, workflowID, core.Process, strings.Join(processes, " or "))
 	}
-	return st, nil
+	return nil
 }
 
 // outputFlag reports a missing -o.

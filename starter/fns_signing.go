@@ -202,21 +202,8 @@ func startSigning(cmd *cobra.Command, env *environment, in fnssigning.Input, sig
 // signingStatus reads a DocumentSigning's status query.
 func signingStatus(cmd *cobra.Command, env *environment, workflowID, what string) (fnssigning.Status, error) {
 	var st fnssigning.Status
-	c, err := env.client(cmd.Context())
-	if err != nil {
-		return st, err
-	}
-	value, err := c.QueryWorkflow(cmd.Context(), workflowID, "", process.StatusQuery)
-	if err != nil {
-		return st, workflowError(what, workflowID, env.namespace(), err)
-	}
-	if err := value.Get(&st); err != nil {
-		return st, fmt.Errorf("%s: decode the status of %s: %w", what, workflowID, err)
-	}
-	if st.Process != "" && st.Process != fnssigning.WorkflowType {
-		return st, fmt.Errorf("%s: %s is a %s, not a %s", what, workflowID, st.Process, fnssigning.WorkflowType)
-	}
-	return st, nil
+	err := queryStatus(cmd, env, workflowID, what, &st, &st.Status, fnssigning.WorkflowType)
+	return st, err
 }
 
 func fnsSignedCommand(env *environment) *cobra.Command {
