@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -79,16 +78,11 @@ func TestEraseOnePerson(t *testing.T) {
 // putSubjectDocument stores an image for a subject, as the starter does with --subject.
 func (s *system) putSubjectDocument(t *testing.T, subj, title string) string {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.info.GatewayURL+"/v1/documents?title="+title+"&owner=kyc-"+subj+"&subject="+subj,
-		strings.NewReader("\xff\xd8 scan of "+subj))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+s.info.APIToken)
-	req.Header.Set("Content-Type", "image/jpeg")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
+	status, body := s.api(t, http.MethodPost, "/v1/documents?title="+title+"&owner=kyc-"+subj+"&subject="+subj, "image/jpeg",
+		[]byte("\xff\xd8 scan of "+subj))
+	require.Equal(t, http.StatusCreated, status, "%s", body)
 	var doc struct{ ID, Subject string }
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&doc))
+	require.NoError(t, json.Unmarshal(body, &doc))
 	require.Equal(t, subj, doc.Subject)
 	return doc.ID
 }
@@ -96,11 +90,6 @@ func (s *system) putSubjectDocument(t *testing.T, subj, title string) string {
 // getStatus is the status of reading a document through the gateway.
 func (s *system) getStatus(t *testing.T, id string) int {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.info.GatewayURL+"/v1/documents/"+id, nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+s.info.APIToken)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	return resp.StatusCode
+	status, _ := s.api(t, http.MethodGet, "/v1/documents/"+id, "", nil)
+	return status
 }

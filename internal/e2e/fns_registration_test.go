@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
-	"io"
 	"net/http"
 	"strconv"
 	"testing"
@@ -71,16 +70,8 @@ func (s *system) newFNSAgent(t *testing.T) string {
 	body := []byte(`{"username":"agent_e2e","password":"123456qwerty","last_name":"Агентов","first_name":"Агент",
 		"middle_name":"Агентович","phone":"79012345678","unstructured_identity":"4500 023 Выдан ПВД ОВД 12.05.2011",
 		"snils":"11223344595","position":"оператор","company":1,"permissions":["consumer_identify"],"identification_points":[1]}`)
-	req, err := http.NewRequest(http.MethodPost, s.info.GatewayURL+"/v1/fns/agents", bytes.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+s.info.APIToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusCreated, resp.StatusCode, "%s", answer)
+	status, answer := s.api(t, http.MethodPost, "/v1/fns/agents", "application/json", body)
+	require.Equal(t, http.StatusCreated, status, "%s", answer)
 	assert.NotContains(t, string(answer), "123456qwerty", "the password is never answered")
 	var agent struct{ ID string }
 	require.NoError(t, json.Unmarshal(answer, &agent))
@@ -211,14 +202,7 @@ func TestFNSRegistrationEndToEnd(t *testing.T) {
 // getDocument reads a document's bytes through the gateway.
 func (s *system) getDocument(t *testing.T, id string) []byte {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.info.GatewayURL+"/v1/documents/"+id, nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+s.info.APIToken)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return b
+	status, body := s.api(t, http.MethodGet, "/v1/documents/"+id, "", nil)
+	require.Equal(t, http.StatusOK, status)
+	return body
 }

@@ -1,15 +1,12 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -159,21 +156,13 @@ func (s *system) consumerSearch(t *testing.T) []gateway.FNSConsumerSummary {
 
 func (s *system) gatewayJSON(t *testing.T, method, path string, body, out any) {
 	t.Helper()
-	var rd io.Reader
+	var raw []byte
 	if body != nil {
-		b, err := json.Marshal(body)
+		var err error
+		raw, err = json.Marshal(body)
 		require.NoError(t, err)
-		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, s.info.GatewayURL+path, rd)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+s.info.APIToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", raw)
-	require.NoError(t, json.NewDecoder(strings.NewReader(string(raw))).Decode(out))
+	status, answer := s.api(t, method, path, "application/json", raw)
+	require.Equal(t, http.StatusOK, status, "%s", answer)
+	require.NoError(t, json.Unmarshal(answer, out))
 }

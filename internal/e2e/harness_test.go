@@ -103,17 +103,29 @@ func startSystem(t *testing.T, tune func(*config.Worker)) *system {
 // putDocument stores content through the gateway's documents API.
 func (s *system) putDocument(t *testing.T, title, mediaType string, content []byte) string {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.info.GatewayURL+"/v1/documents?title="+url.QueryEscape(title), bytes.NewReader(content))
+	status, body := s.api(t, http.MethodPost, "/v1/documents?title="+url.QueryEscape(title), mediaType, content)
+	require.Equal(t, http.StatusCreated, status, "%s", body)
+	var doc struct{ ID string }
+	require.NoError(t, json.Unmarshal(body, &doc))
+	return doc.ID
+}
+
+// api sends one request to the gateway with the API token and returns the
+// status and the body.
+func (s *system) api(t *testing.T, method, path, contentType string, body []byte) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.info.GatewayURL+path, bytes.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+s.info.APIToken)
-	req.Header.Set("Content-Type", mediaType)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	require.Equal(t, http.StatusCreated, resp.StatusCode)
-	var doc struct{ ID string }
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&doc))
-	return doc.ID
+	answer, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, answer
 }
 
 // get fetches a gateway path that needs no token and returns the body.

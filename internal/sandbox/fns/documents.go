@@ -117,13 +117,7 @@ func (s *Sandbox) handleConfDocList(w http.ResponseWriter, r *http.Request) {
 
 // confDocOf returns the confirmation document of the path visible to the caller, answering 404 itself.
 func (s *Sandbox) confDocOf(w http.ResponseWriter, r *http.Request) *confDoc {
-	id, _ := pathID(r, "id")
-	d := s.confDocs[id]
-	if d == nil || !s.canSee(caller(r), d.workflow) {
-		writeDetail(w, http.StatusNotFound, msgNotFound)
-		return nil
-	}
-	return d
+	return visibleOf(s, w, r, s.confDocs, func(d *confDoc) *workflow { return d.workflow })
 }
 
 // handleConfDocUpload serves PUT /api/rb/confirmation-document/{id}.
@@ -235,13 +229,7 @@ func (s *Sandbox) handleScanList(w http.ResponseWriter, r *http.Request) {
 
 // scanOf returns the scan of the path visible to the caller, answering 404 itself.
 func (s *Sandbox) scanOf(w http.ResponseWriter, r *http.Request) *scan {
-	id, _ := pathID(r, "id")
-	sc := s.scans[id]
-	if sc == nil || !s.canSee(caller(r), sc.workflow) {
-		writeDetail(w, http.StatusNotFound, msgNotFound)
-		return nil
-	}
-	return sc
+	return visibleOf(s, w, r, s.scans, func(sc *scan) *workflow { return sc.workflow })
 }
 
 // handleScanUpload serves PUT /api/rb/document-scan/{id}.

@@ -33,13 +33,19 @@ func (s *Sandbox) handleSignedDocuments(w http.ResponseWriter, r *http.Request) 
 
 // docOf returns the document of the path visible to the caller, answering 404 itself.
 func (s *Sandbox) docOf(w http.ResponseWriter, r *http.Request) *signDoc {
+	return visibleOf(s, w, r, s.docs, func(d *signDoc) *workflow { return d.workflow })
+}
+
+// visibleOf returns the item of the path's id if the caller may see its
+// workflow, else answers 404 and returns nil; the caller holds s.mu.
+func visibleOf[T any](s *Sandbox, w http.ResponseWriter, r *http.Request, items map[int64]*T, workflowOf func(*T) *workflow) *T {
 	id, _ := pathID(r, "id")
-	d := s.docs[id]
-	if d == nil || !s.canSee(caller(r), d.workflow) {
+	item := items[id]
+	if item == nil || !s.canSee(caller(r), workflowOf(item)) {
 		writeDetail(w, http.StatusNotFound, msgNotFound)
 		return nil
 	}
-	return d
+	return item
 }
 
 // handleDocumentFile serves GET /api/rb/document/{id}/path/{title}: the
