@@ -8,6 +8,7 @@ import (
 	"idflow/workflows/fnsscenarios"
 	"idflow/workflows/fnssigning"
 	"idflow/workflows/kyc"
+	"idflow/workflows/onboarding"
 	"idflow/workflows/retention"
 	"idflow/workflows/simplifiedid"
 )
@@ -20,6 +21,7 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(fnsregistration.FNSRegistration, workflow.RegisterOptions{Name: fnsregistration.WorkflowType})
 	r.RegisterWorkflowWithOptions(fnssigning.DocumentSigning, workflow.RegisterOptions{Name: fnssigning.WorkflowType})
 	r.RegisterWorkflowWithOptions(fnsregistration.FNSExtraSignature, workflow.RegisterOptions{Name: fnsregistration.ExtraSignatureWorkflowType})
+	r.RegisterWorkflowWithOptions(onboarding.Onboarding, workflow.RegisterOptions{Name: onboarding.WorkflowType})
 	r.RegisterWorkflowWithOptions(retention.SubjectRetention, workflow.RegisterOptions{Name: retention.WorkflowType})
 	for name, fn := range map[string]any{
 		fnsscenarios.PauseWorkflowType:            fnsscenarios.FNSPause,

@@ -10,6 +10,7 @@ import (
 
 	"idflow/internal/validate"
 	"idflow/workflows/process"
+	"idflow/workflows/proofing"
 )
 
 // FNSExtraSignature issues an additional signature (scenario 84) to a
@@ -22,6 +23,7 @@ func FNSExtraSignature(ctx workflow.Context, in ExtraSignatureInput) (Status, er
 	r.status.Stage = StageCreating
 	r.status.ConsumerID = in.ConsumerID
 	r.track = process.NewTracker(ExtraSignatureWorkflowType, &r.status.Status, nil)
+	r.track.SetProofing(func(id string) proofing.Status { return r.status.ProofingStatus(id) })
 	if err := r.setUpHandlers(ctx); err != nil {
 		return r.status, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"idflow/internal/validate"
 	"idflow/workflows/process"
+	"idflow/workflows/proofing"
 )
 
 // FNS workflow types and states this process follows (document L2698–2770).
@@ -49,6 +50,7 @@ func FNSRegistration(ctx workflow.Context, in Input) (Status, error) {
 	r := &registration{in: withDefaults(in), raw: in}
 	r.status.Stage = StageChecking
 	r.track = process.NewTracker(WorkflowType, &r.status.Status, nil)
+	r.track.SetProofing(func(id string) proofing.Status { return r.status.ProofingStatus(id) })
 	return r.run(ctx)
 }
 

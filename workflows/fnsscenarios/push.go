@@ -8,6 +8,7 @@ import (
 	"idflow/internal/validate"
 	"idflow/workflows/fnsregistration"
 	"idflow/workflows/process"
+	"idflow/workflows/proofing"
 )
 
 // maxPushText bounds a push's title and message (an app notification).
@@ -19,6 +20,7 @@ func FNSPush(ctx workflow.Context, in PushInput) (Status, error) {
 	var status Status
 	status.Stage, status.ConsumerID, status.FNSWorkflowID = StageSending, in.ConsumerID, in.FNSWorkflowID
 	track := process.NewTracker(PushWorkflowType, &status.Status, nil)
+	track.SetProofing(func(id string) proofing.Status { return status.ProofingStatus(id) })
 	if err := workflow.SetQueryHandler(ctx, process.StatusQuery, func() (Status, error) { return status, nil }); err != nil {
 		return status, err
 	}

@@ -6,6 +6,7 @@ import (
 	"idflow/internal/validate"
 	"idflow/workflows/fnsregistration"
 	"idflow/workflows/process"
+	"idflow/workflows/proofing"
 )
 
 // FNSRevocation sends a certificate's revocation application (an XML file
@@ -15,6 +16,7 @@ func FNSRevocation(ctx workflow.Context, in RevocationInput) (Status, error) {
 	var status Status
 	status.Stage = StageSending
 	track := process.NewTracker(RevocationWorkflowType, &status.Status, nil)
+	track.SetProofing(func(id string) proofing.Status { return status.ProofingStatus(id) })
 	if err := workflow.SetQueryHandler(ctx, process.StatusQuery, func() (Status, error) { return status, nil }); err != nil {
 		return status, err
 	}

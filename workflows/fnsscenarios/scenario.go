@@ -10,6 +10,7 @@ import (
 	"idflow/internal/validate"
 	"idflow/workflows/fnsregistration"
 	"idflow/workflows/process"
+	"idflow/workflows/proofing"
 )
 
 // FNS states the scenarios end in (document L2698–2770).
@@ -32,6 +33,7 @@ func newScenario(ctx workflow.Context, workflowType, consumerID string, timeout,
 	s := &scenario{timeout: timeout}
 	s.status.Stage, s.status.ConsumerID = StageCreating, consumerID
 	s.track = process.NewTracker(workflowType, &s.status.Status, nil)
+	s.track.SetProofing(func(id string) proofing.Status { return s.status.ProofingStatus(id) })
 	s.follower = fnsregistration.NewFollower(ctx, process.DurationOr(pollInitial, DefaultPollInitial),
 		process.DurationOr(pollMax, DefaultPollMax), &s.status.Callbacks)
 	return s

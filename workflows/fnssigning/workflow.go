@@ -11,6 +11,7 @@ import (
 	"idflow/internal/validate"
 	"idflow/workflows/fnsregistration"
 	"idflow/workflows/process"
+	"idflow/workflows/proofing"
 )
 
 // FNS document-signing states (document L2698–2770).
@@ -28,6 +29,7 @@ func DocumentSigning(ctx workflow.Context, in Input) (Status, error) {
 	s := &signing{in: withDefaults(in), raw: in}
 	s.status.Stage = StageSending
 	s.track = process.NewTracker(WorkflowType, &s.status.Status, nil)
+	s.track.SetProofing(func(id string) proofing.Status { return s.status.ProofingStatus(id) })
 	return s.run(ctx)
 }
 

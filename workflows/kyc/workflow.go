@@ -11,6 +11,7 @@ import (
 
 	"idflow/internal/validate"
 	"idflow/workflows/process"
+	"idflow/workflows/proofing"
 )
 
 // seenEventsKept bounds the correlation ids remembered for deduplication.
@@ -30,6 +31,7 @@ func KYCVerification(ctx workflow.Context, in Input) (Status, error) {
 		k.status, k.lastReview, k.seen = in.Resume.Status, in.Resume.LastReview, in.Resume.SeenEvents
 	}
 	k.track = process.NewTracker(WorkflowType, &k.status.Status, k.searchAttributes)
+	k.track.SetProofing(func(id string) proofing.Status { return k.status.ProofingStatus(id) })
 	k.track.SetProviderRef(k.status.ApplicantID)
 	return k.run(ctx)
 }

@@ -11,8 +11,11 @@
 package onboarding
 
 import (
+	"fmt"
 	"time"
 
+	"idflow/internal/validate"
+	"idflow/workflows/fnssigning"
 	"idflow/workflows/kyc"
 	"idflow/workflows/process"
 	"idflow/workflows/proofing"
@@ -169,4 +172,37 @@ type RecordProofingInput struct {
 // RecordProofingResult says whether the write changed the projection.
 type RecordProofingResult struct {
 	Applied bool `json:"applied"`
+}
+
+// Validate checks the evidence's shape (the documents themselves are
+// checked by each step before any provider call): FNS registration always,
+// at least one identification check, and each one's required ids.
+func (e Evidence) Validate() error {
+	var errs validate.FieldErrors
+	if e.SimplifiedIdentification == nil && e.KYC == nil {
+		errs.Add("evidence", "at least one identification check is required: simplifiedIdentification or kyc")
+	}
+	if s := e.SimplifiedIdentification; s != nil && s.PersonDocumentID == "" {
+		errs.Add("evidence.simplifiedIdentification.personDocumentId", "required")
+	}
+	if k := e.KYC; k != nil {
+		if k.LevelName == "" {
+			errs.Add("evidence.kyc.levelName", "required")
+		}
+		if len(k.Documents) == 0 {
+			errs.Add("evidence.kyc.documents", "at least one document is required")
+		}
+		for i, d := range k.Documents {
+			if d.DocumentID == "" || d.IDDocType == "" || d.Country == "" {
+				errs.Add(fmt.Sprintf("evidence.kyc.documents[%d]", i), "idDocType, country and documentId are required")
+			}
+		}
+	}
+	if e.FNSRegistration == nil || e.FNSRegistration.RegistrationDocumentID == "" {
+		errs.Add("evidence.fnsRegistration.registrationDocumentId", "required")
+	}
+	if s := e.Signing; s != nil && (len(s.DocumentIDs) == 0 || len(s.DocumentIDs) > fnssigning.MaxDocuments) {
+		errs.Add("evidence.signing.documentIds", fmt.Sprintf("1 to %d documents", fnssigning.MaxDocuments))
+	}
+	return errs.Err()
 }

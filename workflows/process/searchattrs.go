@@ -24,11 +24,14 @@ var (
 	RejectedStepsKey = temporal.NewSearchAttributeKeyKeywordList("IdflowRejectedSteps")
 	// ModerationCommentKey is the provider's comment meant for the applicant.
 	ModerationCommentKey = temporal.NewSearchAttributeKeyString("IdflowModerationComment")
+	// ProofingStatusKey is the status getProofingStatus reports: pending,
+	// accepted, rejected, challenged, canceled, revoked or expired.
+	ProofingStatusKey = temporal.NewSearchAttributeKeyKeyword("IdflowProofingStatus")
 )
 
 // SearchAttributeKeys lists every custom search attribute the processes
 // use; the worker registers them at start.
 func SearchAttributeKeys() []temporal.SearchAttributeKey {
 	return []temporal.SearchAttributeKey{ProcessTypeKey, StageKey, OutcomeKey, ReasonKey, ErrorKey, ProviderRefKey,
-		RejectedStepsKey, ModerationCommentKey}
+		RejectedStepsKey, ModerationCommentKey, ProofingStatusKey}
 }

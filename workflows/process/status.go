@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"idflow/workflows/proofing"
 )
 
 // Status is the core of every process's status query answer and result;
@@ -20,6 +22,8 @@ type Status struct {
 	Error string `json:"error,omitempty"`
 	// Waiting lists what the process waits for now; empty once it has ended.
 	Waiting []Wait `json:"waiting,omitempty"`
+	// Proofing is the status as the issuer's getProofingStatus reports it.
+	Proofing proofing.Status `json:"proofing,omitzero"`
 }
 
 // Wait is something a process waits for, shown by the status query, the

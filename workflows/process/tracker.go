@@ -1,8 +1,12 @@
 package process
 
 import (
+	"encoding/json"
+
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"idflow/workflows/proofing"
 )
 
 // Tracker publishes one process's state and finishes it once. It works on
@@ -13,6 +17,10 @@ type Tracker struct {
 	providerRef string
 	// extra adds the process's own search attributes to every publication.
 	extra func() []temporal.SearchAttributeUpdate
+	// proofing maps the status to the issuer's proofing status (see SetProofing).
+	proofing func(id string) proofing.Status
+	// reported is what the parent workflow was last told (see reportToParent).
+	reported string
 }
 
 // NewTracker tracks status for the named process; extra (may be nil) gives
@@ -24,6 +32,12 @@ func NewTracker(process string, status *Status, extra func() []temporal.SearchAt
 	}
 	return &Tracker{status: status, extra: extra}
 }
+
+// SetProofing gives the process's own mapping of its status to the
+// issuer's proofing status; id is the workflow id, for the rejections'
+// issuerRejectionIdentifier. Without one, ProofingOf's mapping of the
+// outcome is used.
+func (t *Tracker) SetProofing(fn func(id string) proofing.Status) { t.proofing = fn }
 
 // SetProviderRef records the provider's id for the process (a session, an
 // applicant); it is published with the next change.
@@ -90,7 +104,14 @@ func (t *Tracker) Publish(ctx workflow.Context) {
 	if ctx.Err() != nil {
 		ctx, _ = workflow.NewDisconnectedContext(ctx)
 	}
+	id := workflow.GetInfo(ctx).WorkflowExecution.ID
+	if t.proofing != nil {
+		t.status.Proofing = t.proofing(id)
+	} else {
+		t.status.Proofing = ProofingOf(*t.status, id)
+	}
 	updates := []temporal.SearchAttributeUpdate{
+		ProofingStatusKey.ValueSet(t.status.Proofing.Key()),
 		ProcessTypeKey.ValueSet(t.status.Process),
 		StageKey.ValueSet(t.status.Stage),
 		OutcomeKey.ValueSet(string(t.status.Outcome)),
@@ -109,6 +130,28 @@ func (t *Tracker) Publish(ctx workflow.Context) {
 		workflow.GetLogger(ctx).Warn("search attributes not updated", "Error", err)
 	}
 	workflow.SetCurrentDetails(ctx, t.status.details())
+	t.reportToParent(ctx)
+}
+
+// reportToParent tells a parent workflow (an onboarding) of each change of
+// the outcome, reason, stage or proofing status, by ChildStatusSignal: a
+// child that decides while still running (KYC accepted, then monitoring)
+// is not waited for. A process without a parent sends nothing, so its
+// history is what it was before parents listened.
+func (t *Tracker) reportToParent(ctx workflow.Context) {
+	parent := workflow.GetInfo(ctx).ParentWorkflowExecution
+	if parent == nil {
+		return
+	}
+	report := ChildReport{WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, Status: *t.status}
+	report.Status.Waiting, report.Status.Error = nil, ""
+	key, _ := json.Marshal(report)
+	if string(key) == t.reported {
+		return
+	}
+	t.reported = string(key)
+	// Not waited for: a parent that has closed cannot take it, and need not.
+	workflow.SignalExternalWorkflow(ctx, parent.ID, parent.RunID, ChildStatusSignal, report)
 }
 
 func keywordOrUnset(key temporal.SearchAttributeKeyKeyword, value string) temporal.SearchAttributeUpdate {

@@ -10,6 +10,7 @@ import (
 
 	"idflow/internal/validate"
 	"idflow/workflows/process"
+	"idflow/workflows/proofing"
 )
 
 // SimplifiedIdentification runs one Mandarin simplified identification.
@@ -18,6 +19,7 @@ func SimplifiedIdentification(ctx workflow.Context, in Input) (Status, error) {
 	s.status = Status{Billable: true, Phone: PhoneCheck{AttemptsLeft: MaxSMSCodeAttempts}}
 	s.status.Stage = StageOpeningSession
 	s.track = process.NewTracker(WorkflowType, &s.status.Status, nil)
+	s.track.SetProofing(func(id string) proofing.Status { return s.status.ProofingStatus(id) })
 	return s.run(ctx)
 }
 
