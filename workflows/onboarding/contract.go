@@ -92,6 +92,9 @@ type SimplifiedIDEvidence struct {
 	PersonDocumentID string        `json:"personDocumentId"`
 	SMSCodeTimeout   time.Duration `json:"smsCodeTimeout,omitempty"`
 	PersonCheckLimit time.Duration `json:"personCheckLimit,omitempty"`
+	// PollInitial and PollMax shape the SMEV polling; 0 means the process's defaults.
+	PollInitial time.Duration `json:"pollInitial,omitempty"`
+	PollMax     time.Duration `json:"pollMax,omitempty"`
 }
 
 // KYCEvidence runs IDnGO KYC.
@@ -113,12 +116,17 @@ type FNSEvidence struct {
 	AppTimeout             time.Duration `json:"appTimeout,omitempty"`
 	AgentTimeout           time.Duration `json:"agentTimeout,omitempty"`
 	ScanTimeout            time.Duration `json:"scanTimeout,omitempty"`
+	// PollInitial and PollMax shape the /full reads when no callback comes.
+	PollInitial time.Duration `json:"pollInitial,omitempty"`
+	PollMax     time.Duration `json:"pollMax,omitempty"`
 }
 
 // SigningEvidence has the registered person sign documents.
 type SigningEvidence struct {
 	DocumentIDs []string      `json:"documentIds"`
 	SignTimeout time.Duration `json:"signTimeout,omitempty"`
+	PollInitial time.Duration `json:"pollInitial,omitempty"`
+	PollMax     time.Duration `json:"pollMax,omitempty"`
 }
 
 // RevokeRequest is the argument of RevokeSignal.

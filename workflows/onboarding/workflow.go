@@ -105,7 +105,8 @@ func (o *onboarding) startIdentification(ctx workflow.Context) {
 	if e := o.in.Evidence.SimplifiedIdentification; e != nil {
 		o.startChild(ctx, StepSimplifiedID, simplifiedid.WorkflowType, simplifiedid.WorkflowID(o.in.ProofingID),
 			simplifiedid.Input{RequestID: o.in.ProofingID, PersonDocumentID: e.PersonDocumentID,
-				SMSCodeTimeout: e.SMSCodeTimeout, PersonCheckLimit: e.PersonCheckLimit})
+				SMSCodeTimeout: e.SMSCodeTimeout, PersonCheckLimit: e.PersonCheckLimit,
+				PersonCheckPollInitial: e.PollInitial, PersonCheckPollMax: e.PollMax})
 	}
 	if e := o.in.Evidence.KYC; e != nil {
 		external := e.ExternalUserID
@@ -124,7 +125,8 @@ func (o *onboarding) startRegistration(ctx workflow.Context) {
 	e := o.in.Evidence.FNSRegistration
 	o.startChild(ctx, StepFNSRegistration, fnsregistration.WorkflowType, fnsregistration.WorkflowID(o.in.ProofingID),
 		fnsregistration.Input{RequestID: o.in.ProofingID, RegistrationDocumentID: e.RegistrationDocumentID,
-			AppTimeout: e.AppTimeout, AgentTimeout: e.AgentTimeout, ScanTimeout: e.ScanTimeout})
+			AppTimeout: e.AppTimeout, AgentTimeout: e.AgentTimeout, ScanTimeout: e.ScanTimeout,
+			PollInitial: e.PollInitial, PollMax: e.PollMax})
 }
 
 func (o *onboarding) startSigning(ctx workflow.Context) {
@@ -134,7 +136,7 @@ func (o *onboarding) startSigning(ctx workflow.Context) {
 	}
 	o.startChild(ctx, StepSigning, fnssigning.WorkflowType, fnssigning.WorkflowID(o.in.ProofingID),
 		fnssigning.Input{RequestID: o.in.ProofingID, ConsumerID: o.consumerID, DocumentIDs: e.DocumentIDs,
-			SignTimeout: e.SignTimeout})
+			SignTimeout: e.SignTimeout, PollInitial: e.PollInitial, PollMax: e.PollMax})
 }
 
 // startChild starts one step. Its context is its own, so that the
