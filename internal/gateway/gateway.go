@@ -6,6 +6,7 @@ package gateway
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -53,6 +54,15 @@ type Deps struct {
 	Codec        *codec.Ring
 	CodecOrigins []string
 	CodecToken   string
+	// Proofings starts and cancels onboardings for the issuer API at
+	// /api/v1/vdc/, which a wallet calls with VDCSecret (a bearer token) or,
+	// when VDCClientCerts, a client certificate TLS verified.
+	Proofings      Proofings
+	VDCSecret      string
+	VDCClientCerts bool
+	// TLS, if set, makes Server serve HTTPS (with client certificates
+	// verified when given, for the issuer API).
+	TLS *tls.Config
 }
 
 // Gateway routes the worker's HTTP requests.
@@ -95,6 +105,7 @@ func New(deps Deps) *Gateway {
 	g.registerSubjects() // /v1/subjects/{subject}/erase
 	g.registerCodec()    // /v1/codec/…, /codec/{token}/…
 	g.registerFNS()      // /v1/fns/agents, /v1/fns/workflows…, /v1/fns/consumers/search
+	g.registerVDC()      // /api/v1/vdc/{method}: the issuer API
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such route")
 	})

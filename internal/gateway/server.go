@@ -45,5 +45,6 @@ func (g *Gateway) Server() *http.Server {
 		WriteTimeout:      t.Write,
 		IdleTimeout:       t.Idle,
 		MaxHeaderBytes:    maxHeaderBytes,
+		TLSConfig:         g.deps.TLS,
 	}
 }
