@@ -85,7 +85,9 @@ nothing is sent then).`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(group(documentsCommand(env)), group(workflowsCommand(env)), statusCommand(env),
 		identifyCommand(env), smsCodeCommand(env), group(kycCommand(env)), group(inboxCommand(env)),
-		group(fnsCommand(env)), group(subjectsCommand(env)))
+		group(fnsCommand(env)), group(subjectsCommand(env)), onboardCommand(env),
+		proofingCommand(env, "proofing-status", "Print a proofing's status as the wallet sees it", "getProofingStatus"),
+		proofingCommand(env, "proofing-cancel", "Cancel a pending or challenged proofing", "cancelProofing"))
 	return root
 }
 

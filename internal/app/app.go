@@ -6,6 +6,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -27,6 +28,7 @@ import (
 	"idflow/internal/gateway/fnsadmin"
 	"idflow/internal/inbox"
 	"idflow/internal/metrics"
+	"idflow/internal/notify"
 	"idflow/internal/providers/fns"
 	"idflow/internal/store"
 	"idflow/internal/temporalclient"
@@ -70,7 +72,14 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return fmt.Errorf("gateway: listen on %s (IDFLOW_HTTP_ADDR): %w", cfg.HTTPAddr, err)
 	}
 	stack.push("gateway listener", func() error { return ignoreClosed(listener.Close()) })
+	tlsConfig, err := gatewayTLS(cfg)
+	if err != nil {
+		return err
+	}
 	info := Info{GatewayURL: "http://" + listener.Addr().String()}
+	if tlsConfig != nil {
+		info.GatewayURL = "https://" + listener.Addr().String()
+	}
 
 	var dev *devStack
 	if opts.Dev {
@@ -97,7 +106,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return fmt.Errorf("IDFLOW_ENCRYPTION_KEYS: %w", err)
 	}
 	keys := keyRing(ring, deps)
-	gw := newGateway(cfg, deps, m, log, dispatcher.notify, fnsClient, keys)
+	gw := newGateway(cfg, deps, m, log, dispatcher.notify, fnsClient, keys, tlsConfig)
 	serveErr, drainGateway := serveGateway(listener, gw, cfg, &stack)
 
 	st, err := retryUntil(ctx, log, "database (IDFLOW_DATABASE_URL)", func(ctx context.Context) (*store.Store, error) {
@@ -134,7 +143,12 @@ func Run(ctx context.Context, opts Options) (err error) {
 	info.TemporalAddress, info.APIToken = copts.HostPort, cfg.APIToken
 
 	publicURL := cmp.Or(cfg.PublicURL, info.GatewayURL)
-	if err := startWorker(tc, cfg, dependencies{store: st, logger: log, publicURL: publicURL, fns: fnsClient, temporal: tc}, &stack); err != nil {
+	notifyProofings, err := startProofingNotifications(cfg, st, log, &stack)
+	if err != nil {
+		return err
+	}
+	if err := startWorker(tc, cfg, dependencies{store: st, logger: log, publicURL: publicURL, fns: fnsClient, temporal: tc,
+		notifyProofings: notifyProofings}, &stack); err != nil {
 		return err
 	}
 	if err := scheduleRetention(ctx, tc, cfg, log); err != nil {
@@ -226,6 +240,28 @@ func startWorker(tc client.Client, cfg config.Worker, deps dependencies, stack *
 	return nil
 }
 
+// startProofingNotifications runs the announcements of proofing status
+// changes when IDFLOW_PROOFING_NOTIFY_URL is set, and returns what wakes
+// them (nil when off: no outbox rows are written then).
+func startProofingNotifications(cfg config.Worker, st *store.Store, log *zap.Logger, stack *cleanupStack) (func(), error) {
+	if cfg.ProofingNotifyURL == "" {
+		return nil, nil
+	}
+	d, err := notify.New(st, cfg.ProofingNotifyURL, cfg.ProofingNotifySecret, log.Named("notify"), notify.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("IDFLOW_PROOFING_NOTIFY_SECRET: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	stack.push("proofing notifications", func() error {
+		cancel()
+		<-done
+		return nil
+	})
+	return d.Notify, nil
+}
+
 // startDispatcher delivers inbox events to workflows until shutdown.
 func startDispatcher(d *inbox.Dispatcher, stack *cleanupStack) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -241,11 +277,13 @@ func startDispatcher(d *inbox.Dispatcher, stack *cleanupStack) {
 }
 
 func newGateway(cfg config.Worker, late *lateDeps, m *metrics.Metrics, log *zap.Logger, onWebhook func(), fnsClient *fns.Client,
-	keys *codec.Ring) *gateway.Gateway {
+	keys *codec.Ring, tlsConfig *tls.Config) *gateway.Gateway {
 	deps := gateway.Deps{
 		APIToken: cfg.APIToken, MaxDocumentBytes: cfg.DocumentMaxBytes, Logger: log, Metrics: m,
 		OnWebhook: onWebhook, FNS: fnsadmin.New(fnsClient),
 		Codec: keys, CodecOrigins: cfg.CodecCORSOrigins, CodecToken: cfg.CodecToken,
+		Proofings: proofings{late: late, taskQueue: cfg.TaskQueue}, VDCSecret: cfg.VDCSecret, VDCClientCerts: cfg.VDCClientCA != "",
+		TLS: tlsConfig,
 		ReadyChecks: []gateway.Check{
 			{Name: "database", Run: func(ctx context.Context) error {
 				if st := late.store.Load(); st != nil {
@@ -285,7 +323,13 @@ func newGateway(cfg config.Worker, late *lateDeps, m *metrics.Metrics, log *zap.
 func serveGateway(listener net.Listener, gw *gateway.Gateway, cfg config.Worker, stack *cleanupStack) (<-chan error, func() error) {
 	srv := gw.Server()
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(listener) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			serveErr <- srv.ServeTLS(listener, "", "") // the certificate is in TLSConfig
+			return
+		}
+		serveErr <- srv.Serve(listener)
+	}()
 	drain := sync.OnceValue(func() error { return shutdownHTTP(srv, cfg.ShutdownTimeout) })
 	stack.push("gateway", drain)
 	return serveErr, drain

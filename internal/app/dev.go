@@ -56,6 +56,13 @@ func startDev(ctx context.Context, cfg *config.Worker, gatewayURL string, log *z
 		}
 		cfg.CodecToken = token
 	}
+	if cfg.VDCSecret == "" && cfg.VDCClientCA == "" {
+		secret, err := devSecret(cfg.DevDir, config.DevVDCSecretFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.VDCSecret = secret
+	}
 	for _, host := range []string{cfg.DevTemporalIP, "localhost"} {
 		cfg.CodecCORSOrigins = append(cfg.CodecCORSOrigins, fmt.Sprintf("http://%s:%d", host, cfg.DevUIPort))
 	}

@@ -16,6 +16,7 @@ import (
 	"idflow/internal/store"
 	"idflow/workflows"
 
+	proofingacts "idflow/activities/proofing"
 	retentionacts "idflow/activities/retention"
 
 	"go.temporal.io/sdk/client"
@@ -31,6 +32,8 @@ type dependencies struct {
 	fns *fns.Client
 	// temporal is the worker's client (the retention reads close times).
 	temporal client.Client
+	// notifyProofings wakes the proofing status announcements; nil when off.
+	notifyProofings func()
 }
 
 // register puts every workflow and activity on the worker.
@@ -48,6 +51,7 @@ func register(w worker.Registry, cfg config.Worker, deps dependencies) error {
 	idngoacts.Register(w, &idngoacts.Activities{Client: idngoClient, Store: deps.store})
 	fnsacts.Register(w, &fnsacts.Activities{Client: deps.fns, Store: deps.store, CallbackBaseURL: deps.publicURL})
 	retentionacts.Register(w, &retentionacts.Activities{Store: deps.store, Temporal: deps.temporal})
+	proofingacts.Register(w, &proofingacts.Activities{Store: deps.store, Notify: deps.notifyProofings})
 	return nil
 }
 

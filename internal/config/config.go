@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -32,6 +33,9 @@ const DevKeysFile = "encryption-keys"
 
 // DevCodecTokenFile holds the token of the UI's codec endpoint under -dev.
 const DevCodecTokenFile = "codec-token"
+
+// DevVDCSecretFile holds the issuer API's shared secret under -dev.
+const DevVDCSecretFile = "vdc-secret"
 
 // DevFNSCAFile is the file under IDFLOW_DEV_DIR where `worker -dev` writes the
 // FNS sandbox's test CA certificate (PEM): the certificates and signatures the
@@ -79,6 +83,24 @@ type Worker struct {
 	// Retention, when set, erases a subject this long after its last
 	// process ended (an hourly schedule); 0 keeps data until erased by hand.
 	Retention time.Duration `env:"IDFLOW_RETENTION, default=0"`
+
+	// VDCSecret is the bearer token a wallet calls the issuer API
+	// (/api/v1/vdc/) with; -dev generates one. The API is off when neither
+	// it nor VDCClientCA is set.
+	VDCSecret string `env:"IDFLOW_VDC_SECRET"`
+	// VDCClientCA is a PEM file of the CAs whose client certificates
+	// authenticate a wallet (mTLS); it needs the gateway on TLS.
+	VDCClientCA string `env:"IDFLOW_VDC_CLIENT_CA"`
+	// GatewayTLSCert and GatewayTLSKey (PEM files) make the gateway serve
+	// HTTPS; unset, it serves HTTP (behind a TLS-terminating proxy).
+	GatewayTLSCert string `env:"IDFLOW_GATEWAY_TLS_CERT"`
+	GatewayTLSKey  string `env:"IDFLOW_GATEWAY_TLS_KEY"`
+	// ProofingNotifyURL, when set, receives a signed announcement of every
+	// proofing status change (the proofing id and a sequence number).
+	ProofingNotifyURL string `env:"IDFLOW_PROOFING_NOTIFY_URL"`
+	// ProofingNotifySecret signs the announcements (Standard Webhooks,
+	// whsec_ and base64).
+	ProofingNotifySecret string `env:"IDFLOW_PROOFING_NOTIFY_SECRET"`
 
 	// MandarinBaseURL is Mandarin's API; https unless loopback.
 	MandarinBaseURL string `env:"IDFLOW_MANDARIN_BASE_URL, default=https://secure.mandarinpay.com"`
@@ -140,6 +162,8 @@ type Starter struct {
 	GatewayURL string `env:"IDFLOW_GATEWAY_URL, default=http://127.0.0.1:8080"`
 	// APIToken authenticates to the gateway; read from DevDir when unset.
 	APIToken string `env:"IDFLOW_API_TOKEN"`
+	// VDCSecret authenticates to the issuer API; read from DevDir when unset.
+	VDCSecret string `env:"IDFLOW_VDC_SECRET"`
 	// UIURL is the Temporal UI's address, used to print links.
 	UIURL string `env:"IDFLOW_UI_URL, default=http://localhost:8233"`
 	// DevDir is where -dev left its generated token.
@@ -203,6 +227,7 @@ func (c Worker) check(dev bool) error {
 	if c.APIToken != "" && len(c.APIToken) < minTokenLength {
 		add("IDFLOW_API_TOKEN", fmt.Sprintf("too short: at least %d characters", minTokenLength))
 	}
+	c.checkIssuerAPI(add)
 	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
 		!strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		add("IDFLOW_DATABASE_URL", "must start with sqlite:, postgres:// or postgresql://")
@@ -248,6 +273,28 @@ func (c Worker) check(dev bool) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkIssuerAPI checks the issuer API's authentication, the gateway's
+// TLS and the status notifications.
+func (c Worker) checkIssuerAPI(add func(key, problem string)) {
+	if c.VDCSecret != "" && len(c.VDCSecret) < minTokenLength {
+		add("IDFLOW_VDC_SECRET", fmt.Sprintf("too short: at least %d characters", minTokenLength))
+	}
+	if (c.GatewayTLSCert == "") != (c.GatewayTLSKey == "") {
+		add("IDFLOW_GATEWAY_TLS_CERT", "IDFLOW_GATEWAY_TLS_CERT and IDFLOW_GATEWAY_TLS_KEY must be set together")
+	}
+	if c.VDCClientCA != "" && c.GatewayTLSCert == "" {
+		add("IDFLOW_VDC_CLIENT_CA", "needs the gateway on TLS (IDFLOW_GATEWAY_TLS_CERT and IDFLOW_GATEWAY_TLS_KEY)")
+	}
+	if c.ProofingNotifyURL != "" {
+		if u, err := url.Parse(c.ProofingNotifyURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add("IDFLOW_PROOFING_NOTIFY_URL", "must be an http:// or https:// URL")
+		}
+		if !strings.HasPrefix(c.ProofingNotifySecret, "whsec_") {
+			add("IDFLOW_PROOFING_NOTIFY_SECRET", "required with IDFLOW_PROOFING_NOTIFY_URL: whsec_ and base64 of at least 24 random bytes")
+		}
+	}
 }
 
 // process runs go-envconfig and rewrites its errors so that they name the
