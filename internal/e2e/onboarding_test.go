@@ -132,8 +132,10 @@ func TestOnboardingEndToEnd(t *testing.T) {
 		assert.Equal(t, process.OutcomeAccepted, step.Outcome, step.Name)
 	}
 	assert.NotEmpty(t, ob.CertificateSerial)
-	sa := searchAttributes(t, sys, onboarding.WorkflowID(proofingID))
-	assert.Equal(t, "accepted", sa["IdflowProofingStatus"])
+	desc, err := sys.client.DescribeWorkflow(context.Background(), onboarding.WorkflowID(proofingID), "")
+	require.NoError(t, err)
+	key, _ := desc.TypedSearchAttributes.GetKeyword(process.ProofingStatusKey)
+	assert.Equal(t, "accepted", key, "operators filter on IdflowProofingStatus")
 
 	// An accepted proofing cannot be cancelled.
 	status, answer = sys.vdc(t, "cancelProofing", map[string]any{"proofingId": proofingID, "deviceReferenceId": deviceRef})
