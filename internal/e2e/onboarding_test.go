@@ -137,6 +137,9 @@ func TestOnboardingEndToEnd(t *testing.T) {
 	key, _ := desc.TypedSearchAttributes.GetKeyword(process.ProofingStatusKey)
 	assert.Equal(t, "accepted", key, "operators filter on IdflowProofingStatus")
 
+	sys.requireSummaries(t, sys.history(t, onboarding.WorkflowID(proofingID)))
+	sys.requireSummaries(t, sys.history(t, registration))
+
 	// An accepted proofing cannot be cancelled.
 	status, answer = sys.vdc(t, "cancelProofing", map[string]any{"proofingId": proofingID, "deviceReferenceId": deviceRef})
 	assert.NotEqual(t, http.StatusOK, status)
