@@ -47,7 +47,9 @@ func kycStatus(s process.Status, labels ...string) proofing.Status {
 		RejectedSteps: []kyc.RejectedStep{{Step: "IDENTITY"}}}.ProofingStatus(id)
 }
 
-func fnsReg(s process.Status) proofing.Status { return fnsregistration.Status{Status: s}.ProofingStatus(id) }
+func fnsReg(s process.Status) proofing.Status {
+	return fnsregistration.Status{Status: s}.ProofingStatus(id)
+}
 func signing(s process.Status) proofing.Status {
 	return fnssigning.Status{Status: s}.ProofingStatus(id)
 }
