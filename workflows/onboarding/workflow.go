@@ -1,6 +1,7 @@
 package onboarding
 
 import (
+	"cmp"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -333,7 +334,7 @@ func (o *onboarding) reasonOf(s proofing.Status) string {
 		}
 	}
 	if step := o.stepWith(s.Key()); step != nil {
-		return step.Name + ": " + step.Reason
+		return step.Name + ": " + cmp.Or(step.Reason, step.Stage)
 	}
 	return o.status.Reason
 }
