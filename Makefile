@@ -25,7 +25,7 @@ dev:
 
 ## record-histories: re-record the histories the replay tests replay (after an intended, versioned change)
 record-histories:
-	IDFLOW_RECORD_HISTORIES=$(CURDIR)/workflows/testdata/histories $(GO) test -count=1 -run 'SimplifiedIdentification|PersonCheckPoll|KYC|FNSRegistration|FNSScenarios' ./internal/e2e
+	IDFLOW_RECORD_HISTORIES=$(CURDIR)/workflows/testdata/histories $(GO) test -count=1 -run 'SimplifiedIdentification|PersonCheckPoll|KYC|FNSRegistration|FNSScenarios|CancelProofing' ./internal/e2e
 
 ## build: worker and starter binaries into bin/
 build:

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"idflow/internal/config"
 	sandbox "idflow/internal/sandbox/mandarin"
@@ -162,8 +163,14 @@ func TestCancelProofingEndToEnd(t *testing.T) {
 		FNSRegistration: &onboarding.FNSEvidence{PollInitial: time.Second, PollMax: 2 * time.Second,
 			RegistrationDocumentID: sys.putDocument(t, "registration.json", fnsregistration.RegistrationMediaType, reg)},
 	}
-	status, answer := sys.vdc(t, "proofUser", map[string]any{"proofingId": proofingID, "deviceReferenceId": deviceRef, "evidence": evidence})
-	require.Equal(t, http.StatusOK, status, "%v", answer)
+	// Started through Temporal, as the starter does, not by proofUser: the
+	// onboarding makes its projection row itself. (Without a subject its
+	// payloads are sealed with the master key, so the recorded histories
+	// replay without the subject's key.)
+	_, err = sys.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID: onboarding.WorkflowID(proofingID), TaskQueue: "idflow-e2e",
+	}, onboarding.WorkflowType, onboarding.Input{ProofingID: proofingID, DeviceReferenceID: deviceRef, Evidence: evidence})
+	require.NoError(t, err)
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		res, err := sys.sendCode(simplifiedid.WorkflowID(proofingID), sandbox.DefaultAcceptedCode)
 		if assert.NoError(c, err) {
@@ -173,7 +180,7 @@ func TestCancelProofingEndToEnd(t *testing.T) {
 	sys.awaitFNSStage(t, fnsregistration.WorkflowID(proofingID), fnsregistration.StageAwaitingAgent)
 
 	for range 2 {
-		status, answer = sys.vdc(t, "cancelProofing", map[string]any{"proofingId": proofingID, "deviceReferenceId": deviceRef})
+		status, answer := sys.vdc(t, "cancelProofing", map[string]any{"proofingId": proofingID, "deviceReferenceId": deviceRef})
 		require.Equal(t, http.StatusOK, status, "%v", answer)
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
 			assert.Equal(c, `{"canceled":{}}`, sys.proofingStatus(c, proofingID, deviceRef))
@@ -181,4 +188,12 @@ func TestCancelProofingEndToEnd(t *testing.T) {
 	}
 	reg2 := sys.fnsStatus(t, fnsregistration.WorkflowID(proofingID))
 	assert.Equal(t, process.OutcomeCanceled, reg2.Outcome)
+
+	for name, id := range map[string]string{"onboarding-canceled": onboarding.WorkflowID(proofingID),
+		"onboarding-child-simplified-identification": simplifiedid.WorkflowID(proofingID),
+		"onboarding-child-fns-registration-canceled": fnsregistration.WorkflowID(proofingID)} {
+		h := sys.history(t, id)
+		sys.requireSummaries(t, h)
+		recordHistory(t, h, name)
+	}
 }
