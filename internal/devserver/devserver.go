@@ -196,9 +196,10 @@ func newTemporalServer(cfg *config.Config, hosts map[primitives.ServiceName]stat
 // internal services on free loopback ports, each at a fixed (static) address.
 func serverConfig(opts Options) (*config.Config, map[primitives.ServiceName]static.Hosts) {
 	sqlCfg := &config.SQL{
-		PluginName:        sqliteplugin.PluginName,
-		DatabaseName:      opts.DatabaseFile,
-		ConnectAttributes: map[string]string{"mode": "rwc", "_journal_mode": "wal"},
+		PluginName:   sqliteplugin.PluginName,
+		DatabaseName: opts.DatabaseFile,
+		// Keys other than the URI parameters become PRAGMAs: journal_mode, not _journal_mode.
+		ConnectAttributes: map[string]string{"mode": "rwc", "journal_mode": "wal"},
 	}
 	frontend := net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.FrontendPort))
 	historyPort, matchingPort, workerPort := freeport.MustGetFreePort(), freeport.MustGetFreePort(), freeport.MustGetFreePort()

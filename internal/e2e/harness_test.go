@@ -45,6 +45,8 @@ type system struct {
 	logs *observer.ObservedLogs
 	// dc opens what the worker sealed (through the gateway's codec).
 	dc converter.DataConverter
+	// devDir is the worker's -dev state directory.
+	devDir string
 }
 
 // startSystem runs the whole worker process in-process, as `worker -dev`
@@ -97,7 +99,7 @@ func startSystem(t *testing.T, tune func(*config.Worker)) *system {
 		cancel()
 		require.NoError(t, <-done, "worker shut down with an error")
 	})
-	return &system{info: info, client: c, databaseURL: cfg.DatabaseURL, logs: logs, dc: dc}
+	return &system{info: info, client: c, databaseURL: cfg.DatabaseURL, logs: logs, dc: dc, devDir: cfg.DevDir}
 }
 
 // putDocument stores content through the gateway's documents API.

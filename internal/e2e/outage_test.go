@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
@@ -161,4 +162,17 @@ func TestWorkerStartsDuringADatabaseOutage(t *testing.T) {
 	}
 	cancel()
 	require.NoError(t, <-done)
+}
+
+// TestEmbeddedTemporalUsesWAL: the -dev server's SQLite file is in WAL
+// mode (a key the plugin does not know as a URI parameter becomes a
+// PRAGMA; "_journal_mode" was ignored and left it in rollback mode).
+func TestEmbeddedTemporalUsesWAL(t *testing.T) {
+	sys := startSystem(t, nil)
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(sys.devDir, "temporal.db")+"?mode=ro")
+	require.NoError(t, err)
+	defer db.Close()
+	var mode string
+	require.NoError(t, db.QueryRow("PRAGMA journal_mode").Scan(&mode))
+	assert.Equal(t, "wal", mode)
 }
