@@ -124,7 +124,7 @@ func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) 
 	mandarin := cfg.MandarinMerchantID == ""
 	if mandarin {
 		sb, err := sandboxmandarin.Open(sandboxmandarin.Config{
-			MerchantID: devMandarinMerchant, Secret: devMandarinSecret, SMEVDelay: cfg.DevSMEVDelay,
+			MerchantID: devMandarinMerchant, Secret: devMandarinSecret, SMEVDelay: sandboxDelay(cfg.DevSMEVDelay),
 			StatePath: statePath,
 		})
 		if err != nil {
@@ -138,7 +138,7 @@ func startSandboxes(cfg *config.Worker, gatewayURL string, stack *cleanupStack) 
 		sb, err := sandboxidngo.Open(sandboxidngo.Config{
 			AppToken: devIDnGOAppToken, SecretKey: devIDnGOSecretKey,
 			WebhookURL: gatewayURL + "/webhooks/" + idngoProvider, WebhookSecret: devIDnGOWebhookKey,
-			ReviewDelay: cfg.DevIDnGOReviewDelay, DuplicateWebhooks: cfg.DevIDnGODuplicateWebhooks,
+			ReviewDelay: sandboxDelay(cfg.DevIDnGOReviewDelay), DuplicateWebhooks: cfg.DevIDnGODuplicateWebhooks,
 			StatePath: statePath,
 		})
 		if err != nil {
@@ -242,4 +242,14 @@ func devKeys(dir string) (string, error) {
 		return "", fmt.Errorf("save dev encryption keys: %w", err)
 	}
 	return spec, nil
+}
+
+// sandboxDelay is a configured delay as the sandboxes read it: there 0
+// means their default (2 s) and a negative delay none, so the 0 an
+// operator sets (IDFLOW_DEV_SMEV_DELAY=0) becomes "at once".
+func sandboxDelay(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
