@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"idflow/internal/store/storetest"
@@ -64,4 +65,28 @@ func BenchmarkAddInboxEvent(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	})
+}
+
+// BenchmarkConcurrentPutDocument measures 4 KiB PutDocument from 1 and 64
+// writers at once on an SQLite file: the figure the one-connection pool is for.
+func BenchmarkConcurrentPutDocument(b *testing.B) {
+	for _, writers := range []int{1, 64} {
+		b.Run(strconv.Itoa(writers)+"writers", func(b *testing.B) {
+			ctx := context.Background()
+			s := openTestStore(b, storetest.SQLiteURL(b))
+			b.SetParallelism(writers) // × GOMAXPROCS goroutines
+			var seq atomic.Uint64
+			b.RunParallel(func(pb *testing.PB) {
+				content := randomBytes(b, 4<<10)
+				for pb.Next() {
+					binary.LittleEndian.PutUint64(content, seq.Add(1))
+					if _, err := s.PutDocument(ctx, NewDocument{Owner: "bench", Title: "b", Content: content}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+		})
+	}
 }
