@@ -154,7 +154,17 @@ func decodeVDC(w http.ResponseWriter, r *http.Request, req *vdcRequest) (respons
 		return responseMetadata{}, invalidField(fmt.Sprintf("request body unreadable or over %d bytes", maxVDCBody))
 	}
 	if err := json.Unmarshal(body, req); err != nil {
-		return responseMetadata{}, invalidField("request body is not the method's JSON object")
+		// A value of the wrong type leaves the rest decoded: the answer can
+		// still echo the request id, and names the field (never its value).
+		var typeErr *json.UnmarshalTypeError
+		var echo responseMetadata
+		if req.RequestMetadata != nil {
+			echo.RequestID = req.RequestMetadata.RequestID
+		}
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return echo, invalidField(fmt.Sprintf("%s: want a JSON %s", typeErr.Field, typeErr.Type.Kind()))
+		}
+		return echo, invalidField("request body is not the method's JSON object")
 	}
 	m := req.RequestMetadata
 	switch {

@@ -137,6 +137,8 @@ func TestIssuerAPIErrorResponses(t *testing.T) {
 			400, "invalidFieldValue", `{}`, "invalid evidence: evidence: at least one identification check is required: simplifiedIdentification or kyc"},
 		{"not JSON", "getProofingStatus", []byte(`{"requestMetadata":`),
 			400, "invalidFieldValue", `{}`, "request body is not the method's JSON object"},
+		{"wrong type", "getProofingStatus", []byte(`{"requestMetadata":{"requestId":"r1","version":{"major":1,"minor":0}},"proofingId":42}`),
+			400, "invalidFieldValue", `{}`, "proofingId: want a JSON string"},
 		{"unknown proofing", "getProofingStatus", map[string]any{"requestMetadata": meta("r1"), "deviceReferenceId": "d", "proofingId": "nope"},
 			404, "invalidIdentifier", `{}`, "no proofing with this proofingId for this deviceReferenceId"},
 		{"method not served", "provisionCredential", map[string]any{"requestMetadata": meta("r1")},
