@@ -44,13 +44,24 @@ func startGateway(t *testing.T) *testGateway {
 // through wrap (nil for none), for endpoints another branch serves.
 func startGatewayWith(t *testing.T, wrap func(http.Handler) http.Handler) *testGateway {
 	t.Helper()
+	return startGatewayDeps(t, wrap, nil)
+}
+
+// startGatewayDeps is startGatewayWith with the gateway's dependencies
+// changed by tune (nil for none) before it is built.
+func startGatewayDeps(t *testing.T, wrap func(http.Handler) http.Handler, tune func(*gateway.Deps)) *testGateway {
+	t.Helper()
 	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "idflow.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, st.Close()) })
 	m, err := metrics.New()
 	require.NoError(t, err)
-	gw := gateway.New(gateway.Deps{Store: st, APIToken: testToken, MaxDocumentBytes: 1 << 20,
-		Logger: zap.NewNop(), Metrics: m, Codec: testKeys})
+	deps := gateway.Deps{Store: st, APIToken: testToken, MaxDocumentBytes: 1 << 20,
+		Logger: zap.NewNop(), Metrics: m, Codec: testKeys}
+	if tune != nil {
+		tune(&deps)
+	}
+	gw := gateway.New(deps)
 	var h http.Handler = gw.Handler()
 	if wrap != nil {
 		h = wrap(h)

@@ -3,16 +3,12 @@ package main
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/zap"
 
 	"idflow/internal/gateway"
-	"idflow/internal/metrics"
 	"idflow/internal/store"
 	"idflow/workflows/onboarding"
 	"idflow/workflows/proofing"
@@ -37,20 +33,11 @@ func TestOnboardReportsEveryBadFieldAtOnce(t *testing.T) {
 	assert.NotContains(t, r.stderr, "Иванов", "no value is quoted")
 }
 
-// issuerGateway is a gateway serving the issuer API with testVDCSecret;
-// its proofings are recorded straight into the store.
+// issuerGateway serves the issuer API with testVDCSecret; the tests record
+// proofings straight into its store.
 func issuerGateway(t *testing.T) *testGateway {
 	t.Helper()
-	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "idflow.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, st.Close()) })
-	m, err := metrics.New()
-	require.NoError(t, err)
-	gw := gateway.New(gateway.Deps{Store: st, APIToken: testToken, Logger: zap.NewNop(), Metrics: m, Codec: testKeys,
-		VDCSecret: testVDCSecret})
-	srv := httptest.NewServer(gw.Handler())
-	t.Cleanup(srv.Close)
-	return &testGateway{url: srv.URL, store: st}
+	return startGatewayDeps(t, nil, func(d *gateway.Deps) { d.VDCSecret = testVDCSecret })
 }
 
 func TestProofingStatusPrintsTheIssuerAPIAnswer(t *testing.T) {

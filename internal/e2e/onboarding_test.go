@@ -54,6 +54,22 @@ func (s *system) proofingStatus(t require.TestingT, proofingID, deviceRef string
 	return string(b)
 }
 
+// onboardingEvidence stores the sandbox person for the simplified
+// identification and the FNS registration, with fast polls.
+func (s *system) onboardingEvidence(t *testing.T) onboarding.Evidence {
+	t.Helper()
+	person, err := json.Marshal(sandboxPerson(sandbox.TestLastName))
+	require.NoError(t, err)
+	reg, err := json.Marshal(fnsPerson())
+	require.NoError(t, err)
+	return onboarding.Evidence{
+		SimplifiedIdentification: &onboarding.SimplifiedIDEvidence{PollInitial: 200 * time.Millisecond, PollMax: 200 * time.Millisecond,
+			PersonDocumentID: s.putDocument(t, "person.json", simplifiedid.PersonMediaType, person)},
+		FNSRegistration: &onboarding.FNSEvidence{PollInitial: time.Second, PollMax: 2 * time.Second,
+			RegistrationDocumentID: s.putDocument(t, "registration.json", fnsregistration.RegistrationMediaType, reg)},
+	}
+}
+
 // TestOnboardingEndToEnd: a wallet's proofUser over HTTP starts an
 // onboarding that runs against all three sandboxes — the simplified
 // identification (SMEV and an SMS code), FNS registration with the agent's
@@ -63,18 +79,9 @@ func (s *system) proofingStatus(t require.TestingT, proofingID, deviceRef string
 func TestOnboardingEndToEnd(t *testing.T) {
 	sys := startSystem(t, func(c *config.Worker) { c.VDCSecret = e2eVDCSecret })
 	const proofingID, deviceRef = "prf-e2e-1", "dev-e2e-1"
-	person, err := json.Marshal(sandboxPerson(sandbox.TestLastName))
-	require.NoError(t, err)
-	reg, err := json.Marshal(fnsPerson())
-	require.NoError(t, err)
-	evidence := onboarding.Evidence{
-		SimplifiedIdentification: &onboarding.SimplifiedIDEvidence{PollInitial: 200 * time.Millisecond, PollMax: 200 * time.Millisecond,
-			PersonDocumentID: sys.putDocument(t, "person.json", simplifiedid.PersonMediaType, person)},
-		FNSRegistration: &onboarding.FNSEvidence{PollInitial: time.Second, PollMax: 2 * time.Second,
-			RegistrationDocumentID: sys.putDocument(t, "registration.json", fnsregistration.RegistrationMediaType, reg)},
-		Signing: &onboarding.SigningEvidence{PollInitial: time.Second, PollMax: 2 * time.Second,
-			DocumentIDs: []string{sys.putDocument(t, "contract.pdf", "application/pdf", []byte("%PDF-1.7 onboarding contract"))}},
-	}
+	evidence := sys.onboardingEvidence(t)
+	evidence.Signing = &onboarding.SigningEvidence{PollInitial: time.Second, PollMax: 2 * time.Second,
+		DocumentIDs: []string{sys.putDocument(t, "contract.pdf", "application/pdf", []byte("%PDF-1.7 onboarding contract"))}}
 	proofUser := map[string]any{"proofingId": proofingID, "deviceReferenceId": deviceRef, "evidence": evidence}
 	status, answer := sys.vdc(t, "proofUser", proofUser)
 	require.Equal(t, http.StatusOK, status, "%v", answer)
@@ -153,21 +160,12 @@ func TestOnboardingEndToEnd(t *testing.T) {
 func TestCancelProofingEndToEnd(t *testing.T) {
 	sys := startSystem(t, func(c *config.Worker) { c.VDCSecret = e2eVDCSecret })
 	const proofingID, deviceRef = "prf-e2e-cancel", "dev-e2e-2"
-	person, err := json.Marshal(sandboxPerson(sandbox.TestLastName))
-	require.NoError(t, err)
-	reg, err := json.Marshal(fnsPerson())
-	require.NoError(t, err)
-	evidence := onboarding.Evidence{
-		SimplifiedIdentification: &onboarding.SimplifiedIDEvidence{PollInitial: 200 * time.Millisecond, PollMax: 200 * time.Millisecond,
-			PersonDocumentID: sys.putDocument(t, "person.json", simplifiedid.PersonMediaType, person)},
-		FNSRegistration: &onboarding.FNSEvidence{PollInitial: time.Second, PollMax: 2 * time.Second,
-			RegistrationDocumentID: sys.putDocument(t, "registration.json", fnsregistration.RegistrationMediaType, reg)},
-	}
+	evidence := sys.onboardingEvidence(t)
 	// Started through Temporal, as the starter does, not by proofUser: the
 	// onboarding makes its projection row itself. (Without a subject its
 	// payloads are sealed with the master key, so the recorded histories
 	// replay without the subject's key.)
-	_, err = sys.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+	_, err := sys.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
 		ID: onboarding.WorkflowID(proofingID), TaskQueue: "idflow-e2e",
 	}, onboarding.WorkflowType, onboarding.Input{ProofingID: proofingID, DeviceReferenceID: deviceRef, Evidence: evidence})
 	require.NoError(t, err)
