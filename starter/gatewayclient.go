@@ -43,12 +43,18 @@ func (e *environment) gateway() (*gatewayClient, error) {
 	if err != nil {
 		return nil, err
 	}
+	return e.gatewayAs(token), nil
+}
+
+// gatewayAs is a client of the gateway that authenticates with token (the
+// API token, or the issuer API's secret).
+func (e *environment) gatewayAs(token string) *gatewayClient {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.DialContext = (&net.Dialer{Timeout: gatewayDialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	transport.TLSHandshakeTimeout = gatewayDialTimeout
 	transport.ResponseHeaderTimeout = gatewayHeaderTimeout
 	return &gatewayClient{baseURL: strings.TrimRight(e.cfg.GatewayURL, "/"), token: token,
-		http: &http.Client{Timeout: gatewayTotalTimeout, Transport: transport}}, nil
+		http: &http.Client{Timeout: gatewayTotalTimeout, Transport: transport}}
 }
 
 // storedDocument is the gateway's answer for a stored document.

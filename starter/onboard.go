@@ -187,10 +187,7 @@ func callIssuerAPI(cmd *cobra.Command, env *environment, method string, body map
 	if err != nil {
 		return err
 	}
-	gw, err := env.gateway()
-	if err != nil {
-		return err
-	}
+	gw := env.gatewayAs(secret) // the issuer API's secret, not the API token
 	body["requestMetadata"] = map[string]any{"requestId": uuid.NewString(), "version": map[string]int{"major": 1, "minor": 0}}
 	raw, err := json.Marshal(body)
 	if err != nil {
@@ -201,7 +198,6 @@ func callIssuerAPI(cmd *cobra.Command, env *environment, method string, body map
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	gw.token = secret
 	resp, err := gw.send(req)
 	if err != nil {
 		return err

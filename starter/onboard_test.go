@@ -42,7 +42,7 @@ func issuerGateway(t *testing.T) *testGateway {
 
 func TestProofingStatusPrintsTheIssuerAPIAnswer(t *testing.T) {
 	gw := issuerGateway(t)
-	devDir := useGateway(t, gw.url, testToken)
+	devDir := useGateway(t, gw.url, "") // the issuer API needs no API token
 	challenged := proofing.Challenge("in-person identification", proofing.PhysicalLocationVisit())
 	_, err := gw.store.RecordProofingStatus(context.Background(), store.Proofing{ProofingID: "prf-1", DeviceReferenceID: "dev-1",
 		WorkflowID: onboarding.WorkflowID("prf-1"), Status: challenged.JSON(), Version: 2}, false)

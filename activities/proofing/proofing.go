@@ -11,6 +11,7 @@ import (
 
 	"idflow/internal/store"
 	"idflow/workflows/onboarding"
+	"idflow/workflows/process"
 )
 
 // Activities holds the store and, when status notifications are
@@ -31,8 +32,9 @@ func Register(r worker.ActivityRegistry, a *Activities) {
 // write, or one overtaken by a later version, changes nothing: the
 // projection never goes backwards.
 func (a *Activities) RecordProofingStatus(ctx context.Context, in onboarding.RecordProofingInput) (onboarding.RecordProofingResult, error) {
-	if err := in.Status.Validate(); err != nil {
-		return onboarding.RecordProofingResult{}, fmt.Errorf("proofing %s version %d: %w", in.ProofingID, in.Version, err)
+	if err := in.Status.Validate(); err != nil { // a bug in the workflow: no retry can fix it
+		return onboarding.RecordProofingResult{}, process.FinalError(process.ErrTypeInvalidInput,
+			fmt.Errorf("proofing %s version %d: %w", in.ProofingID, in.Version, err))
 	}
 	applied, err := a.Store.RecordProofingStatus(ctx, store.Proofing{
 		ProofingID: in.ProofingID, DeviceReferenceID: in.DeviceReferenceID, WorkflowID: in.WorkflowID,

@@ -181,12 +181,15 @@ func validateInboxKey(provider, dedupeKey, eventType string) error {
 }
 
 // newEventID returns a fresh, time-ordered inbox event id.
-func newEventID() (string, error) {
+func newEventID() (string, error) { return newID(inboxEventIDPrefix) }
+
+// newID is prefix and a time-ordered UUID (v7): ids sort by creation.
+func newID(prefix string) (string, error) {
 	u, err := uuid.NewV7()
 	if err != nil {
-		return "", fmt.Errorf("generate inbox event id: %w", err)
+		return "", fmt.Errorf("generate %sid: %w", prefix, err)
 	}
-	return inboxEventIDPrefix + u.String(), nil
+	return prefix + u.String(), nil
 }
 
 // GetInboxEvent returns one event with its body, or ErrNotFound.

@@ -101,7 +101,7 @@ func (s *Store) RecordProofingStatus(ctx context.Context, p Proofing, notify boo
 		if !notify {
 			return nil
 		}
-		id, err := newNotificationID()
+		id, err := newID("prf_")
 		if err != nil {
 			return err
 		}
@@ -128,13 +128,6 @@ type ProofingNotification struct {
 	Created     int64  `db:"created_at"`
 }
 
-func newNotificationID() (string, error) {
-	id, err := newEventID()
-	if err != nil {
-		return "", err
-	}
-	return "prf_" + id[len(inboxEventIDPrefix):], nil
-}
 
 // DueProofingNotifications lists undelivered notifications due by now,
 // oldest first, at most one per proofing (its lowest sequence): a
