@@ -128,7 +128,6 @@ type ProofingNotification struct {
 	Created     int64  `db:"created_at"`
 }
 
-
 // DueProofingNotifications lists undelivered notifications due by now,
 // oldest first, at most one per proofing (its lowest sequence): a
 // proofing's announcements go out in order.
