@@ -322,3 +322,20 @@ func TestOnboardingRejectsBadInput(t *testing.T) {
 	assert.Contains(t, string(st.Outcome), "registrationDocumentId")
 	assert.Empty(t, h.recorded, "nothing recorded for a proofing that never started")
 }
+
+func TestOnboardingRejectedWhenAPassedStepIsRevokedBeforeTheEnd(t *testing.T) {
+	children := happyChildren()
+	// KYC turns red while FNS still waits for the agent: no acceptance to revoke yet.
+	children[kyc.WorkflowType] = child(kyc.WorkflowType, true,
+		move{after: 2 * time.Hour, stage: kyc.StageMonitoring, outcome: process.OutcomeAccepted},
+		move{after: 5 * time.Hour, stage: kyc.StageMonitoring, outcome: process.OutcomeRevoked, reason: kyc.ReasonLaterRedAfterGreen})
+	h := newHarness(t, children)
+	st := h.run(fullInput())
+
+	assert.Equal(t, process.OutcomeRejected, st.Outcome)
+	rej := h.last().Rejected
+	require.NotNil(t, rej)
+	assert.NotNil(t, rej.PrimaryRejection.RecordInvalid)
+	require.Len(t, st.Steps, 3, "no signing after the rejection")
+	assert.Equal(t, process.OutcomeCanceled, st.Steps[2].Outcome, "the FNS registration still running is cancelled")
+}
