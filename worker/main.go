@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -22,8 +23,18 @@ import (
 
 func main() {
 	dev := flag.Bool("dev", false, "run embedded Temporal, UI and provider sandboxes (state under IDFLOW_DEV_DIR)")
+	sandboxes := flag.Bool("sandboxes", false, "run only the provider sandboxes (on IDFLOW_DEV_SANDBOX_ADDR, webhooks to IDFLOW_GATEWAY_URL)")
 	flag.Parse()
-	if err := run(*dev); err != nil {
+	var err error
+	switch {
+	case *dev && *sandboxes:
+		err = errors.New("-dev and -sandboxes exclude each other: -dev embeds the sandboxes unless IDFLOW_DEV_SANDBOX_URL points at a -sandboxes process")
+	case *sandboxes:
+		err = runSandboxes()
+	default:
+		err = run(*dev)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		os.Exit(1)
 	}
@@ -51,6 +62,28 @@ func run(dev bool) error {
 			printDevBanner(cfg, info)
 		}
 	}})
+}
+
+// runSandboxes is `worker -sandboxes`: the provider sandboxes alone, which
+// a worker killed with SIGKILL leaves exactly as they were.
+func runSandboxes() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, err := config.LoadSandboxes(ctx, envconfig.OsLookuper())
+	if err != nil {
+		return err
+	}
+	log, err := logging.New(cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	return app.RunSandboxes(ctx, cfg, log, func(baseURL string) {
+		fmt.Printf("\nidflow sandboxes are running (Ctrl-C stops them; state is kept in %s/)\n", cfg.DevDir)
+		fmt.Printf("  Sandboxes   %s (counts: %s%s)\n  Webhooks to %s\n", baseURL, baseURL, app.CountsPath, cfg.GatewayURL)
+		fmt.Printf("A worker uses them with IDFLOW_DEV_SANDBOX_URL=%s under -dev, or else with:\n  %s\n\n",
+			baseURL, strings.Join(app.SandboxProviderEnv(baseURL), " \\\n  "))
+	})
 }
 
 func printDevBanner(cfg config.Worker, info app.Info) {

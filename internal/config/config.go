@@ -144,7 +144,17 @@ type Worker struct {
 	DevTemporalPort int `env:"IDFLOW_DEV_TEMPORAL_PORT, default=7233"`
 	// DevUIPort is the embedded Temporal Web UI's port.
 	DevUIPort int `env:"IDFLOW_DEV_UI_PORT, default=8233"`
-	// DevSandboxAddr is where -dev serves the provider sandboxes.
+	// DevSandboxURL, when set, is where another process (`worker
+	// -sandboxes`) serves the provider sandboxes: -dev then starts none and
+	// points the unconfigured providers there with the sandboxes' accounts.
+	DevSandboxURL string `env:"IDFLOW_DEV_SANDBOX_URL"`
+	Sandboxes
+}
+
+// Sandboxes holds the settings of the provider sandboxes, embedded under
+// -dev or run alone by `worker -sandboxes`.
+type Sandboxes struct {
+	// DevSandboxAddr is where the provider sandboxes listen.
 	DevSandboxAddr string `env:"IDFLOW_DEV_SANDBOX_ADDR, default=127.0.0.1:8090"`
 	// DevSMEVDelay is how long the Mandarin sandbox's SMEV check takes.
 	DevSMEVDelay time.Duration `env:"IDFLOW_DEV_SMEV_DELAY, default=20s"`
@@ -152,6 +162,23 @@ type Worker struct {
 	DevIDnGOReviewDelay time.Duration `env:"IDFLOW_DEV_IDNGO_REVIEW_DELAY, default=10s"`
 	// DevIDnGODuplicateWebhooks makes the IDnGO sandbox send each review webhook twice.
 	DevIDnGODuplicateWebhooks bool `env:"IDFLOW_DEV_IDNGO_DUPLICATE_WEBHOOKS, default=true"`
+	// SandboxRetryFactor divides the providers' real webhook and callback
+	// redelivery schedules (IDnGO +5m +1h +5h +18h, FNS up to two days).
+	SandboxRetryFactor float64 `env:"IDFLOW_SANDBOX_RETRY_FACTOR, default=60"`
+	// SandboxFaults injects provider faults (see internal/sandbox/faults):
+	// e.g. "seed=7,all=0.3"; empty means none.
+	SandboxFaults string `env:"IDFLOW_SANDBOX_FAULTS"`
+}
+
+// SandboxesAlone holds the settings of `worker -sandboxes`.
+type SandboxesAlone struct {
+	Sandboxes
+	// DevDir keeps the sandboxes' state (sandboxes.db) and the FNS test CA.
+	DevDir string `env:"IDFLOW_DEV_DIR, default=.idflow"`
+	// GatewayURL is where the sandboxes send webhooks and callbacks.
+	GatewayURL string `env:"IDFLOW_GATEWAY_URL, default=http://127.0.0.1:8080"`
+	LogLevel   string `env:"IDFLOW_LOG_LEVEL, default=info"`
+	LogFormat  string `env:"IDFLOW_LOG_FORMAT, default=console"`
 }
 
 // Starter holds every setting of the starter CLI.
@@ -190,6 +217,37 @@ func LoadWorker(ctx context.Context, env Lookuper, dev bool) (Worker, error) {
 		}
 	}
 	return c, c.check(dev)
+}
+
+// LoadSandboxes reads and checks the settings of `worker -sandboxes`.
+func LoadSandboxes(ctx context.Context, env Lookuper) (SandboxesAlone, error) {
+	var c SandboxesAlone
+	if err := process(ctx, env, &c); err != nil {
+		return c, err
+	}
+	var errs []error
+	add := func(key, problem string) { errs = append(errs, settingError(key, problem)) }
+	c.Sandboxes.check(add)
+	if !strings.HasPrefix(c.GatewayURL, "http://") && !strings.HasPrefix(c.GatewayURL, "https://") {
+		add("IDFLOW_GATEWAY_URL", "must start with http:// or https://")
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
+		add("IDFLOW_LOG_LEVEL", "must be one of debug, info, warn, error")
+	}
+	if !slices.Contains([]string{"json", "console"}, c.LogFormat) {
+		add("IDFLOW_LOG_FORMAT", "must be json or console")
+	}
+	return c, errors.Join(errs...)
+}
+
+// check checks the sandboxes' settings.
+func (c Sandboxes) check(add func(key, problem string)) {
+	if _, _, err := net.SplitHostPort(c.DevSandboxAddr); err != nil {
+		add("IDFLOW_DEV_SANDBOX_ADDR", "must be host:port")
+	}
+	if c.SandboxRetryFactor < 1 {
+		add("IDFLOW_SANDBOX_RETRY_FACTOR", "must be at least 1 (1: the providers' real schedules)")
+	}
 }
 
 // LoadStarter reads and checks the starter's settings.
@@ -232,10 +290,12 @@ func (c Worker) check(dev bool) error {
 		!strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		add("IDFLOW_DATABASE_URL", "must start with sqlite:, postgres:// or postgresql://")
 	}
-	for _, a := range []struct{ key, addr string }{{"IDFLOW_HTTP_ADDR", c.HTTPAddr}, {"IDFLOW_DEV_SANDBOX_ADDR", c.DevSandboxAddr}} {
-		if _, _, err := net.SplitHostPort(a.addr); err != nil {
-			add(a.key, "must be host:port")
-		}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		add("IDFLOW_HTTP_ADDR", "must be host:port")
+	}
+	c.Sandboxes.check(add)
+	if c.DevSandboxURL != "" && !strings.HasPrefix(c.DevSandboxURL, "http://") && !strings.HasPrefix(c.DevSandboxURL, "https://") {
+		add("IDFLOW_DEV_SANDBOX_URL", "must start with http:// or https://")
 	}
 	if (c.MandarinMerchantID == "") != (c.MandarinSecret == "") {
 		add("IDFLOW_MANDARIN_SECRET", "IDFLOW_MANDARIN_MERCHANT_ID and IDFLOW_MANDARIN_SECRET must be set together")
@@ -328,12 +388,19 @@ func EnvKey(target any, field string) string {
 	return key
 }
 
-// Keys lists every environment variable read into the struct pointed to by target.
+// Keys lists every environment variable read into the struct pointed to by
+// target, embedded structs' included.
 func Keys(target any) []string {
-	t := reflect.TypeOf(target).Elem()
-	keys := make([]string, 0, t.NumField())
+	return keysOf(reflect.TypeOf(target).Elem())
+}
+
+func keysOf(t reflect.Type) []string {
+	var keys []string
 	for i := range t.NumField() {
-		if key, _, _ := strings.Cut(t.Field(i).Tag.Get("env"), ","); key != "" {
+		f := t.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			keys = append(keys, keysOf(f.Type)...)
+		} else if key, _, _ := strings.Cut(f.Tag.Get("env"), ","); key != "" {
 			keys = append(keys, key)
 		}
 	}

@@ -234,6 +234,7 @@ func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request) {
 // addWorkflow registers wf, which completes its consumer's active pauses
 // (A18); the caller holds s.mu.
 func (s *Sandbox) addWorkflow(wf *workflow) {
+	s.cfg.Counts.Add(CountWorkflow, wf.externalID)
 	s.completePauses(wf.consumer)
 	s.workflows[wf.id] = wf
 	s.order = append(s.order, wf)

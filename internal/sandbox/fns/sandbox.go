@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"idflow/internal/sandbox/faults"
 	"net/http"
 	"slices"
 	"sync"
@@ -41,6 +42,9 @@ var DocumentRetrySchedule = []time.Duration{
 	time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute,
 	time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour, 12 * time.Hour, 16 * time.Hour,
 }
+
+// CountWorkflow counts the workflows created per external id (Config.Counts).
+const CountWorkflow = "fns.workflow"
 
 // ErrNotFound is returned by the helpers for an unknown workflow or consumer.
 var ErrNotFound = errors.New("fns sandbox: not found")
@@ -85,6 +89,9 @@ type Config struct {
 	Clock        func() time.Time // Clock is optional; nil means time.Now.
 	PollInterval time.Duration    // PollInterval is how often the sandbox looks at Clock for due steps; 0 means 10 ms.
 	HTTPClient   *http.Client     // HTTPClient sends callbacks; nil means a private client.
+	// Counts, when set, counts the workflows created per external id
+	// (CountWorkflow), so a test can find duplicates.
+	Counts *faults.Counts
 
 	// StatePath is the SQLite file the state is kept in across restarts
 	// (see Open); "" keeps it in memory. New panics when it is set.

@@ -133,6 +133,7 @@ func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request, body []by
 	}
 	s.applicants[a.id] = a
 	s.byExternal[a.externalUserID] = a.id
+	s.cfg.Counts.Add(CountApplicant, a.externalUserID)
 	s.enqueueWebhook(a, WebhookApplicantCreated)
 	err := s.persist(a)
 	out := a.toJSON()
@@ -270,6 +271,7 @@ func (s *Sandbox) handleUpload(w http.ResponseWriter, r *http.Request, body []by
 		country: up.meta.Country, fileName: up.fileName, size: up.size,
 	}
 	a.images = append(a.images, im)
+	s.cfg.Counts.Add(CountUpload, fmt.Sprintf("%s/%d/%s/%s", a.id, a.attemptCnt, im.docType, im.subType))
 	err := s.persist(a, s.imageCounterOp())
 	s.mu.Unlock()
 	if err != nil {

@@ -141,3 +141,15 @@ func TestAggregate(t *testing.T) {
 	assert.Equal(t, RejectFinal, judge("forgery-retry").ReviewRejectType, "forgery wins over retry")
 	assert.Equal(t, AnswerGreen, judge("blacklist").ReviewAnswer)
 }
+
+// TestRetryFactorCompressesTheRealSchedule: one factor turns IDnGO's own
+// +5m +1h +5h +18h into a schedule a test can wait for.
+func TestRetryFactorCompressesTheRealSchedule(t *testing.T) {
+	s := New(Config{AppToken: "token", SecretKey: "secret", RetryFactor: 60})
+	defer s.Close()
+	assert.Equal(t, []time.Duration{5 * time.Second, time.Minute, 5 * time.Minute, 18 * time.Minute}, s.cfg.RetrySchedule)
+
+	s = New(Config{AppToken: "token", SecretKey: "secret"})
+	defer s.Close()
+	assert.Equal(t, DefaultRetrySchedule, s.cfg.RetrySchedule, "no factor keeps the compressed default")
+}

@@ -1,6 +1,7 @@
 package idngo
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -93,6 +94,7 @@ func (s *Sandbox) startAttempt(a *applicant) {
 // holds s.mu and has checked that the applicant may be submitted.
 func (s *Sandbox) submit(a *applicant) {
 	s.startAttempt(a)
+	s.cfg.Counts.Add(CountReview, fmt.Sprintf("%s/%d", a.id, a.attemptCnt))
 	a.reviewStatus = StatusPending
 	s.enqueueWebhook(a, WebhookApplicantPending)
 	s.scheduleDecision(a, s.cfg.Clock().Add(s.cfg.ReviewDelay))

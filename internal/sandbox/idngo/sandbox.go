@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"idflow/internal/sandbox/faults"
 	"net/http"
 	"slices"
 	"sync"
@@ -24,8 +25,12 @@ const (
 )
 
 // DefaultRetrySchedule is the compressed webhook redelivery schedule used when
-// Config.RetrySchedule is nil (the real one is +5m, +1h, +5h, +18h).
+// Config.RetrySchedule is nil and Config.RetryFactor is 0.
 var DefaultRetrySchedule = []time.Duration{200 * time.Millisecond, time.Second, 3 * time.Second, 10 * time.Second}
+
+// RealRetrySchedule is IDnGO's own redelivery schedule (NOTES.md), which
+// Config.RetryFactor compresses.
+var RealRetrySchedule = []time.Duration{5 * time.Minute, time.Hour, 5 * time.Hour, 18 * time.Hour}
 
 // Webhook digest algorithms (X-Payload-Digest-Alg).
 const (
@@ -101,6 +106,13 @@ const (
 	WebhookApplicantReviewed = "applicantReviewed" // WebhookApplicantReviewed follows every completed review.
 )
 
+// Side effects counted in Config.Counts.
+const (
+	CountApplicant = "idngo.applicant" // CountApplicant: applicants created, per external user id.
+	CountUpload    = "idngo.upload"    // CountUpload: images added, per applicant/attempt/type/side.
+	CountReview    = "idngo.review"    // CountReview: reviews requested, per applicant/attempt.
+)
+
 // ErrNotFound is returned by the helpers for an unknown applicant id.
 var ErrNotFound = errors.New("idngo sandbox: applicant not found")
 
@@ -115,13 +127,20 @@ type Config struct {
 
 	ReviewDelay   time.Duration   // ReviewDelay is pending → decision; 0 means DefaultReviewDelay, negative means at once.
 	RetrySchedule []time.Duration // RetrySchedule is the wait before each redelivery; nil means DefaultRetrySchedule, empty means no retries.
+	// RetryFactor, when positive and RetrySchedule is nil, makes the
+	// schedule RealRetrySchedule with every step divided by it.
+	RetryFactor float64
 
 	// DuplicateWebhooks delivers every applicantReviewed webhook twice with
 	// the same body (and so the same correlationId), as the real service may.
 	DuplicateWebhooks bool
 
-	Clock      func() time.Time // Clock is optional; nil means time.Now.
-	HTTPClient *http.Client     // HTTPClient sends webhooks; nil means a private client.
+	Clock func() time.Time // Clock is optional; nil means time.Now.
+	// Counts, when set, counts applicants created (per external user id),
+	// images uploaded (per applicant, attempt, document and side) and
+	// reviews requested (per applicant and attempt): see the Count* kinds.
+	Counts     *faults.Counts
+	HTTPClient *http.Client // HTTPClient sends webhooks; nil means a private client.
 
 	// StatePath is an SQLite file (see internal/sandbox/sandboxstate, which
 	// other sandboxes may share) keeping the applicants, their scheduled
@@ -181,10 +200,16 @@ func newSandbox(cfg Config) *Sandbox {
 	case cfg.ReviewDelay < 0:
 		cfg.ReviewDelay = 0
 	}
-	if cfg.RetrySchedule == nil {
-		cfg.RetrySchedule = DefaultRetrySchedule
+	switch {
+	case cfg.RetrySchedule == nil && cfg.RetryFactor > 0:
+		for _, d := range RealRetrySchedule {
+			cfg.RetrySchedule = append(cfg.RetrySchedule, time.Duration(float64(d)/cfg.RetryFactor))
+		}
+	case cfg.RetrySchedule == nil:
+		cfg.RetrySchedule = slices.Clone(DefaultRetrySchedule)
+	default:
+		cfg.RetrySchedule = slices.Clone(cfg.RetrySchedule)
 	}
-	cfg.RetrySchedule = slices.Clone(cfg.RetrySchedule)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}

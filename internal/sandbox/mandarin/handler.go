@@ -1,7 +1,9 @@
 package mandarin
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -98,7 +100,18 @@ func (s *Sandbox) handleInit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, errInternal)
 		return
 	}
+	s.cfg.Counts.Add(CountSession, personDigest(in))
 	writeJSON(w, http.StatusOK, idBody{ID: id})
+}
+
+// CountSession counts the sessions created per person (Config.Counts).
+const CountSession = "mandarin.session"
+
+// personDigest keys a person's sessions without showing their data.
+func personDigest(in initBody) string {
+	b, _ := json.Marshal(in) // strings only: cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
 }
 
 // checkInit validates formats and reports whether the SNILS/INN would miss in the registry.

@@ -1,6 +1,7 @@
 package mandarin
 
 import (
+	"idflow/internal/sandbox/faults"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +55,9 @@ type Config struct {
 	SMEVDelay    time.Duration    // SMEVDelay is the SMEV answer time; 0 means DefaultSMEVDelay, negative means none.
 	AcceptedCode string           // AcceptedCode is the right SMS code; "" means DefaultAcceptedCode.
 	Clock        func() time.Time // Clock is optional; nil means time.Now.
+	// Counts, when set, counts the sessions created ("mandarin.session",
+	// by a digest of the person's data), so a test can find duplicates.
+	Counts *faults.Counts
 
 	// StatePath is an SQLite file (see internal/sandbox/sandboxstate, which
 	// other sandboxes may share) keeping the sessions and the replay guard
