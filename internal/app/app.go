@@ -155,7 +155,8 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	routes := map[string]inbox.Route{idngoProvider: routeIDnGO, fnsProvider: routeFNS}
-	d := inbox.NewDispatcher(st, tc, routes, log, m.Registerer(), inbox.Options{})
+	signaler := inbox.TemporalSignaler{Client: tc, Namespace: copts.Namespace, DataConverter: dc, Identity: copts.Identity}
+	d := inbox.NewDispatcher(st, signaler, routes, log, m.Registerer(), inbox.Options{})
 	startDispatcher(d, &stack)
 	dispatcher.set(d.Notify)
 	stack.push("gateway", drainGateway) // first to stop: no request finds the store closed

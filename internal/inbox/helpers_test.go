@@ -47,8 +47,8 @@ func testRoute(ev store.InboxEvent) (Delivery, error) {
 
 // sent is one signal the fake signaler accepted.
 type sent struct {
-	WorkflowID, RunID, Name string
-	Payload                 any
+	WorkflowID, RequestID, Name string
+	Payload                     any
 }
 
 // fakeSignaler records signals; fail, if set, decides each call's error
@@ -60,11 +60,11 @@ type fakeSignaler struct {
 	fail  func(n int, s sent) error
 }
 
-func (f *fakeSignaler) SignalWorkflow(_ context.Context, workflowID, runID, signalName string, arg any) error {
+func (f *fakeSignaler) SignalOnce(_ context.Context, workflowID, requestID, signalName string, arg any) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
-	s := sent{WorkflowID: workflowID, RunID: runID, Name: signalName, Payload: arg}
+	s := sent{WorkflowID: workflowID, RequestID: requestID, Name: signalName, Payload: arg}
 	if f.fail != nil {
 		if err := f.fail(f.calls, s); err != nil {
 			return err

@@ -11,10 +11,13 @@
 // # Guarantees
 //
 // Each webhook is stored once per (provider, dedupe key), however often the
-// provider sends it, and signalled once in normal operation. A process that
-// dies after the signal went out but before the row was marked delivered
-// signals it again once the lease has passed: routes should put the event's
-// id or dedupe key in the payload so that workflows can ignore a repeat.
+// provider sends it, and signalled once. A process that dies after the
+// signal went out but before the row was marked delivered signals it again
+// once the lease has passed, with the same request id (the event's id),
+// which Temporal drops for the run that has it. Only a signal repeated to
+// a newer run of the workflow (after continue-as-new) arrives twice:
+// routes should put the event's id or dedupe key in the payload so that
+// workflows can ignore a repeat.
 //
 // # Failures
 //
@@ -43,7 +46,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -68,21 +73,27 @@ type Delivery struct {
 // must not quote the body.
 type Route func(ev store.InboxEvent) (Delivery, error)
 
-// Signaler sends workflow signals; go.temporal.io/sdk/client.Client satisfies it.
+// Signaler sends workflow signals. The dispatcher gives each delivery the
+// event's id as requestID: Temporal drops a signal whose request id the
+// run has seen already, so a delivery repeated after a crash (signalled,
+// not yet marked) reaches the workflow once. TemporalSignaler is the real one.
 type Signaler interface {
-	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
+	SignalOnce(ctx context.Context, workflowID, requestID, signalName string, arg any) error
 }
 
 // Options tune a Dispatcher; zero fields take the defaults shown.
 type Options struct {
-	PollInterval      time.Duration    // 1s: how often to look for due events without a Notify
-	Lease             time.Duration    // 30s: how long a claimed event is reserved for one dispatcher
-	SignalTimeout     time.Duration    // 10s, at most Lease/2: the bound of one SignalWorkflow call
-	MinBackoff        time.Duration    // 1s: the pause after the first failed attempt, doubled on each further one
-	MaxBackoff        time.Duration    // 1m: the longest pause
-	UnmatchedAttempts int              // 10: NotFound answers before an event is given up
-	BatchSize         int              // 100: events read per query
-	Clock             func() time.Time // time.Now
+	PollInterval      time.Duration // 1s: how often to look for due events without a Notify
+	Lease             time.Duration // 30s: how long a claimed event is reserved for one dispatcher
+	SignalTimeout     time.Duration // 10s, at most Lease/2: the bound of one SignalWorkflow call
+	MinBackoff        time.Duration // 1s: the pause after the first failed attempt, doubled on each further one
+	MaxBackoff        time.Duration // 1m: the longest pause
+	UnmatchedAttempts int           // 10: NotFound answers before an event is given up
+	BatchSize         int           // 100: events read per query
+	// Lanes (16) deliver at once; the events of one workflow always take
+	// the same lane, so they arrive in the order they became due.
+	Lanes int
+	Clock func() time.Time // time.Now
 }
 
 func (o Options) withDefaults() Options {
@@ -103,6 +114,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 100
+	}
+	if o.Lanes <= 0 {
+		o.Lanes = 16
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now
@@ -137,7 +151,9 @@ type Dispatcher struct {
 	wake   chan struct{}
 
 	// pausedUntil is set while Temporal is unreachable: no event is claimed
-	// before it. outages counts the failed attempts of the outage.
+	// before it. outages counts the failed attempts of the outage. The
+	// lanes share them, under mu.
+	mu          sync.Mutex
 	pausedUntil time.Time
 	outages     int
 
@@ -229,7 +245,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // dispatchDue delivers due events, batch after batch, until none is left,
 // an outage stops it, or ctx ends.
 func (d *Dispatcher) dispatchDue(ctx context.Context) {
-	if d.opts.Clock().Before(d.pausedUntil) {
+	d.mu.Lock()
+	paused := d.opts.Clock().Before(d.pausedUntil)
+	d.mu.Unlock()
+	if paused {
 		return // Temporal was unreachable: leave the rows to others until the pause ends
 	}
 	for ctx.Err() == nil {
@@ -238,31 +257,94 @@ func (d *Dispatcher) dispatchDue(ctx context.Context) {
 			d.storeFailed(ctx, "", "read due inbox events", err)
 			return
 		}
-		claimed := 0
-		for _, ev := range evs {
-			if ctx.Err() != nil {
-				return
-			}
-			now := d.opts.Clock()
-			ok, err := d.st.ClaimInboxEvent(ctx, ev.ID, now, now.Add(d.opts.Lease))
-			if err != nil {
-				d.storeFailed(ctx, ev.Provider, "claim inbox event", err, zap.String("eventId", ev.ID))
-				return
-			}
-			if !ok {
-				continue // another dispatcher has it, or had it
-			}
-			claimed++
-			// Once claimed, the event is seen through even if ctx ends now,
-			// so that a graceful shutdown leaves no lease behind.
-			if !d.deliver(context.WithoutCancel(ctx), ev) {
-				return
-			}
-		}
-		if claimed == 0 || len(evs) < d.opts.BatchSize {
+		claimed, stop := d.deliverBatch(ctx, evs)
+		if stop || claimed == 0 || len(evs) < d.opts.BatchSize {
 			return
 		}
 	}
+}
+
+// deliverBatch claims and delivers evs in Options.Lanes lanes at once, the
+// events of one workflow in one lane, in order. It reports how many it
+// claimed and whether to stop: a store error, or Temporal unreachable
+// (which would fail the next events too; those not yet claimed are left).
+func (d *Dispatcher) deliverBatch(ctx context.Context, evs []store.InboxEvent) (claimed int, stop bool) {
+	// The first event goes alone: while Temporal is down, that one call
+	// finds out, instead of one per lane.
+	for len(evs) > 0 && claimed == 0 {
+		ok, cont := d.claimAndDeliver(ctx, evs[0])
+		evs = evs[1:]
+		if ok {
+			claimed++
+		}
+		if !cont || ctx.Err() != nil {
+			return claimed, true
+		}
+	}
+	lanes := make([][]store.InboxEvent, d.opts.Lanes)
+	for _, ev := range evs {
+		i := laneOf(d.laneKey(ev), len(lanes))
+		lanes[i] = append(lanes[i], ev)
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, lane := range lanes {
+		if len(lane) == 0 {
+			continue
+		}
+		wg.Go(func() {
+			for _, ev := range lane {
+				mu.Lock()
+				halted := stop
+				mu.Unlock()
+				if halted || ctx.Err() != nil {
+					return
+				}
+				ok, cont := d.claimAndDeliver(ctx, ev)
+				mu.Lock()
+				if ok {
+					claimed++
+				}
+				stop = stop || !cont
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return claimed, stop
+}
+
+// claimAndDeliver claims ev and delivers it; it reports whether it claimed
+// it and whether the batch may go on.
+func (d *Dispatcher) claimAndDeliver(ctx context.Context, ev store.InboxEvent) (claimed, cont bool) {
+	now := d.opts.Clock()
+	ok, err := d.st.ClaimInboxEvent(ctx, ev.ID, now, now.Add(d.opts.Lease))
+	if err != nil {
+		d.storeFailed(ctx, ev.Provider, "claim inbox event", err, zap.String("eventId", ev.ID))
+		return false, false
+	}
+	if !ok {
+		return false, true // another dispatcher has it, or had it
+	}
+	// Once claimed, the event is seen through even if ctx ends now, so
+	// that a graceful shutdown leaves no lease behind.
+	return true, d.deliver(context.WithoutCancel(ctx), ev)
+}
+
+// laneKey is what keeps events in order: their workflow (the route is a
+// function of the event alone), or the event itself when it has none.
+func (d *Dispatcher) laneKey(ev store.InboxEvent) string {
+	if del, err := d.route(ev); err == nil {
+		return del.WorkflowID
+	}
+	return ev.ID
+}
+
+// laneOf maps a key to one of n lanes.
+func laneOf(key string, n int) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(key))
+	return int(h.Sum32() % uint32(n))
 }
 
 // deliver routes and signals one claimed event and records the outcome. It
@@ -280,11 +362,13 @@ func (d *Dispatcher) deliver(ctx context.Context, ev store.InboxEvent) bool {
 	log = log.With(zap.String("workflowId", del.WorkflowID), zap.String("signal", del.SignalName))
 
 	sctx, cancel := context.WithTimeout(ctx, d.opts.SignalTimeout)
-	err = d.sig.SignalWorkflow(sctx, del.WorkflowID, "", del.SignalName, del.Payload)
+	err = d.sig.SignalOnce(sctx, del.WorkflowID, ev.ID, del.SignalName, del.Payload)
 	cancel()
 	switch classify(err) {
 	case delivered:
+		d.mu.Lock()
 		d.outages = 0
+		d.mu.Unlock()
 		d.delivered.WithLabelValues(ev.Provider).Inc()
 		d.markDelivered(ctx, log, ev, del.WorkflowID)
 		return true
@@ -306,10 +390,13 @@ func (d *Dispatcher) deliver(ctx context.Context, ev store.InboxEvent) bool {
 		return true
 	case unavailable:
 		d.failures.WithLabelValues(ev.Provider, ReasonUnavailable).Inc()
+		d.mu.Lock()
 		d.outages++
 		d.pausedUntil = d.opts.Clock().Add(d.backoff(d.outages))
+		resume := d.pausedUntil
+		d.mu.Unlock()
 		next := d.opts.Clock().Add(d.backoff(ev.Attempts + 1))
-		log.Warn("Temporal unreachable: inbox delivery paused", zap.Error(err), zap.Time("resume", d.pausedUntil))
+		log.Warn("Temporal unreachable: inbox delivery paused", zap.Error(err), zap.Time("resume", resume))
 		d.markRetry(ctx, log, ev, del.WorkflowID, store.InboxPending, "signal failed: "+err.Error(), next)
 		return false
 	default:

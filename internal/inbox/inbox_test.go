@@ -35,8 +35,9 @@ func TestDeliversOnceAndMarksDelivered(t *testing.T) {
 		assert.True(t, got.NextAttemptAt.IsZero())
 		assert.True(t, got.LeaseUntil.IsZero())
 		assert.Empty(t, got.LastError)
-		require.Equal(t, []sent{{WorkflowID: "wf-1", Name: testSignal,
-			Payload: testPayload{EventID: "evt-1", EventType: "test.event"}}}, f.sig.all())
+		require.Equal(t, []sent{{WorkflowID: "wf-1", RequestID: ev.ID, Name: testSignal,
+			Payload: testPayload{EventID: "evt-1", EventType: "test.event"}}}, f.sig.all(),
+			"the event's id is the signal's request id: Temporal drops a repeat")
 
 		// Later events go out too; the delivered one is never signalled again.
 		ev2 := f.add("evt-2", "wf-2")
@@ -189,7 +190,9 @@ func TestRestartDeliversTheRest(t *testing.T) {
 			}
 			return nil
 		}}
-		require.NoError(t, <-runUntil(ctx, f.dispatcher(first, f.options())))
+		oneLane := f.options()
+		oneLane.Lanes = 1 // one event in flight at a time, so which are done is known
+		require.NoError(t, <-runUntil(ctx, f.dispatcher(first, oneLane)))
 		assert.Equal(t, []string{"wf-0", "wf-1", "wf-2"}, first.workflows(), "the signal in flight completes")
 		for i, ev := range evs {
 			got := f.event(ev.ID)
@@ -446,4 +449,57 @@ func seconds(ds []time.Duration) []time.Duration {
 		out[i] = d / time.Second
 	}
 	return out
+}
+
+// TestLanesDeliverAtOnceInOrderPerWorkflow: a burst reaches many workflows
+// at once (it used to drain one signal at a time, ~60/s), while the events
+// of one workflow keep the order they became due in.
+func TestLanesDeliverAtOnceInOrderPerWorkflow(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		var inFlight, most atomic.Int32
+		sig := &fakeSignaler{}
+		slow := &slowSignaler{next: sig, inFlight: &inFlight, most: &most}
+		var evs []store.InboxEvent
+		for i := range 30 {
+			evs = append(evs, f.add(fmt.Sprint("evt-", i), fmt.Sprint("wf-", i%10)))
+			f.clock.Advance(time.Millisecond) // due one after the other
+		}
+		opts := f.options()
+		opts.BatchSize = 100
+		f.run(f.dispatcher(slow, opts))
+		for _, ev := range evs {
+			f.waitDelivered(ev.ID)
+		}
+		assert.Greater(t, most.Load(), int32(1), "signals in flight at once")
+		perWorkflow := map[string][]string{}
+		for _, s := range sig.all() {
+			p := s.Payload.(testPayload)
+			perWorkflow[s.WorkflowID] = append(perWorkflow[s.WorkflowID], p.EventID)
+		}
+		for i := range 10 {
+			wf := fmt.Sprint("wf-", i)
+			assert.Equal(t, []string{fmt.Sprint("evt-", i), fmt.Sprint("evt-", i+10), fmt.Sprint("evt-", i+20)}, perWorkflow[wf], wf)
+		}
+	})
+}
+
+// slowSignaler holds each signal a moment and records how many overlap.
+type slowSignaler struct {
+	next           Signaler
+	inFlight, most *atomic.Int32
+}
+
+func (s *slowSignaler) SignalOnce(ctx context.Context, workflowID, requestID, signalName string, arg any) error {
+	n := s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	for {
+		m := s.most.Load()
+		if n <= m || s.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	time.Sleep(5 * time.Millisecond)
+	return s.next.SignalOnce(ctx, workflowID, requestID, signalName, arg)
 }

@@ -2,6 +2,8 @@ package idngo
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,10 +28,11 @@ const externalIDPrefix = "-;externalUserId="
 
 // Upload error codes and names (errorCode, errorName).
 const (
-	ErrCodeFileTooBig       = 1002 // ErrCodeFileTooBig answers an image over MaxFileBytes.
-	ErrCodeEmptyFile        = 1003 // ErrCodeEmptyFile answers an empty or missing content part.
-	ErrCodeFinalReject      = 1009 // ErrCodeFinalReject answers uploads (and pending) after a RED/FINAL review.
-	ErrCodeDocTypeNotInDocs = 1010 // ErrCodeDocTypeNotInDocs answers an idDocType the level does not take.
+	ErrCodeDuplicateDocument = 1000 // ErrCodeDuplicateDocument answers a file the applicant already has.
+	ErrCodeFileTooBig        = 1002 // ErrCodeFileTooBig answers an image over MaxFileBytes.
+	ErrCodeEmptyFile         = 1003 // ErrCodeEmptyFile answers an empty or missing content part.
+	ErrCodeFinalReject       = 1009 // ErrCodeFinalReject answers uploads (and pending) after a RED/FINAL review.
+	ErrCodeDocTypeNotInDocs  = 1010 // ErrCodeDocTypeNotInDocs answers an idDocType the level does not take.
 )
 
 // apiError is the error body.
@@ -158,6 +161,7 @@ type upload struct {
 	meta     idDocMetadata
 	fileName string
 	size     int
+	digest   string
 	hasFile  bool
 }
 
@@ -185,11 +189,12 @@ func parseUpload(r *http.Request, body []byte) (upload, string) {
 				return up, "Malformed metadata part"
 			}
 		case "content":
-			n, err := io.Copy(io.Discard, part)
+			h := sha256.New()
+			n, err := io.Copy(h, part)
 			if err != nil {
 				return up, "Malformed content part"
 			}
-			up.fileName, up.size, up.hasFile = part.FileName(), int(n), true
+			up.fileName, up.size, up.hasFile, up.digest = part.FileName(), int(n), true, hex.EncodeToString(h.Sum(nil))
 		}
 		_ = part.Close()
 	}
@@ -264,11 +269,17 @@ func (s *Sandbox) handleUpload(w http.ResponseWriter, r *http.Request, body []by
 		s.mu.Unlock()
 		writeError(w, http.StatusBadRequest, "The file is too big", ErrCodeFileTooBig, "file-too-big")
 		return
+	case a.hasImage(up.digest):
+		// As IDnGO does: the same file again (say, an upload retried after
+		// its answer was lost) adds nothing.
+		s.mu.Unlock()
+		writeError(w, http.StatusConflict, "Duplicate document", ErrCodeDuplicateDocument, "duplicate-document")
+		return
 	}
 	s.nextImageID++
 	im := &image{
 		id: s.nextImageID, step: step, docType: up.meta.IDDocType, subType: up.meta.IDDocSubType,
-		country: up.meta.Country, fileName: up.fileName, size: up.size,
+		country: up.meta.Country, fileName: up.fileName, size: up.size, digest: up.digest,
 	}
 	a.images = append(a.images, im)
 	s.cfg.Counts.Add(CountUpload, fmt.Sprintf("%s/%d/%s/%s", a.id, a.attemptCnt, im.docType, im.subType))

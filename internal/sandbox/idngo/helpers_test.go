@@ -223,7 +223,8 @@ func (e *env) upload(id, docType, side, fileName string) response {
 	if side != "" {
 		meta["idDocSubType"] = side
 	}
-	body, ct := multipartBody(e.t, meta, fileName, []byte("\xff\xd8\xff fake jpeg bytes"))
+	// Each file its own bytes: the same bytes again are a duplicate-document.
+	body, ct := multipartBody(e.t, meta, fileName, []byte("\xff\xd8\xff fake jpeg bytes of "+docType+side+fileName))
 	uri := "/resources/applicants/" + id + "/info/idDoc"
 	return e.send(http.MethodPost, uri, uri, body, ct, secretKey, e.signTime())
 }
@@ -313,7 +314,7 @@ func multipartBodyNoFail(docType string) ([]byte, string) {
 	mw := multipart.NewWriter(&buf)
 	_ = mw.WriteField("metadata", `{"idDocType":"`+docType+`","country":"KAZ"}`)
 	part, _ := mw.CreateFormFile("content", strings.ToLower(docType)+".png")
-	_, _ = part.Write([]byte("png"))
+	_, _ = part.Write([]byte("png of " + docType))
 	_ = mw.Close()
 	return buf.Bytes(), mw.FormDataContentType()
 }

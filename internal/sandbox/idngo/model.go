@@ -82,7 +82,18 @@ type image struct {
 	step, docType, subType, country string
 	fileName                        string
 	size                            int
+	digest                          string        // digest is the content's SHA-256 (hex): the same file again is a duplicate-document.
 	result                          *ReviewResult // nil until judged
+}
+
+// hasImage reports whether an image with this content digest was uploaded.
+func (a *applicant) hasImage(digest string) bool {
+	for _, im := range a.images {
+		if im.digest == digest {
+			return true
+		}
+	}
+	return false
 }
 
 // final reports whether the applicant was rejected for good.

@@ -697,3 +697,19 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return len(rcv.delivered("", "")) == 3*n }, waitFor, tick)
 }
+
+// TestSameFileAgainIsADuplicateDocument: an upload retried after its answer
+// was lost adds no second image; IDnGO answers 409 duplicate-document.
+func TestSameFileAgainIsADuplicateDocument(t *testing.T) {
+	e := newEnv(t, nil)
+	id := e.create("ext-dup-upload", "", nil)
+	first := e.upload(id, "PASSPORT", "", "passport.jpg")
+	require.Equal(t, http.StatusOK, first.code)
+	again := e.upload(id, "PASSPORT", "", "passport.jpg")
+	require.Equal(t, http.StatusConflict, again.code)
+	assert.EqualValues(t, sandbox.ErrCodeDuplicateDocument, again.body["errorCode"])
+	assert.Equal(t, "duplicate-document", again.body["errorName"])
+	snap, ok := e.sb.Applicant(id)
+	require.True(t, ok)
+	assert.Len(t, snap.Images, 1, "one image")
+}

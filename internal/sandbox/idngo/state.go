@@ -98,6 +98,7 @@ type imageRecord struct {
 	SubType  string        `json:"subType,omitempty"`
 	Country  string        `json:"country"`
 	FileName string        `json:"fileName"`
+	Digest   string        `json:"digest,omitempty"`
 	Size     int           `json:"size"`
 	Result   *ReviewResult `json:"result,omitempty"`
 }
@@ -124,7 +125,7 @@ func (a *applicant) record() applicantRecord {
 	}
 	for _, im := range a.images {
 		r.Images = append(r.Images, imageRecord{ID: im.id, Step: im.step, DocType: im.docType, SubType: im.subType,
-			Country: im.country, FileName: im.fileName, Size: im.size, Result: im.result})
+			Country: im.country, FileName: im.fileName, Size: im.size, Digest: im.digest, Result: im.result})
 	}
 	return r
 }
@@ -144,7 +145,7 @@ func (r applicantRecord) applicant() *applicant {
 	}
 	for _, im := range r.Images {
 		a.images = append(a.images, &image{id: im.ID, step: im.Step, docType: im.DocType, subType: im.SubType,
-			country: im.Country, fileName: im.FileName, size: im.Size, result: im.Result})
+			country: im.Country, fileName: im.FileName, size: im.Size, digest: im.Digest, result: im.Result})
 	}
 	return a
 }

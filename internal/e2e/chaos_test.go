@@ -1,0 +1,320 @@
+package e2e
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"idflow/internal/pii"
+	"idflow/internal/providers/idngo"
+	sandboxidngo "idflow/internal/sandbox/idngo"
+	sandboxmandarin "idflow/internal/sandbox/mandarin"
+	"idflow/workflows/kyc"
+	"idflow/workflows/process"
+	"idflow/workflows/simplifiedid"
+)
+
+// TestTwoWorkersOnPostgres: two worker processes (not -dev) share one
+// Temporal server and one PostgreSQL store, each with its gateway behind
+// the load balancer; one is killed with SIGKILL mid-flight and not
+// restarted. Every flow finishes on the other; no webhook is lost or
+// delivered twice, and no provider side effect happens twice.
+func TestTwoWorkersOnPostgres(t *testing.T) {
+	c := startCluster(t, clusterOptions{workers: 2})
+	run := c.drive(t, flowMix{identifications: 10, kycs: 10, concurrency: 20}, func(ctx context.Context) {
+		select {
+		case <-time.After(2 * time.Second):
+			c.kill(c.workers[0])
+			t.Log("worker 0 killed with SIGKILL")
+		case <-ctx.Done():
+		}
+	})
+	c.verify(t, run)
+}
+
+// TestChaos: flows of every kind while the sandboxes fail a share of
+// requests (IDFLOW_CHAOS_FAULTS, default 30 %: errors, timeouts, resets,
+// lost answers; webhooks dropped, duplicated, delayed) and a worker is
+// killed with SIGKILL at random moments (IDFLOW_CHAOS_KILLS, default 5)
+// and restarted. Afterwards every flow has its outcome, no provider side
+// effect happened twice, every stored webhook was signalled exactly once
+// and nothing is left running. IDFLOW_CHAOS_FLOWS (default 24) sets the
+// size; `make chaos` runs a few hundred.
+func TestChaos(t *testing.T) {
+	flows := envInt(t, "IDFLOW_CHAOS_FLOWS", 24)
+	kills := envInt(t, "IDFLOW_CHAOS_KILLS", 5)
+	seed := envInt(t, "IDFLOW_CHAOS_SEED", 1)
+	spec := cmp.Or(os.Getenv("IDFLOW_CHAOS_FAULTS"), "all=0.3,hang=2s,maxdelay=1s")
+	spec = "seed=" + strconv.Itoa(seed) + "," + spec
+	c := startCluster(t, clusterOptions{workers: 2, faults: spec})
+	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+	run := c.drive(t, flowMix{identifications: flows / 2, kycs: flows - flows/2, concurrency: 50}, func(ctx context.Context) {
+		for i := range kills {
+			select {
+			case <-time.After(time.Duration(1000+rng.IntN(3000)) * time.Millisecond):
+			case <-ctx.Done():
+				return
+			}
+			w := c.workers[rng.IntN(len(c.workers))]
+			c.kill(w)
+			if err := c.launch(w); err != nil {
+				t.Errorf("restart after kill %d: %v", i+1, err)
+				return
+			}
+			t.Logf("kill %d: worker %s killed with SIGKILL and restarted", i+1, w.addr)
+		}
+	})
+	c.verify(t, run)
+}
+
+// flowMix is how many flows of each kind drive starts, and how many at once.
+type flowMix struct {
+	identifications, kycs, concurrency int
+}
+
+// drive is one run's record.
+type driveRun struct {
+	mix       flowMix
+	kycIDs    []string
+	elapsed   time.Duration
+	durations []time.Duration
+}
+
+// drive runs the flows concurrently while disturb runs beside them; a
+// flow that does not end with its expected outcome fails the test.
+func (c *cluster) drive(t *testing.T, mix flowMix, disturb func(ctx context.Context)) driveRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	disturbCtx, stopDisturbing := context.WithCancel(ctx)
+	disturbed := make(chan struct{})
+	go func() { defer close(disturbed); disturb(disturbCtx) }()
+
+	run := driveRun{mix: mix}
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, mix.concurrency)
+	start := time.Now()
+	launch := func(name string, flow func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			began := time.Now()
+			err := flow(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			}
+			run.durations = append(run.durations, time.Since(began))
+		}()
+	}
+	for i := range mix.identifications {
+		launch(fmt.Sprintf("identification %d", i), func(ctx context.Context) error { return c.identify(ctx, i) })
+	}
+	for i := range mix.kycs {
+		id := fmt.Sprintf("chaos-user-%d", i)
+		run.kycIDs = append(run.kycIDs, kyc.WorkflowID(id))
+		launch("kyc "+id, func(ctx context.Context) error { return c.verifyKYC(ctx, id, i) })
+	}
+	wg.Wait()
+	run.elapsed = time.Since(start)
+	stopDisturbing()
+	<-disturbed
+	require.Empty(t, errs, "flows that did not end as expected:\n%s", joinErrors(errs))
+	return run
+}
+
+// identify runs one simplified identification to acceptance: the person is
+// stored, the workflow started, the right SMS code sent.
+func (c *cluster) identify(ctx context.Context, n int) error {
+	p := pii.Person{LastName: sandboxmandarin.TestLastName, FirstName: sandboxmandarin.TestFirstName,
+		Patronymic: sandboxmandarin.TestPatronymic, PassportSeries: sandboxmandarin.TestPassportSeries,
+		PassportNumber: fmt.Sprintf("%06d", n), SNILS: sandboxmandarin.TestSNILS, Phone: sandboxmandarin.TestPhone}
+	body, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	doc, err := c.putDocument(ctx, "person.json", simplifiedid.PersonMediaType, body)
+	if err != nil {
+		return err
+	}
+	in := simplifiedid.Input{RequestID: fmt.Sprintf("chaos-%d", n), PersonDocumentID: doc,
+		PersonCheckPollInitial: 500 * time.Millisecond, PersonCheckPollMax: time.Second}
+	wfRun, err := c.startWorkflow(ctx, simplifiedid.WorkflowID(in.RequestID), simplifiedid.WorkflowType, in)
+	if err != nil {
+		return err
+	}
+	res, err := retry(ctx, func() (simplifiedid.SMSCodeResult, error) {
+		var res simplifiedid.SMSCodeResult
+		// One update id: a retried update after a lost answer is the same attempt.
+		h, err := c.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wfRun.GetID(), UpdateID: "sms-code",
+			UpdateName: simplifiedid.SubmitSMSCodeUpdate, WaitForStage: client.WorkflowUpdateStageCompleted,
+			Args: []any{simplifiedid.SMSCodeRequest{Code: sandboxmandarin.DefaultAcceptedCode}}})
+		if err == nil {
+			err = h.Get(ctx, &res)
+		}
+		return res, err
+	})
+	if err != nil {
+		return fmt.Errorf("send the SMS code: %w", err)
+	}
+	if !res.Accepted || res.AttemptsUsed != 1 {
+		return fmt.Errorf("SMS code: %+v, want accepted at the first attempt", res)
+	}
+	var out simplifiedid.Status
+	if err := c.result(ctx, wfRun, &out); err != nil {
+		return err
+	}
+	if out.Outcome != process.OutcomeAccepted {
+		return fmt.Errorf("outcome %s (%s), want accepted", out.Outcome, out.Reason)
+	}
+	return nil
+}
+
+// verifyKYC runs one IDnGO verification to GREEN and the end of a short
+// monitoring. A lost webhook is made up for by the read after a minute.
+func (c *cluster) verifyKYC(ctx context.Context, externalUserID string, n int) error {
+	var docs []kyc.Document
+	for _, d := range []struct{ typ, side, name string }{{"ID_CARD", "FRONT_SIDE", "front.jpg"}, {"ID_CARD", "BACK_SIDE", "back.jpg"}, {"SELFIE", "", "selfie.jpg"}} {
+		id, err := c.putDocument(ctx, d.name, "image/jpeg", fmt.Appendf(nil, "\xff\xd8\xff\xe0 %s of %d", d.name, n))
+		if err != nil {
+			return err
+		}
+		docs = append(docs, kyc.Document{IDDocType: d.typ, IDDocSubType: d.side, Country: "RUS", DocumentID: id})
+	}
+	in := kyc.Input{ExternalUserID: externalUserID, LevelName: "basic-kyc-level", Documents: docs,
+		Applicant:      kyc.ApplicantRef{Info: &pii.ApplicantInfo{FirstName: "Иван", LastName: "Иванов"}},
+		ReconcileAfter: time.Minute, MonitorReconcileEvery: time.Hour, MonitoringPeriod: 10 * time.Second}
+	wfRun, err := c.startWorkflow(ctx, kyc.WorkflowID(externalUserID), kyc.WorkflowType, in)
+	if err != nil {
+		return err
+	}
+	var out kyc.Status
+	if err := c.result(ctx, wfRun, &out); err != nil {
+		return err
+	}
+	if out.Outcome != process.OutcomeAccepted {
+		return fmt.Errorf("outcome %s (%s), want accepted", out.Outcome, out.Reason)
+	}
+	return nil
+}
+
+// startWorkflow starts a workflow, retrying while Temporal or the codec
+// (a gateway) cannot be reached; a start whose answer was lost returns the
+// running workflow on the retry.
+func (c *cluster) startWorkflow(ctx context.Context, id, workflowType string, in any) (client.WorkflowRun, error) {
+	return retry(ctx, func() (client.WorkflowRun, error) {
+		return c.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: "idflow-e2e"}, workflowType, in)
+	})
+}
+
+// result waits for a workflow's result, retrying while the codec's
+// gateway restarts; a workflow that failed is reported at once.
+func (c *cluster) result(ctx context.Context, run client.WorkflowRun, out any) error {
+	var failed error
+	_, err := retry(ctx, func() (struct{}, error) {
+		err := run.Get(ctx, out)
+		var wfErr *temporal.WorkflowExecutionError
+		if errors.As(err, &wfErr) {
+			failed = err
+			return struct{}{}, nil
+		}
+		return struct{}{}, err
+	})
+	return cmp.Or(failed, err)
+}
+
+// verify checks what the run left behind and prints the figures.
+func (c *cluster) verify(t *testing.T, run driveRun) {
+	t.Helper()
+	report := c.counts()
+	for _, kind := range []string{sandboxidngo.CountApplicant, sandboxidngo.CountUpload, sandboxidngo.CountReview} {
+		assert.Empty(t, report.Duplicates[kind], "%s done twice", kind)
+	}
+	assert.Equal(t, run.mix.kycs, report.Totals[sandboxidngo.CountApplicant], "one applicant per verification")
+	assert.Equal(t, 3*run.mix.kycs, report.Totals[sandboxidngo.CountUpload], "three images per verification")
+	assert.Equal(t, run.mix.kycs, report.Totals[sandboxidngo.CountReview], "one review per verification")
+	// Mandarin has no idempotency key: only a lost answer to a session's
+	// creation makes a second session (the workflow keeps the one it got).
+	sessions := report.Totals[sandboxmandarin.CountSession]
+	assert.LessOrEqual(t, sessions-run.mix.identifications, report.Faults["lost"], "extra Mandarin sessions come from lost answers only")
+
+	// Every stored webhook was delivered, and signalled exactly once.
+	var stored, undelivered int
+	keys := map[string]int{}
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		rows := c.inbox()
+		stored, undelivered = 0, 0
+		clear(keys)
+		for _, ev := range rows {
+			if slices.Contains([]string{idngo.TypeApplicantCreated, idngo.TypeApplicantPending, idngo.TypeApplicantReviewed}, ev.EventType) {
+				stored++
+				keys[ev.DedupeKey]++
+			}
+			if ev.Status != "delivered" {
+				undelivered++
+			}
+		}
+		assert.Zero(ct, undelivered, "undelivered inbox events")
+	}, time.Minute, 500*time.Millisecond)
+	for key, n := range keys {
+		assert.Equal(t, 1, n, "webhook %s stored once", key)
+	}
+	signals := 0
+	for _, id := range run.kycIDs {
+		sys := &system{client: c.client}
+		h := sys.history(t, id)
+		for _, ev := range h.Events {
+			if ev.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED &&
+				ev.GetWorkflowExecutionSignaledEventAttributes().GetSignalName() == kyc.EventSignal {
+				signals++
+			}
+		}
+	}
+	assert.Equal(t, stored, signals, "each stored IDnGO webhook signalled exactly once")
+
+	// Nothing is left running.
+	open, err := c.client.CountWorkflow(context.Background(), &workflowservice.CountWorkflowExecutionsRequest{
+		Query: "ExecutionStatus = 'Running'"})
+	require.NoError(t, err)
+	assert.Zero(t, open.GetCount(), "workflows still running")
+
+	slices.Sort(run.durations)
+	pct := func(p float64) time.Duration { return run.durations[int(p*float64(len(run.durations)-1))].Round(time.Millisecond) }
+	t.Logf("chaos summary: %d flows (%d identifications, %d KYC) in %s; start→outcome p50 %s p95 %s max %s",
+		len(run.durations), run.mix.identifications, run.mix.kycs, run.elapsed.Round(time.Millisecond), pct(0.5), pct(0.95), pct(1))
+	t.Logf("chaos summary: faults injected %v; requests moved to another gateway %d", report.Faults, c.lb.failover.Load())
+	t.Logf("chaos summary: provider side effects %v, duplicates %v", report.Totals, report.Duplicates)
+	t.Logf("chaos summary: %d IDnGO webhooks stored, %d signalled; %d workflows left running", stored, signals, open.GetCount())
+}
+
+// envInt reads a positive integer setting of the chaos test.
+func envInt(t *testing.T, key string, def int) int {
+	v := os.Getenv(key)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	require.NoError(t, err, key)
+	return n
+}
