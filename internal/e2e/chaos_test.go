@@ -300,7 +300,9 @@ func (c *cluster) verify(t *testing.T, run driveRun) {
 	assert.Zero(t, open.GetCount(), "workflows still running")
 
 	slices.Sort(run.durations)
-	pct := func(p float64) time.Duration { return run.durations[int(p*float64(len(run.durations)-1))].Round(time.Millisecond) }
+	pct := func(p float64) time.Duration {
+		return run.durations[int(p*float64(len(run.durations)-1))].Round(time.Millisecond)
+	}
 	t.Logf("chaos summary: %d flows (%d identifications, %d KYC) in %s; start→outcome p50 %s p95 %s max %s",
 		len(run.durations), run.mix.identifications, run.mix.kycs, run.elapsed.Round(time.Millisecond), pct(0.5), pct(0.95), pct(1))
 	t.Logf("chaos summary: faults injected %v; requests moved to another gateway %d", report.Faults, c.lb.failover.Load())
