@@ -2,7 +2,7 @@
 GO ?= go
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 
-.PHONY: test vet workflowcheck check dev build bench record-histories
+.PHONY: test vet workflowcheck check dev build bench chaos record-histories
 
 ## test: every test; store and gateway tests also run on PostgreSQL when IDFLOW_TEST_POSTGRES_URL is set
 test:
@@ -30,6 +30,10 @@ record-histories:
 ## build: worker and starter binaries into bin/
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ ./worker ./starter
+
+## chaos: the crash and fault test at full size (needs IDFLOW_TEST_POSTGRES_URL): 300 flows, 30 % provider faults, 5 SIGKILLs
+chaos:
+	IDFLOW_CHAOS_FLOWS=$${IDFLOW_CHAOS_FLOWS:-300} $(GO) test -count=1 -timeout 30m -run 'TestChaos' -v ./internal/e2e | grep -E 'chaos summary|kill [0-9]|^(---|ok|FAIL|PASS)'
 
 ## bench: benchmarks with their figures
 bench:

@@ -260,11 +260,12 @@ func (c *cluster) verify(t *testing.T, run driveRun) {
 	assert.LessOrEqual(t, sessions-run.mix.identifications, report.Faults["lost"], "extra Mandarin sessions come from lost answers only")
 
 	// Every stored webhook was delivered, and signalled exactly once.
-	var stored, undelivered int
+	var stored int
+	var undelivered []inboxRow
 	keys := map[string]int{}
-	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+	assert.EventuallyWithT(t, func(ct *assert.CollectT) {
 		rows := c.inbox()
-		stored, undelivered = 0, 0
+		stored, undelivered = 0, nil
 		clear(keys)
 		for _, ev := range rows {
 			if slices.Contains([]string{idngo.TypeApplicantCreated, idngo.TypeApplicantPending, idngo.TypeApplicantReviewed}, ev.EventType) {
@@ -272,11 +273,11 @@ func (c *cluster) verify(t *testing.T, run driveRun) {
 				keys[ev.DedupeKey]++
 			}
 			if ev.Status != "delivered" {
-				undelivered++
+				undelivered = append(undelivered, ev)
 			}
 		}
-		assert.Zero(ct, undelivered, "undelivered inbox events")
-	}, time.Minute, 500*time.Millisecond)
+		assert.Empty(ct, undelivered, "undelivered inbox events")
+	}, 2*time.Minute, 500*time.Millisecond, "undelivered: %+v", undelivered)
 	for key, n := range keys {
 		assert.Equal(t, 1, n, "webhook %s stored once", key)
 	}
