@@ -107,8 +107,22 @@ func (c *Client) Status(ctx context.Context, sessionID string) (Status, error) {
 	return out, err
 }
 
-// do sends one authenticated JSON request and decodes a 200 response into out.
+// do sends one authenticated JSON request and decodes a 200 response into
+// out. Go's transport repeats a GET whose answer was lost on a reused
+// connection with the same X-Auth, which Mandarin refuses (401) as a
+// replayed request id: a 401 gets one more try, signed anew, and only a
+// second one is taken for bad credentials.
 func (c *Client) do(ctx context.Context, method, sessionID string, in, out any) error {
+	err := c.doOnce(ctx, method, sessionID, in, out)
+	var e *Error
+	if errors.As(err, &e) && e.StatusCode == http.StatusUnauthorized {
+		err = c.doOnce(ctx, method, sessionID, in, out)
+	}
+	return err
+}
+
+// doOnce is one attempt of do, with a fresh X-Auth.
+func (c *Client) doOnce(ctx context.Context, method, sessionID string, in, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	req, err := c.newRequest(ctx, method, sessionID, in)

@@ -399,3 +399,32 @@ func TestIsRetryable(t *testing.T) {
 	wrapped := fmt.Errorf("activity: %w", &mandarin.Error{StatusCode: 503, Retryable: true})
 	assert.True(t, mandarin.IsRetryable(wrapped))
 }
+
+// TestReplayedRequestIDIsSignedAnew: Go's transport repeats a GET whose
+// answer was lost with the same X-Auth, and Mandarin refuses a replayed
+// request id with 401; the client signs anew once, so the poll goes on,
+// while a second 401 (bad credentials) stays final.
+func TestReplayedRequestIDIsSignedAnew(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("X-Auth"))
+		first := len(seen) == 1
+		mu.Unlock()
+		if first {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = io.WriteString(w, `{"id":"sid","phoneCheck":{"status":"pending"}}`)
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, secret)
+	_, err := c.Status(context.Background(), "sid")
+	require.NoError(t, err)
+	require.Len(t, seen, 2)
+	assert.NotEqual(t, seen[0], seen[1], "signed with a new request id")
+
+	_, err = newClient(t, fixed(t, 401, ``), secret).Status(context.Background(), "sid")
+	assert.Equal(t, http.StatusUnauthorized, asError(t, err).StatusCode, "a second 401 is final")
+}
