@@ -139,6 +139,18 @@ func (a *Activities) RequestReview(ctx context.Context, applicantID string) erro
 	if a.Client == nil {
 		return claimcheck.ErrNotConfigured()
 	}
+	// A retry must not start a second review: when an earlier attempt's
+	// pending went through but its answer was lost, the applicant's current
+	// review began after this activity was scheduled (and may be over already).
+	if info := activity.GetInfo(ctx); info.Attempt > 1 {
+		applicant, err := a.Client.GetApplicant(ctx, applicantID)
+		if err != nil {
+			return idngoError(err)
+		}
+		if reviewBegunSince(applicant.Review, info.ScheduledTime) {
+			return nil
+		}
+	}
 	err := a.Client.RequestCheck(ctx, applicantID)
 	if err == nil || !provider.IsConflict(err) {
 		return idngoError(err)
@@ -148,6 +160,16 @@ func (a *Activities) RequestReview(ctx context.Context, applicantID string) erro
 		return nil
 	}
 	return idngoError(err)
+}
+
+// reviewBegunSince reports whether the review was created at or after t
+// (IDnGO gives seconds: t is taken to its second).
+func reviewBegunSince(r *provider.Review, t time.Time) bool {
+	if r == nil || r.CreateDate == "" || r.ReviewStatus == "init" {
+		return false
+	}
+	created, err := time.Parse("2006-01-02 15:04:05.999999999", r.CreateDate)
+	return err == nil && !created.Before(t.UTC().Truncate(time.Second))
 }
 
 func inReview(status string) bool {

@@ -149,3 +149,26 @@ func TestCheckDocumentsNamesEachMissingOne(t *testing.T) {
 	assert.Contains(t, appErr.Error(), "documents[2].documentId")
 	assert.NotContains(t, appErr.Error(), "documents[1]")
 }
+
+// TestReviewBegunSince decides whether a retried review request already
+// went through: only a review created since the activity was scheduled.
+func TestReviewBegunSince(t *testing.T) {
+	scheduled := time.Date(2026, 12, 2, 10, 0, 0, 500_000_000, time.UTC)
+	tests := []struct {
+		name   string
+		review *provider.Review
+		want   bool
+	}{
+		{"no review", nil, false},
+		{"never submitted", &provider.Review{ReviewStatus: "init", CreateDate: "2026-12-02 10:00:05"}, false},
+		{"an earlier review", &provider.Review{ReviewStatus: "completed", CreateDate: "2026-12-02 09:59:59"}, false},
+		{"pending since, in the same second", &provider.Review{ReviewStatus: "pending", CreateDate: "2026-12-02 10:00:00"}, true},
+		{"completed since", &provider.Review{ReviewStatus: "completed", CreateDate: "2026-12-02 10:00:01.25"}, true},
+		{"unreadable date", &provider.Review{ReviewStatus: "pending", CreateDate: "yesterday"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, reviewBegunSince(tt.review, scheduled))
+		})
+	}
+}
