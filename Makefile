@@ -31,9 +31,10 @@ record-histories:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ ./worker ./starter
 
-## chaos: the crash and fault test at full size (needs IDFLOW_TEST_POSTGRES_URL): 300 flows, 30 % provider faults, 5 SIGKILLs
+## chaos: the two-worker test and the crash and fault test (needs IDFLOW_TEST_POSTGRES_URL); IDFLOW_CHAOS_FLOWS=300 for the full size
 chaos:
-	IDFLOW_CHAOS_FLOWS=$${IDFLOW_CHAOS_FLOWS:-300} $(GO) test -count=1 -timeout 30m -run 'TestChaos' -v ./internal/e2e | grep -E 'chaos summary|kill [0-9]|^(---|ok|FAIL|PASS)'
+	IDFLOW_CLUSTER_TESTS=1 $(GO) test -count=1 -timeout 30m -run 'TestTwoWorkersOnPostgres|TestChaos' -v ./internal/e2e 2>&1 | \
+		grep -E 'chaos summary|killed|Error:|Messages:|^(---|ok|FAIL|PASS)'
 
 ## bench: benchmarks with their figures
 bench:
