@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -100,7 +101,7 @@ type driveRun struct {
 // flow that does not end with its expected outcome fails the test.
 func (c *cluster) drive(t *testing.T, mix flowMix, disturb func(ctx context.Context)) driveRun {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	disturbCtx, stopDisturbing := context.WithCancel(ctx)
 	disturbed := make(chan struct{})
@@ -109,10 +110,11 @@ func (c *cluster) drive(t *testing.T, mix flowMix, disturb func(ctx context.Cont
 	run := driveRun{mix: mix}
 	var mu sync.Mutex
 	var errs []error
+	var failed []string // failed are the workflow ids of the flows in errs.
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, mix.concurrency)
 	start := time.Now()
-	launch := func(name string, flow func(context.Context) error) {
+	launch := func(name, workflowID string, flow func(context.Context) error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -124,24 +126,58 @@ func (c *cluster) drive(t *testing.T, mix flowMix, disturb func(ctx context.Cont
 			defer mu.Unlock()
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+				failed = append(failed, workflowID)
 			}
 			run.durations = append(run.durations, time.Since(began))
 		}()
 	}
 	for i := range mix.identifications {
-		launch(fmt.Sprintf("identification %d", i), func(ctx context.Context) error { return c.identify(ctx, i) })
+		launch(fmt.Sprintf("identification %d", i), simplifiedid.WorkflowID(fmt.Sprintf("chaos-%d", i)),
+			func(ctx context.Context) error { return c.identify(ctx, i) })
 	}
 	for i := range mix.kycs {
 		id := fmt.Sprintf("chaos-user-%d", i)
 		run.kycIDs = append(run.kycIDs, kyc.WorkflowID(id))
-		launch("kyc "+id, func(ctx context.Context) error { return c.verifyKYC(ctx, id, i) })
+		launch("kyc "+id, kyc.WorkflowID(id), func(ctx context.Context) error { return c.verifyKYC(ctx, id, i) })
 	}
 	wg.Wait()
 	run.elapsed = time.Since(start)
 	stopDisturbing()
 	<-disturbed
+	for _, id := range failed {
+		c.explain(t, id)
+	}
 	require.Empty(t, errs, "flows that did not end as expected:\n%s", joinErrors(errs))
 	return run
+}
+
+// explain logs what an operator would look at for a flow that did not
+// finish: its status, pending activities and updates, its last events
+// and the workers' log lines about it.
+func (c *cluster) explain(t *testing.T, workflowID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if d, err := c.client.DescribeWorkflowExecution(ctx, workflowID, ""); err == nil {
+		t.Logf("%s: %s, pending activities %v, pending workflow task %v", workflowID,
+			d.GetWorkflowExecutionInfo().GetStatus(), d.GetPendingActivities(), d.GetPendingWorkflowTask())
+	}
+	iter := c.client.GetWorkflowHistory(ctx, workflowID, "", false, 0)
+	var events []string
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			break
+		}
+		events = append(events, ev.GetEventType().String())
+	}
+	t.Logf("%s: %d events, the last: %v", workflowID, len(events), events[max(0, len(events)-15):])
+	for i, w := range c.workers {
+		for _, line := range strings.Split(w.out.String(), "\n") {
+			if strings.Contains(line, workflowID) {
+				t.Logf("worker %d: %s", i, line)
+			}
+		}
+	}
 }
 
 // identify runs one simplified identification to acceptance: the person is
