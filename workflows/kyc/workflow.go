@@ -237,6 +237,10 @@ func (k *kycVerification) reviewAttempt(ctx workflow.Context) error {
 // twice that, up to MaxReconcileInterval) the workflow reads the applicant
 // anyway, in case the webhook was lost.
 func (k *kycVerification) awaitReview(ctx workflow.Context) (ReviewState, error) {
+	// Since version 1 a read follows only a webhook that can carry a
+	// verdict: applicantCreated and applicantPending announce none, and
+	// reading after each made three reads where one does.
+	verdictsOnly := workflow.GetVersion(ctx, readOnVerdictsChange, workflow.DefaultVersion, 1) >= 1
 	deadline := workflow.Now(ctx).Add(k.in.ReviewDeadline)
 	interval := k.in.ReconcileAfter
 	for {
@@ -247,7 +251,7 @@ func (k *kycVerification) awaitReview(ctx workflow.Context) (ReviewState, error)
 			k.decide(ctx, process.OutcomeExpired, ReasonReviewTimeout)
 			return ReviewState{}, nil
 		}
-		event, err := k.nextEvent(ctx, min(interval, left), "read the review if no webhook comes ("+wait.String()+")")
+		event, err := k.nextEvent(ctx, min(interval, left), "read the review if no webhook comes ("+wait.String()+")", verdictsOnly)
 		if err != nil {
 			return ReviewState{}, err
 		}
@@ -261,9 +265,13 @@ func (k *kycVerification) awaitReview(ctx workflow.Context) (ReviewState, error)
 	}
 }
 
+// readOnVerdictsChange versions awaitReview's reads after webhooks.
+const readOnVerdictsChange = "kyc-read-on-verdict-webhooks"
+
 // nextEvent waits up to timeout for a new (not yet seen) event; it reports
-// whether one came.
-func (k *kycVerification) nextEvent(ctx workflow.Context, timeout time.Duration, summary string) (bool, error) {
+// whether one came. With verdictsOnly, events that announce no verdict
+// are recorded but not waited for.
+func (k *kycVerification) nextEvent(ctx workflow.Context, timeout time.Duration, summary string, verdictsOnly bool) (bool, error) {
 	timerCtx, cancelTimer := workflow.WithCancel(ctx)
 	defer cancelTimer()
 	timer := process.NewTimer(timerCtx, timeout, summary)
@@ -280,11 +288,23 @@ func (k *kycVerification) nextEvent(ctx workflow.Context, timeout time.Duration,
 		if timedOut {
 			return false, nil
 		}
-		if k.firstSight(ev) {
+		if k.firstSight(ev) && (!verdictsOnly || mayCarryVerdict(ev)) {
 			return true, nil
 		}
 	}
 }
+
+// mayCarryVerdict reports whether an event can announce a review's
+// verdict: all but the applicant's creation and its move to pending.
+func mayCarryVerdict(ev Event) bool {
+	return ev.Type != eventApplicantCreated && ev.Type != eventApplicantPending
+}
+
+// IDnGO webhook types that announce no verdict.
+const (
+	eventApplicantCreated = "applicantCreated"
+	eventApplicantPending = "applicantPending"
+)
 
 // firstSight records an event and reports whether it is new (IDnGO
 // delivers duplicates; the inbox already drops most of them).
@@ -403,7 +423,7 @@ func (k *kycVerification) monitor(ctx workflow.Context) error {
 		}
 		k.track.Await(ctx, process.Wait{For: "later IDnGO reviews (webhook, or a read every " + process.Duration(k.in.MonitorReconcileEvery) + ")",
 			From: process.FromProvider, Until: k.status.MonitorUntil})
-		if _, err := k.nextEvent(ctx, min(k.in.MonitorReconcileEvery, left), "read the review in case a later webhook was lost"); err != nil {
+		if _, err := k.nextEvent(ctx, min(k.in.MonitorReconcileEvery, left), "read the review in case a later webhook was lost", false); err != nil {
 			return err
 		}
 		review, err := k.readReview(ctx)

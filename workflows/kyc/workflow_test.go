@@ -225,6 +225,24 @@ func (s *kycSuite) TestGreen() {
 	s.Equal(2, s.reads, "the duplicate webhook is not read twice; one more read ends monitoring")
 }
 
+// TestOnlyVerdictWebhooksAreRead: applicantCreated and applicantPending
+// announce no verdict, so they cost no read (a KYC made three reads where
+// one does); applicantReviewed is read at once.
+func (s *kycSuite) TestOnlyVerdictWebhooksAreRead() {
+	s.answers = []ReviewState{green}
+	s.env.RegisterDelayedCallback(func() {
+		s.env.SignalWorkflow(EventSignal, Event{CorrelationID: "created", Type: "applicantCreated"})
+		s.env.SignalWorkflow(EventSignal, Event{CorrelationID: "pending", Type: "applicantPending"})
+	}, time.Second)
+	s.webhook(reviewDelay+time.Second, "reviewed")
+	s.env.ExecuteWorkflow(KYCVerification, kycInput())
+
+	out := s.kycResult()
+	s.Equal(process.OutcomeAccepted, out.Outcome)
+	s.Less(out.DecidedAt.Sub(s.startedAt), reviewDelay+time.Minute, "decided on the reviewed webhook")
+	s.Equal(2, s.reads, "one read for the verdict, one at the end of monitoring; none for created or pending")
+}
+
 func (s *kycSuite) TestRetryOnceThenGreen() {
 	s.answers = []ReviewState{retryPhotos, green}
 	s.webhook(reviewDelay+time.Second, "c1")
