@@ -87,7 +87,8 @@ nothing is sent then).`,
 		identifyCommand(env), smsCodeCommand(env), group(kycCommand(env)), group(inboxCommand(env)),
 		group(fnsCommand(env)), group(subjectsCommand(env)), onboardCommand(env),
 		proofingCommand(env, "proofing-status", "Print a proofing's status as the wallet sees it", "getProofingStatus"),
-		proofingCommand(env, "proofing-cancel", "Cancel a pending or challenged proofing", "cancelProofing"))
+		proofingCommand(env, "proofing-cancel", "Cancel a pending or challenged proofing", "cancelProofing"),
+		benchCommand(env))
 	return root
 }
 
