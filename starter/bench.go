@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -17,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -34,6 +37,7 @@ import (
 // benchOptions are the flags of `starter bench`.
 type benchOptions struct {
 	flows, concurrency int
+	park               int
 	baseline, asJSON   bool
 }
 
@@ -57,6 +61,7 @@ does not dominate.`,
 	f.IntVarP(&o.concurrency, "concurrency", "c", 10, "how many at once")
 	f.BoolVar(&o.baseline, "baseline", true, "also run the bare baseline")
 	f.BoolVar(&o.asJSON, "json", false, "print JSON instead of a table")
+	f.IntVar(&o.park, "park", 0, "instead: start this many identifications that wait for their SMS code, report the worker's memory (its /metrics), then terminate them")
 	return cmd
 }
 
@@ -97,6 +102,9 @@ func runBench(cmd *cobra.Command, env *environment, o benchOptions) error {
 		return err
 	}
 	run := uuid.NewString()[:8]
+	if o.park > 0 {
+		return runPark(cmd, env, c, gw, o, run)
+	}
 	real := drive(ctx, cmd.ErrOrStderr(), "simplified-identification", o, func(ctx context.Context, i int) (string, error) {
 		return benchIdentification(ctx, env, c, gw, fmt.Sprintf("bench-%s-%d", run, i))
 	})
@@ -127,23 +135,9 @@ func runBench(cmd *cobra.Command, env *environment, o benchOptions) error {
 func benchIdentification(ctx context.Context, env *environment, c client.Client, gw *gatewayClient, requestID string) (string, error) {
 	workflowID := simplifiedid.WorkflowID(requestID)
 	ctx = env.subjectContext(ctx, workflowID)
-	person := pii.Person{LastName: sandboxmandarin.TestLastName, FirstName: sandboxmandarin.TestFirstName,
-		Patronymic: sandboxmandarin.TestPatronymic, PassportSeries: sandboxmandarin.TestPassportSeries,
-		PassportNumber: sandboxmandarin.TestPassportNumber, SNILS: sandboxmandarin.TestSNILS, Phone: sandboxmandarin.TestPhone}
-	body, err := json.Marshal(person)
+	wf, err := startBenchIdentification(ctx, env, c, gw, requestID)
 	if err != nil {
 		return workflowID, err
-	}
-	doc, err := gw.putBytes(ctx, body, personTitle, workflowID, simplifiedid.PersonMediaType)
-	if err != nil {
-		return workflowID, fmt.Errorf("store the person: %w", err)
-	}
-	in := simplifiedid.Input{RequestID: requestID, PersonDocumentID: doc.ID,
-		PersonCheckPollInitial: 200 * time.Millisecond, PersonCheckPollMax: time.Second}
-	wf, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflowID, TaskQueue: env.cfg.TaskQueue},
-		simplifiedid.WorkflowType, in)
-	if err != nil {
-		return workflowID, fmt.Errorf("start: %w", err)
 	}
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflowID, UpdateName: simplifiedid.SubmitSMSCodeUpdate,
 		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{simplifiedid.SMSCodeRequest{Code: sandboxmandarin.DefaultAcceptedCode}}})
@@ -162,6 +156,30 @@ func benchIdentification(ctx context.Context, env *environment, c client.Client,
 		return workflowID, fmt.Errorf("outcome %s", out.Outcome)
 	}
 	return workflowID, nil
+}
+
+// startBenchIdentification stores the sandbox's test person and starts an identification.
+func startBenchIdentification(ctx context.Context, env *environment, c client.Client, gw *gatewayClient, requestID string) (client.WorkflowRun, error) {
+	workflowID := simplifiedid.WorkflowID(requestID)
+	person := pii.Person{LastName: sandboxmandarin.TestLastName, FirstName: sandboxmandarin.TestFirstName,
+		Patronymic: sandboxmandarin.TestPatronymic, PassportSeries: sandboxmandarin.TestPassportSeries,
+		PassportNumber: sandboxmandarin.TestPassportNumber, SNILS: sandboxmandarin.TestSNILS, Phone: sandboxmandarin.TestPhone}
+	body, err := json.Marshal(person)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := gw.putBytes(ctx, body, personTitle, workflowID, simplifiedid.PersonMediaType)
+	if err != nil {
+		return nil, fmt.Errorf("store the person: %w", err)
+	}
+	in := simplifiedid.Input{RequestID: requestID, PersonDocumentID: doc.ID,
+		PersonCheckPollInitial: 200 * time.Millisecond, PersonCheckPollMax: time.Second}
+	wf, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflowID, TaskQueue: env.cfg.TaskQueue},
+		simplifiedid.WorkflowType, in)
+	if err != nil {
+		return nil, fmt.Errorf("start: %w", err)
+	}
+	return wf, nil
 }
 
 // benchRun collects one kind's flows as they finish.
@@ -401,4 +419,89 @@ func failures(m map[string]int) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")
+}
+
+// runPark starts o.park identifications that then wait for their SMS
+// code, waits until all do, and reports the worker's resident memory and
+// goroutines (from its gateway's /metrics) before and after; then it
+// terminates them.
+func runPark(cmd *cobra.Command, env *environment, c client.Client, gw *gatewayClient, o benchOptions, run string) error {
+	ctx := cmd.Context()
+	before, err := gw.processMetrics(ctx)
+	if err != nil {
+		return err
+	}
+	o.flows = o.park
+	started := drive(ctx, cmd.ErrOrStderr(), "parked identifications", o, func(ctx context.Context, i int) (string, error) {
+		id := fmt.Sprintf("bench-park-%s-%d", run, i)
+		_, err := startBenchIdentification(env.subjectContext(ctx, simplifiedid.WorkflowID(id)), env, c, gw, id)
+		return simplifiedid.WorkflowID(id), err
+	})
+	defer terminateAll(context.WithoutCancel(ctx), c, started.ids)
+	query := fmt.Sprintf("WorkflowId STARTS_WITH 'simplified-identification-bench-park-%s-' AND IdflowStage = '%s'", run, simplifiedid.StageAwaitingSMSCode)
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		n, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+		if err != nil {
+			return err
+		}
+		if int(n.GetCount()) >= len(started.ids) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	time.Sleep(5 * time.Second) // let the worker settle (caches filled, polls done)
+	after, err := gw.processMetrics(ctx)
+	if err != nil {
+		return err
+	}
+	n := float64(max(1, len(started.ids)))
+	fmt.Fprintf(cmd.OutOrStdout(), "%d identifications parked (waiting for the SMS code), %d failed to start\n", len(started.ids), o.park-len(started.ids))
+	fmt.Fprintf(cmd.OutOrStdout(), "worker RSS %.0f MiB -> %.0f MiB (%.1f KiB per parked flow), goroutines %.0f -> %.0f (%.1f per flow)\n",
+		before["process_resident_memory_bytes"]/(1<<20), after["process_resident_memory_bytes"]/(1<<20),
+		(after["process_resident_memory_bytes"]-before["process_resident_memory_bytes"])/1024/n,
+		before["go_goroutines"], after["go_goroutines"], (after["go_goroutines"]-before["go_goroutines"])/n)
+	return nil
+}
+
+// terminateAll ends the parked flows.
+func terminateAll(ctx context.Context, c client.Client, ids []string) {
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 20)
+	for _, id := range ids {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			_ = c.TerminateWorkflow(ctx, id, "", "starter bench --park: measured")
+		})
+	}
+	wg.Wait()
+}
+
+// processMetrics reads the worker's process figures from its gateway's /metrics.
+func (g *gatewayClient) processMetrics(ctx context.Context) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.baseURL+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := g.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for _, line := range strings.Split(string(body), "\n") {
+		name, value, ok := strings.Cut(line, " ")
+		if ok && (name == "process_resident_memory_bytes" || name == "go_goroutines") {
+			out[name], _ = strconv.ParseFloat(strings.TrimSpace(value), 64)
+		}
+	}
+	return out, nil
 }

@@ -230,6 +230,9 @@ func stoppedWhileWaiting(err error) error {
 }
 
 func startWorker(tc client.Client, cfg config.Worker, deps dependencies, stack *cleanupStack) error {
+	// The sticky cache keeps each cached workflow's coroutine (~80 KiB);
+	// beyond it a workflow that wakes is replayed from its short history.
+	worker.SetStickyWorkflowCacheSize(cfg.WorkflowCacheSize)
 	w := worker.New(tc, cfg.TaskQueue, worker.Options{WorkerStopTimeout: cfg.ShutdownTimeout})
 	if err := register(w, cfg, deps); err != nil {
 		return err

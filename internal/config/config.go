@@ -65,6 +65,10 @@ type Worker struct {
 	LogFormat string `env:"IDFLOW_LOG_FORMAT"`
 	// ShutdownTimeout bounds the graceful stop after SIGINT/SIGTERM.
 	ShutdownTimeout time.Duration `env:"IDFLOW_SHUTDOWN_TIMEOUT, default=10s"`
+	// WorkflowCacheSize bounds the workflows a worker keeps in memory
+	// (Temporal's sticky cache, 10,000 by default): each costs ~80 KiB and
+	// two goroutines, and one evicted is replayed when it wakes.
+	WorkflowCacheSize int `env:"IDFLOW_WORKFLOW_CACHE_SIZE, default=2000"`
 	// UIURL is the Temporal UI's address, used to print links.
 	UIURL string `env:"IDFLOW_UI_URL, default=http://localhost:8233"`
 	// EncryptionKeys are the master keys, "id:base64,id:base64" (32 bytes
@@ -311,6 +315,9 @@ func (c Worker) check(dev bool) error {
 	}
 	if !slices.Contains([]string{"token", "basic"}, c.FNSAuth) {
 		add("IDFLOW_FNS_AUTH", "must be token or basic")
+	}
+	if c.WorkflowCacheSize < 1 {
+		add("IDFLOW_WORKFLOW_CACHE_SIZE", "must be at least 1")
 	}
 	if c.DocumentMaxBytes <= 0 {
 		add("IDFLOW_DOCUMENT_MAX_BYTES", "must be a positive number of bytes")
