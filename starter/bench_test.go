@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -43,4 +46,16 @@ func TestPercentileAndFailureKind(t *testing.T) {
 	assert.Equal(t, time.Duration(10), percentile(sorted, 1))
 	assert.Zero(t, percentile(nil, 0.5))
 	assert.Equal(t, "SMS code", failureKind(fmt.Errorf("SMS code: %w", assert.AnError)), "the kind, not the detail")
+}
+
+func TestProcessMetricsReadsTheWorkersFigures(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, "/metrics", r.URL.Path)
+		_, _ = io.WriteString(w, "# HELP go_goroutines x\ngo_goroutines 38\nprocess_resident_memory_bytes 1.35266304e+08\nother 1\n")
+	}))
+	t.Cleanup(srv.Close)
+	g := &gatewayClient{baseURL: srv.URL, http: srv.Client()}
+	m, err := g.processMetrics(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"go_goroutines": 38, "process_resident_memory_bytes": 135266304}, m)
 }
