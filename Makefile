@@ -33,7 +33,7 @@ build:
 
 ## chaos: the two-worker test and the crash and fault test (needs IDFLOW_TEST_POSTGRES_URL); IDFLOW_CHAOS_FLOWS=300 for the full size
 chaos:
-	IDFLOW_CLUSTER_TESTS=1 $(GO) test -count=1 -timeout 30m -run 'TestTwoWorkersOnPostgres|TestChaos' -v ./internal/e2e 2>&1 | \
+	$(GO) test -count=1 -timeout 30m -run 'TestTwoWorkersOnPostgres|TestChaos' -v ./internal/e2e 2>&1 | \
 		grep -E 'chaos summary|killed|Error:|Messages:|^(---|ok|FAIL|PASS)'
 
 ## bench: benchmarks with their figures

@@ -63,15 +63,8 @@ type clusterOptions struct {
 	faults  string // faults is IDFLOW_SANDBOX_FAULTS for the sandboxes.
 }
 
-// clusterTestsEnv turns the cluster tests on (make chaos sets it): they
-// are not yet reliable enough for CI (see the README).
-const clusterTestsEnv = "IDFLOW_CLUSTER_TESTS"
-
 func startCluster(t *testing.T, opts clusterOptions) *cluster {
 	t.Helper()
-	if os.Getenv(clusterTestsEnv) == "" {
-		t.Skip(clusterTestsEnv + " is not set (make chaos runs these tests)")
-	}
 	dbURL := storetest.PostgresURL(t) // skips without IDFLOW_TEST_POSTGRES_URL
 	dir := t.TempDir()
 	out, err := exec.Command("go", "build", "-o", dir, "idflow/worker").CombinedOutput()
