@@ -314,10 +314,10 @@ func (c *cluster) verify(t *testing.T, run driveRun) {
 
 	// Every stored webhook was delivered, and signalled exactly once.
 	var stored int
-	var undelivered []inboxRow
+	var undelivered, rows []inboxRow
 	keys := map[string]int{}
 	assert.EventuallyWithT(t, func(ct *assert.CollectT) {
-		rows := c.inbox()
+		rows = c.inbox()
 		stored, undelivered = 0, nil
 		clear(keys)
 		for _, ev := range rows {
@@ -354,14 +354,14 @@ func (c *cluster) verify(t *testing.T, run driveRun) {
 	assert.Zero(t, open.GetCount(), "workflows still running")
 
 	slices.Sort(run.durations)
-	pct := func(p float64) time.Duration {
-		return run.durations[int(p*float64(len(run.durations)-1))].Round(time.Millisecond)
-	}
+	pct := func(p float64) time.Duration { return percentileOf(run.durations, p) }
 	t.Logf("chaos summary: %d flows (%d identifications, %d KYC) in %s; start→outcome p50 %s p95 %s max %s",
 		len(run.durations), run.mix.identifications, run.mix.kycs, run.elapsed.Round(time.Millisecond), pct(0.5), pct(0.95), pct(1))
 	t.Logf("chaos summary: faults injected %v; requests moved to another gateway %d", report.Faults, c.lb.failover.Load())
 	t.Logf("chaos summary: provider side effects %v, duplicates %v", report.Totals, report.Duplicates)
 	t.Logf("chaos summary: %d IDnGO webhooks stored, %d signalled; %d workflows left running", stored, signals, open.GetCount())
+	lat := deliveryLatencies(rows)
+	t.Logf("chaos summary: webhook stored → signalled and recorded: p50 %s p99 %s max %s", percentileOf(lat, 0.5), percentileOf(lat, 0.99), percentileOf(lat, 1))
 }
 
 // envInt reads a positive integer setting of the chaos test.
@@ -373,4 +373,26 @@ func envInt(t *testing.T, key string, def int) int {
 	n, err := strconv.Atoi(v)
 	require.NoError(t, err, key)
 	return n
+}
+
+// deliveryLatencies are the delivered events' stored → delivered times, sorted.
+func deliveryLatencies(rows []inboxRow) []time.Duration {
+	const layout = "2006-01-02T15:04:05.000000Z"
+	var out []time.Duration
+	for _, r := range rows {
+		received, err1 := time.Parse(layout, r.ReceivedAt)
+		delivered, err2 := time.Parse(layout, r.DeliveredAt)
+		if err1 == nil && err2 == nil {
+			out = append(out, delivered.Sub(received))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func percentileOf(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[int(q*float64(len(sorted)-1))].Round(time.Millisecond)
 }

@@ -246,6 +246,10 @@ type inboxRow struct {
 	EventType string `json:"eventType"`
 	Status    string `json:"status"`
 	LastError string `json:"lastError"`
+	// ReceivedAt and DeliveredAt are when the gateway stored the event and
+	// when the dispatcher recorded its signal.
+	ReceivedAt  string `json:"receivedAt"`
+	DeliveredAt string `json:"deliveredAt"`
 }
 
 func inboxEvents(t require.TestingT, sys *system) []inboxRow {
