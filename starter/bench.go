@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -36,29 +34,41 @@ import (
 
 // benchOptions are the flags of `starter bench`.
 type benchOptions struct {
+	kind               string
 	flows, concurrency int
+	rate               float64 // webhooks a second, for --kind webhooks
 	park               int
 	baseline, asJSON   bool
 }
 
 func benchCommand(env *environment) *cobra.Command {
 	var o benchOptions
+	var kinds strings.Builder
+	for _, k := range benchKinds {
+		fmt.Fprintf(&kinds, "  %-17s %s\n", k.name, k.about)
+	}
+	fmt.Fprintf(&kinds, "  %-17s %s\n", webhooksKind, "signed IDnGO webhooks posted to the gateway at --rate, for workflows of the bench's own")
 	cmd := &cobra.Command{
-		Use:   "bench [-n FLOWS] [-c CONCURRENCY] [--json]",
-		Short: "Drive simplified identifications against a running stack and measure them against a bare Temporal baseline",
-		Long: `Runs FLOWS simplified identifications, CONCURRENCY at a time, against the running
-worker (the Mandarin sandbox's test person, the right SMS code), with a progress bar on
-stderr. Then it runs the same number of flows of a bare workflow of the same shape (as many
-activities that return at once and updates, read from the real histories), registered by
-the bench itself on a task queue of its own, and prints both and idflow's throughput as a
-share of the bare one. Start the stack with IDFLOW_DEV_SMEV_DELAY=0 so that the SMEV check
-does not dominate.`,
+		Use:   "bench [--kind KIND] [-n FLOWS] [-c CONCURRENCY] [--json]",
+		Short: "Drive flows of one kind against a running stack and measure them against a bare Temporal baseline",
+		Long: `Runs FLOWS flows of one kind, CONCURRENCY at a time, against the running worker, doing
+each interactive step (the SMS code, the agent's identification, the scans), with a
+progress bar on stderr. Then it runs as many flows of a bare workflow of the same shape
+(as many activities that return at once, updates, signals and timer waits, read from the
+real histories), registered by the bench itself on a task queue of its own, and prints
+both and idflow's throughput as a share of the bare one. "callbacks" is the inbox's
+accepted → signalled time, read from the worker's /metrics. Kinds:
+` + kinds.String() + `
+Start the stack with the sandboxes' delays at 0 (IDFLOW_DEV_SMEV_DELAY=0
+IDFLOW_DEV_IDNGO_REVIEW_DELAY=0 IDFLOW_DEV_FNS_DELAY=0) so that they do not dominate.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBench(cmd, env, o) },
 	}
 	f := cmd.Flags()
-	f.IntVarP(&o.flows, "flows", "n", 50, "how many flows of each")
+	f.StringVar(&o.kind, "kind", "identification", "what to drive: "+strings.Join(append(benchKindNames(), webhooksKind), ", "))
+	f.IntVarP(&o.flows, "flows", "n", 50, "how many flows (webhooks) of each")
 	f.IntVarP(&o.concurrency, "concurrency", "c", 10, "how many at once")
+	f.Float64Var(&o.rate, "rate", 100, "webhooks a second (--kind webhooks)")
 	f.BoolVar(&o.baseline, "baseline", true, "also run the bare baseline")
 	f.BoolVar(&o.asJSON, "json", false, "print JSON instead of a table")
 	f.IntVar(&o.park, "park", 0, "instead: start this many identifications that wait for their SMS code, report the worker's memory (its /metrics), then terminate them")
@@ -67,30 +77,37 @@ does not dominate.`,
 
 // benchResult is one row of the report.
 type benchResult struct {
-	Kind            string         `json:"kind"`
-	Flows           int            `json:"flows"`
-	Failures        map[string]int `json:"failures"`
-	Seconds         float64        `json:"seconds"`
-	FlowsPerSecond  float64        `json:"flowsPerSecond"`
-	LatencyMS       map[string]int `json:"latencyMs"` // p50, p95, p99: start → completion
-	EventsMean      float64        `json:"historyEventsMean"`
-	EventsMax       int            `json:"historyEventsMax"`
-	BytesMean       float64        `json:"historyBytesMean"`
-	BytesMax        int            `json:"historyBytesMax"`
-	ActivityCalls   float64        `json:"activityAttemptsPerFlow"` // provider calls, retries included
-	Shape           benchShape     `json:"shape"`
-	ShareOfBaseline float64        `json:"throughputShareOfBaseline,omitempty"`
+	Kind           string         `json:"kind"`
+	Flows          int            `json:"flows"`
+	Failures       map[string]int `json:"failures"`
+	Seconds        float64        `json:"seconds"`
+	FlowsPerSecond float64        `json:"flowsPerSecond"`
+	LatencyMS      map[string]int `json:"latencyMs"` // p50, p95, p99: start → completion
+	// Callbacks the inbox signalled during the run, and their accepted →
+	// signalled times (from the worker's /metrics).
+	Callbacks       int                `json:"callbacks"`
+	CallbackMS      map[string]float64 `json:"callbackLatencyMs,omitempty"`
+	EventsMean      float64            `json:"historyEventsMean"`
+	EventsMax       int                `json:"historyEventsMax"`
+	BytesMean       float64            `json:"historyBytesMean"`
+	BytesMax        int                `json:"historyBytesMax"`
+	ActivityCalls   float64            `json:"activityAttemptsPerFlow"` // provider calls, retries included
+	Shape           benchShape         `json:"shape"`
+	ShareOfBaseline float64            `json:"throughputShareOfBaseline,omitempty"`
 }
 
-// benchShape is what a bare flow repeats: activities and updates.
+// benchShape is what a bare flow repeats: activities, updates, signals and
+// the time its timers waited.
 type benchShape struct {
-	Activities int `json:"activities"`
-	Updates    int `json:"updates"`
+	Activities int           `json:"activities"`
+	Updates    int           `json:"updates"`
+	Signals    int           `json:"signals"`
+	Wait       time.Duration `json:"wait"`
 }
 
 func runBench(cmd *cobra.Command, env *environment, o benchOptions) error {
-	if o.flows < 1 || o.concurrency < 1 {
-		return usageError{errors.New("--flows and --concurrency must be at least 1")}
+	if o.flows < 1 || o.concurrency < 1 || o.rate <= 0 {
+		return usageError{errors.New("--flows and --concurrency must be at least 1, --rate above 0")}
 	}
 	ctx := cmd.Context()
 	c, err := env.client(ctx)
@@ -101,26 +118,18 @@ func runBench(cmd *cobra.Command, env *environment, o benchOptions) error {
 	if err != nil {
 		return err
 	}
-	run := uuid.NewString()[:8]
+	b := &bench{env: env, c: c, gw: gw, run: uuid.NewString()[:8]}
 	if o.park > 0 {
-		return runPark(cmd, env, c, gw, o, run)
+		return runPark(cmd, b, o)
 	}
-	real := drive(ctx, cmd.ErrOrStderr(), "simplified-identification", o, func(ctx context.Context, i int) (string, error) {
-		return benchIdentification(ctx, env, c, gw, fmt.Sprintf("bench-%s-%d", run, i))
-	})
-	if err := real.measure(ctx, c); err != nil {
+	var results []*benchResult
+	if o.kind == webhooksKind {
+		results, err = runWebhooksBench(ctx, cmd.ErrOrStderr(), b, o)
+	} else {
+		results, err = runFlowsBench(ctx, cmd.ErrOrStderr(), b, o)
+	}
+	if err != nil {
 		return err
-	}
-	results := []*benchResult{real.result}
-	if o.baseline {
-		bare, err := runBaseline(ctx, cmd.ErrOrStderr(), c, o, real.result.Shape, run)
-		if err != nil {
-			return err
-		}
-		if bare.FlowsPerSecond > 0 {
-			real.result.ShareOfBaseline = real.result.FlowsPerSecond / bare.FlowsPerSecond
-		}
-		results = append(results, bare)
 	}
 	if o.asJSON {
 		enc := json.NewEncoder(cmd.OutOrStdout())
@@ -131,31 +140,50 @@ func runBench(cmd *cobra.Command, env *environment, o benchOptions) error {
 	return nil
 }
 
-// benchIdentification runs one identification to its outcome.
-func benchIdentification(ctx context.Context, env *environment, c client.Client, gw *gatewayClient, requestID string) (string, error) {
-	workflowID := simplifiedid.WorkflowID(requestID)
-	ctx = env.subjectContext(ctx, workflowID)
-	wf, err := startBenchIdentification(ctx, env, c, gw, requestID)
+// runFlowsBench drives o.flows flows of o.kind, then their bare baseline.
+func runFlowsBench(ctx context.Context, progressTo io.Writer, b *bench, o benchOptions) ([]*benchResult, error) {
+	i := slices.IndexFunc(benchKinds, func(k benchKind) bool { return k.name == o.kind })
+	if i < 0 {
+		return nil, usageError{fmt.Errorf("--kind %q: want one of %s", o.kind, strings.Join(append(benchKindNames(), webhooksKind), ", "))}
+	}
+	flow, err := benchKinds[i].prepare(b, ctx)
 	if err != nil {
-		return workflowID, err
+		return nil, err
 	}
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflowID, UpdateName: simplifiedid.SubmitSMSCodeUpdate,
-		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{simplifiedid.SMSCodeRequest{Code: sandboxmandarin.DefaultAcceptedCode}}})
+	before, err := b.gw.metrics(ctx)
 	if err != nil {
-		return workflowID, fmt.Errorf("SMS code: %w", err)
+		return nil, err
 	}
-	var res simplifiedid.SMSCodeResult
-	if err := h.Get(ctx, &res); err != nil {
-		return workflowID, fmt.Errorf("SMS code: %w", err)
+	real := drive(ctx, progressTo, o.kind, o, flow)
+	after, err := b.gw.metrics(ctx)
+	if err != nil {
+		return nil, err
 	}
-	var out simplifiedid.Status
-	if err := wf.Get(ctx, &out); err != nil {
-		return workflowID, err
+	real.result.setCallbacks(before, after)
+	if err := real.measure(ctx, b.c); err != nil {
+		return nil, err
 	}
-	if string(out.Outcome) != "accepted" {
-		return workflowID, fmt.Errorf("outcome %s", out.Outcome)
+	results := []*benchResult{real.result}
+	if o.baseline {
+		bare, err := runBaseline(ctx, progressTo, b.c, o, real.result.Shape, b.run)
+		if err != nil {
+			return nil, err
+		}
+		if bare.FlowsPerSecond > 0 {
+			real.result.ShareOfBaseline = real.result.FlowsPerSecond / bare.FlowsPerSecond
+		}
+		results = append(results, bare)
 	}
-	return workflowID, nil
+	return results, nil
+}
+
+// setCallbacks records what the inbox delivered between two readings.
+func (r *benchResult) setCallbacks(before, after workerMetrics) {
+	n, p50, p99 := callbackLatency(before, after)
+	r.Callbacks = n
+	if n > 0 {
+		r.CallbackMS = map[string]float64{"p50": p50, "p99": p99}
+	}
 }
 
 // startBenchIdentification stores the sandbox's test person and starts an identification.
@@ -260,9 +288,10 @@ func progress(w io.Writer, kind string, done, total int) {
 }
 
 // measure reads the finished flows' histories: size, and the shape a bare
-// flow repeats (the median counts of activities and updates).
+// flow repeats (the median counts of activities, updates and signals and
+// the median time its timers waited).
 func (r *benchRun) measure(ctx context.Context, c client.Client) error {
-	var acts, updates []int
+	var shapes []benchShape
 	var events, bytes, attempts int
 	for _, id := range r.ids {
 		h, err := readHistory(ctx, c, id)
@@ -272,27 +301,57 @@ func (r *benchRun) measure(ctx context.Context, c client.Client) error {
 		size := proto.Size(h)
 		events, bytes = events+len(h.Events), bytes+size
 		r.result.EventsMax, r.result.BytesMax = max(r.result.EventsMax, len(h.Events)), max(r.result.BytesMax, size)
-		a, u := 0, 0
-		for _, ev := range h.Events {
-			switch ev.GetEventType() {
-			case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-				a++
-			case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-				attempts += int(ev.GetActivityTaskStartedEventAttributes().GetAttempt())
-			case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-				u++
-			}
-		}
-		acts, updates = append(acts, a), append(updates, u)
+		shape, n := shapeOf(h)
+		shapes, attempts = append(shapes, shape), attempts+n
 	}
 	if n := len(r.ids); n > 0 {
 		r.result.EventsMean, r.result.BytesMean = float64(events)/float64(n), float64(bytes)/float64(n)
 		r.result.ActivityCalls = float64(attempts) / float64(n)
-		sort.Ints(acts)
-		sort.Ints(updates)
-		r.result.Shape = benchShape{Activities: acts[n/2], Updates: updates[n/2]}
+		r.result.Shape = medianShape(shapes)
 	}
 	return nil
+}
+
+// shapeOf counts what a bare flow repeats of one history, and the activity
+// attempts it made.
+func shapeOf(h *historypb.History) (shape benchShape, attempts int) {
+	timers := map[string]time.Duration{}
+	for _, ev := range h.Events {
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+			shape.Activities++
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+			attempts += int(ev.GetActivityTaskStartedEventAttributes().GetAttempt())
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+			shape.Updates++
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+			shape.Signals++
+		case enumspb.EVENT_TYPE_TIMER_STARTED:
+			a := ev.GetTimerStartedEventAttributes()
+			timers[a.GetTimerId()] = a.GetStartToFireTimeout().AsDuration()
+		case enumspb.EVENT_TYPE_TIMER_FIRED:
+			shape.Wait += timers[ev.GetTimerFiredEventAttributes().GetTimerId()]
+		}
+	}
+	return shape, attempts
+}
+
+// medianShape takes each count's median over the flows.
+func medianShape(shapes []benchShape) benchShape {
+	median := func(of func(benchShape) int) int {
+		v := make([]int, 0, len(shapes))
+		for _, s := range shapes {
+			v = append(v, of(s))
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	return benchShape{
+		Activities: median(func(s benchShape) int { return s.Activities }),
+		Updates:    median(func(s benchShape) int { return s.Updates }),
+		Signals:    median(func(s benchShape) int { return s.Signals }),
+		Wait:       time.Duration(median(func(s benchShape) int { return int(s.Wait) })),
+	}
 }
 
 func readHistory(ctx context.Context, c client.Client, workflowID string) (*historypb.History, error) {
@@ -313,15 +372,17 @@ const (
 	bareWorkflowName = "BenchBareFlow"
 	bareActivityName = "BenchBareActivity"
 	bareUpdateName   = "step"
+	bareSignalName   = "event"
 )
 
 // bareFlow runs shape.Activities activities that return at once, one after
 // the other, the first after shape.Updates updates, each of which runs
-// one of them, as the identification's SMS code does.
+// one of them, as the identification's SMS code does; it takes
+// shape.Signals signals and, beside all that, waits shape.Wait on a timer.
 func bareFlow(ctx workflow.Context, shape benchShape) error {
 	opts := workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second}
 	ctx = workflow.WithActivityOptions(ctx, opts)
-	updates, inUpdates := 0, 0
+	updates, inUpdates, signals, waited := 0, 0, 0, shape.Wait <= 0
 	if err := workflow.SetUpdateHandler(ctx, bareUpdateName, func(ctx workflow.Context) error {
 		ctx = workflow.WithActivityOptions(ctx, opts)
 		if inUpdates < shape.Activities {
@@ -335,7 +396,16 @@ func bareFlow(ctx workflow.Context, shape benchShape) error {
 	}); err != nil {
 		return err
 	}
-	if err := workflow.Await(ctx, func() bool { return updates >= shape.Updates }); err != nil {
+	events := workflow.GetSignalChannel(ctx, bareSignalName)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for ; signals < shape.Signals; signals++ {
+			events.Receive(ctx, nil)
+		}
+	})
+	if !waited {
+		workflow.Go(ctx, func(ctx workflow.Context) { _ = workflow.Sleep(ctx, shape.Wait); waited = true })
+	}
+	if err := workflow.Await(ctx, func() bool { return updates >= shape.Updates && signals >= shape.Signals }); err != nil {
 		return err
 	}
 	for range shape.Activities - inUpdates {
@@ -343,7 +413,7 @@ func bareFlow(ctx workflow.Context, shape benchShape) error {
 			return err
 		}
 	}
-	return nil
+	return workflow.Await(ctx, func() bool { return waited })
 }
 
 func bareActivity(context.Context) error { return nil }
@@ -351,28 +421,24 @@ func bareActivity(context.Context) error { return nil }
 // runBaseline runs the bare flows on a worker of the bench's own, with
 // the default data converter (nothing of a person's to seal).
 func runBaseline(ctx context.Context, progressTo io.Writer, c client.Client, o benchOptions, shape benchShape, run string) (*benchResult, error) {
-	log, err := logging.New("console", "warn")
+	bc, stop, err := startBareWorker(c, "idflow-bench-bare-"+run, func(w worker.Worker) {
+		w.RegisterWorkflowWithOptions(bareFlow, workflow.RegisterOptions{Name: bareWorkflowName})
+		w.RegisterActivityWithOptions(bareActivity, activity.RegisterOptions{Name: bareActivityName})
+	})
 	if err != nil {
 		return nil, err
 	}
-	bc, err := client.NewClientFromExisting(c, client.Options{DataConverter: converter.GetDefaultDataConverter(), Logger: logging.SDK(log)})
-	if err != nil {
-		return nil, err
-	}
-	defer bc.Close()
-	queue := "idflow-bench-bare-" + run
-	w := worker.New(bc, queue, worker.Options{})
-	w.RegisterWorkflowWithOptions(bareFlow, workflow.RegisterOptions{Name: bareWorkflowName})
-	w.RegisterActivityWithOptions(bareActivity, activity.RegisterOptions{Name: bareActivityName})
-	if err := w.Start(); err != nil {
-		return nil, err
-	}
-	defer w.Stop()
+	defer stop()
 	r := drive(ctx, progressTo, "bare baseline", o, func(ctx context.Context, i int) (string, error) {
 		id := fmt.Sprintf("bench-bare-%s-%d", run, i)
-		wf, err := bc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, bareWorkflowName, shape)
+		wf, err := bc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: "idflow-bench-bare-" + run}, bareWorkflowName, shape)
 		if err != nil {
 			return id, err
+		}
+		for range shape.Signals {
+			if err := bc.SignalWorkflow(ctx, id, "", bareSignalName, nil); err != nil {
+				return id, err
+			}
 		}
 		for range shape.Updates {
 			h, err := bc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: bareUpdateName,
@@ -393,19 +459,52 @@ func runBaseline(ctx context.Context, progressTo io.Writer, c client.Client, o b
 	return r.result, nil
 }
 
+// startBareWorker starts a worker of the bench's own on queue, with the
+// default data converter; stop ends it and its client.
+func startBareWorker(c client.Client, queue string, register func(worker.Worker)) (client.Client, func(), error) {
+	log, err := logging.New("console", "warn")
+	if err != nil {
+		return nil, nil, err
+	}
+	bc, err := client.NewClientFromExisting(c, client.Options{DataConverter: converter.GetDefaultDataConverter(), Logger: logging.SDK(log)})
+	if err != nil {
+		return nil, nil, err
+	}
+	w := worker.New(bc, queue, worker.Options{})
+	register(w)
+	if err := w.Start(); err != nil {
+		bc.Close()
+		return nil, nil, err
+	}
+	return bc, func() { w.Stop(); bc.Close() }, nil
+}
+
 func printBench(w io.Writer, results []*benchResult, o benchOptions) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "%d flows each, %d at once\n", o.flows, o.concurrency)
-	fmt.Fprintln(tw, "kind\tflows/s\tp50\tp95\tp99\tevents mean/max\thistory bytes mean/max\tactivity attempts/flow\tfailures")
+	if o.kind == webhooksKind {
+		fmt.Fprintf(tw, "%d webhooks at %.0f a second; p50…p99: the webhook's HTTP round trip (bare: the SignalWorkflow call)\n", o.flows, o.rate)
+	} else {
+		fmt.Fprintf(tw, "%d flows each, %d at once; p50…p99: start → completion\n", o.flows, o.concurrency)
+	}
+	fmt.Fprintln(tw, "kind\tflows/s\tp50\tp95\tp99\tcallbacks\taccepted→signalled p50/p99\tevents mean/max\thistory bytes mean/max\tactivity attempts/flow\tfailures")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%.1f\t%dms\t%dms\t%dms\t%.0f/%d\t%.0f/%d\t%.1f\t%s\n", r.Kind, r.FlowsPerSecond,
-			r.LatencyMS["p50"], r.LatencyMS["p95"], r.LatencyMS["p99"], r.EventsMean, r.EventsMax, r.BytesMean, r.BytesMax,
-			r.ActivityCalls, failures(r.Failures))
+		callbacks := "-"
+		if r.Callbacks > 0 {
+			callbacks = fmt.Sprintf("%.1fms/%.1fms", r.CallbackMS["p50"], r.CallbackMS["p99"])
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%dms\t%dms\t%dms\t%d\t%s\t%.0f/%d\t%.0f/%d\t%.1f\t%s\n", r.Kind, r.FlowsPerSecond,
+			r.LatencyMS["p50"], r.LatencyMS["p95"], r.LatencyMS["p99"], r.Callbacks, callbacks, r.EventsMean, r.EventsMax,
+			r.BytesMean, r.BytesMax, r.ActivityCalls, failures(r.Failures))
 	}
 	_ = tw.Flush()
 	if len(results) > 1 && results[0].ShareOfBaseline > 0 {
-		fmt.Fprintf(w, "%s throughput: %.0f %% of the bare baseline (%d activities, %d updates per flow; target ≥ 80 %%)\n",
-			results[0].Kind, 100*results[0].ShareOfBaseline, results[0].Shape.Activities, results[0].Shape.Updates)
+		sh := results[0].Shape
+		fmt.Fprintf(w, "%s throughput: %.0f %% of the bare baseline (per flow %d activities, %d updates, %d signals, %s of timers; target ≥ 80 %%)\n",
+			results[0].Kind, 100*results[0].ShareOfBaseline, sh.Activities, sh.Updates, sh.Signals, sh.Wait)
+	}
+	if r := results[0]; r.Callbacks > 0 {
+		fmt.Fprintf(w, "callback accepted → workflow signalled: p50 %.1f ms, p99 %.1f ms over %d callbacks (target p99 ≤ 50 ms at 100 a second)\n",
+			r.CallbackMS["p50"], r.CallbackMS["p99"], r.Callbacks)
 	}
 }
 
@@ -425,23 +524,23 @@ func failures(m map[string]int) string {
 // code, waits until all do, and reports the worker's resident memory and
 // goroutines (from its gateway's /metrics) before and after; then it
 // terminates them.
-func runPark(cmd *cobra.Command, env *environment, c client.Client, gw *gatewayClient, o benchOptions, run string) error {
+func runPark(cmd *cobra.Command, b *bench, o benchOptions) error {
 	ctx := cmd.Context()
-	before, err := gw.processMetrics(ctx)
+	before, err := b.gw.metrics(ctx)
 	if err != nil {
 		return err
 	}
 	o.flows = o.park
 	started := drive(ctx, cmd.ErrOrStderr(), "parked identifications", o, func(ctx context.Context, i int) (string, error) {
-		id := fmt.Sprintf("bench-park-%s-%d", run, i)
-		_, err := startBenchIdentification(env.subjectContext(ctx, simplifiedid.WorkflowID(id)), env, c, gw, id)
+		id := fmt.Sprintf("bench-park-%s-%d", b.run, i)
+		_, err := startBenchIdentification(b.env.subjectContext(ctx, simplifiedid.WorkflowID(id)), b.env, b.c, b.gw, id)
 		return simplifiedid.WorkflowID(id), err
 	})
-	defer terminateAll(context.WithoutCancel(ctx), c, started.ids)
-	query := fmt.Sprintf("WorkflowId STARTS_WITH 'simplified-identification-bench-park-%s-' AND IdflowStage = '%s'", run, simplifiedid.StageAwaitingSMSCode)
+	defer terminateAll(context.WithoutCancel(ctx), b.c, started.ids)
+	query := fmt.Sprintf("WorkflowId STARTS_WITH 'simplified-identification-bench-park-%s-' AND IdflowStage = '%s'", b.run, simplifiedid.StageAwaitingSMSCode)
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
-		n, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+		n, err := b.c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
 		if err != nil {
 			return err
 		}
@@ -451,16 +550,16 @@ func runPark(cmd *cobra.Command, env *environment, c client.Client, gw *gatewayC
 		time.Sleep(time.Second)
 	}
 	time.Sleep(5 * time.Second) // let the worker settle (caches filled, polls done)
-	after, err := gw.processMetrics(ctx)
+	after, err := b.gw.metrics(ctx)
 	if err != nil {
 		return err
 	}
+	const rss, goroutines = "process_resident_memory_bytes", "go_goroutines"
 	n := float64(max(1, len(started.ids)))
 	fmt.Fprintf(cmd.OutOrStdout(), "%d identifications parked (waiting for the SMS code), %d failed to start\n", len(started.ids), o.park-len(started.ids))
 	fmt.Fprintf(cmd.OutOrStdout(), "worker RSS %.0f MiB -> %.0f MiB (%.1f KiB per parked flow), goroutines %.0f -> %.0f (%.1f per flow)\n",
-		before["process_resident_memory_bytes"]/(1<<20), after["process_resident_memory_bytes"]/(1<<20),
-		(after["process_resident_memory_bytes"]-before["process_resident_memory_bytes"])/1024/n,
-		before["go_goroutines"], after["go_goroutines"], (after["go_goroutines"]-before["go_goroutines"])/n)
+		before.gauge(rss)/(1<<20), after.gauge(rss)/(1<<20), (after.gauge(rss)-before.gauge(rss))/1024/n,
+		before.gauge(goroutines), after.gauge(goroutines), (after.gauge(goroutines)-before.gauge(goroutines))/n)
 	return nil
 }
 
@@ -476,32 +575,4 @@ func terminateAll(ctx context.Context, c client.Client, ids []string) {
 		})
 	}
 	wg.Wait()
-}
-
-// processMetrics reads the worker's process figures from its gateway's /metrics.
-func (g *gatewayClient) processMetrics(ctx context.Context) (map[string]float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.baseURL+"/metrics", nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := g.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET /metrics: %s", resp.Status)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]float64{}
-	for _, line := range strings.Split(string(body), "\n") {
-		name, value, ok := strings.Cut(line, " ")
-		if ok && (name == "process_resident_memory_bytes" || name == "go_goroutines") {
-			out[name], _ = strconv.ParseFloat(strings.TrimSpace(value), 64)
-		}
-	}
-	return out, nil
 }

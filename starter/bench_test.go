@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -12,9 +13,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"idflow/internal/validate"
+	"idflow/workflows/kyc"
 )
 
 // TestBareFlowHasTheShape: the baseline runs as many activities as the
@@ -48,14 +55,121 @@ func TestPercentileAndFailureKind(t *testing.T) {
 	assert.Equal(t, "SMS code", failureKind(fmt.Errorf("SMS code: %w", assert.AnError)), "the kind, not the detail")
 }
 
-func TestProcessMetricsReadsTheWorkersFigures(t *testing.T) {
+func TestMetricsReadsTheWorkersFigures(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		assert.Equal(t, "/metrics", r.URL.Path)
-		_, _ = io.WriteString(w, "# HELP go_goroutines x\ngo_goroutines 38\nprocess_resident_memory_bytes 1.35266304e+08\nother 1\n")
+		_, _ = io.WriteString(w, "# HELP go_goroutines x\n# TYPE go_goroutines gauge\ngo_goroutines 38\n"+
+			"# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 1.35266304e+08\n"+
+			"# TYPE idflow_inbox_delivery_seconds histogram\n"+
+			`idflow_inbox_delivery_seconds_bucket{provider="idngo",le="0.01"} 90`+"\n"+
+			`idflow_inbox_delivery_seconds_bucket{provider="idngo",le="0.05"} 99`+"\n"+
+			`idflow_inbox_delivery_seconds_bucket{provider="idngo",le="+Inf"} 100`+"\n"+
+			`idflow_inbox_delivery_seconds_sum{provider="idngo"} 1`+"\n"+
+			`idflow_inbox_delivery_seconds_count{provider="idngo"} 100`+"\n"+
+			`idflow_inbox_delivery_seconds_bucket{provider="fns",le="0.01"} 10`+"\n"+
+			`idflow_inbox_delivery_seconds_bucket{provider="fns",le="0.05"} 10`+"\n"+
+			`idflow_inbox_delivery_seconds_bucket{provider="fns",le="+Inf"} 10`+"\n"+
+			`idflow_inbox_delivery_seconds_sum{provider="fns"} 0.01`+"\n"+
+			`idflow_inbox_delivery_seconds_count{provider="fns"} 10`+"\n")
 	}))
 	t.Cleanup(srv.Close)
 	g := &gatewayClient{baseURL: srv.URL, http: srv.Client()}
-	m, err := g.processMetrics(context.Background())
+	m, err := g.metrics(context.Background())
 	require.NoError(t, err)
-	assert.Equal(t, map[string]float64{"go_goroutines": 38, "process_resident_memory_bytes": 135266304}, m)
+	assert.Equal(t, 38.0, m.gauge("go_goroutines"))
+	assert.Equal(t, 135266304.0, m.gauge("process_resident_memory_bytes"))
+	assert.Zero(t, m.gauge("absent"))
+	n, p50, p99 := callbackLatency(workerMetrics{}, m)
+	assert.Equal(t, 110, n, "both providers' series")
+	assert.InDelta(t, 1000*0.01*55/100, p50, 1e-9, "within the first bucket: 55 of its 100")
+	assert.InDelta(t, 1000*(0.01+0.04*(108.9-100)/9), p99, 1e-9, "within the second bucket")
+	n, _, _ = callbackLatency(m, m)
+	assert.Zero(t, n, "nothing between two equal readings")
+}
+
+func TestHistogramQuantileEdges(t *testing.T) {
+	inf := math.Inf(1)
+	assert.Zero(t, cumulativeHistogram{}.quantile(0.5), "empty")
+	assert.Equal(t, 1.0, cumulativeHistogram{0.5: 0, 1: 0, inf: 4}.quantile(0.99), "past the last finite bound: that bound")
+	assert.InDelta(t, 0.75, cumulativeHistogram{0.5: 2, 1: 4, inf: 4}.quantile(0.75), 1e-9)
+}
+
+// TestBareFlowTakesSignalsAndWaits: the baseline takes its signals and
+// does not end before its timers' wait.
+func TestBareFlowTakesSignalsAndWaits(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(bareFlow, workflow.RegisterOptions{Name: bareWorkflowName})
+	env.RegisterActivityWithOptions(func(context.Context) error { return nil }, activity.RegisterOptions{Name: bareActivityName})
+	for i := range 3 {
+		env.RegisterDelayedCallback(func() { env.SignalWorkflow(bareSignalName, nil) }, time.Duration(i+1)*time.Second)
+	}
+	start := env.Now()
+	env.ExecuteWorkflow(bareWorkflowName, benchShape{Activities: 2, Signals: 3, Wait: time.Minute})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	assert.GreaterOrEqual(t, env.Now().Sub(start), time.Minute)
+}
+
+func TestShapeOfAHistory(t *testing.T) {
+	ev := func(typ enumspb.EventType, attrs func(*historypb.HistoryEvent)) *historypb.HistoryEvent {
+		e := &historypb.HistoryEvent{EventType: typ}
+		if attrs != nil {
+			attrs(e)
+		}
+		return e
+	}
+	timer := func(id string, d time.Duration) *historypb.HistoryEvent {
+		return ev(enumspb.EVENT_TYPE_TIMER_STARTED, func(e *historypb.HistoryEvent) {
+			e.Attributes = &historypb.HistoryEvent_TimerStartedEventAttributes{TimerStartedEventAttributes: &historypb.TimerStartedEventAttributes{
+				TimerId: id, StartToFireTimeout: durationpb.New(d)}}
+		})
+	}
+	fired := func(id string) *historypb.HistoryEvent {
+		return ev(enumspb.EVENT_TYPE_TIMER_FIRED, func(e *historypb.HistoryEvent) {
+			e.Attributes = &historypb.HistoryEvent_TimerFiredEventAttributes{TimerFiredEventAttributes: &historypb.TimerFiredEventAttributes{TimerId: id}}
+		})
+	}
+	started := func(attempt int32) *historypb.HistoryEvent {
+		return ev(enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED, func(e *historypb.HistoryEvent) {
+			e.Attributes = &historypb.HistoryEvent_ActivityTaskStartedEventAttributes{ActivityTaskStartedEventAttributes: &historypb.ActivityTaskStartedEventAttributes{Attempt: attempt}}
+		})
+	}
+	h := &historypb.History{Events: []*historypb.HistoryEvent{
+		ev(enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, nil), started(3),
+		ev(enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, nil), started(1),
+		ev(enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, nil), ev(enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, nil),
+		timer("1", time.Minute), timer("2", time.Hour), fired("1"), // timer 2 was cancelled: not waited
+	}}
+	shape, attempts := shapeOf(h)
+	assert.Equal(t, benchShape{Activities: 2, Updates: 1, Signals: 1, Wait: time.Minute}, shape)
+	assert.Equal(t, 4, attempts)
+	assert.Equal(t, benchShape{Activities: 2, Signals: 3, Wait: time.Second},
+		medianShape([]benchShape{{Activities: 1, Signals: 3}, {Activities: 2, Signals: 9, Wait: time.Second}, {Activities: 5, Signals: 3, Wait: time.Hour}}))
+}
+
+// TestBenchPeopleAreValidAndDistinct: each FNS flow registers a person of
+// its own whom validation accepts.
+func TestBenchPeopleAreValidAndDistinct(t *testing.T) {
+	seen := map[string]bool{}
+	for i := range 200 {
+		p := benchFNSPerson("run1", i).Consumer
+		require.NoError(t, validate.SNILS(p.SNILS), p.SNILS)
+		require.NoError(t, validate.PersonINN(p.INN), p.INN)
+		assert.False(t, seen[p.SNILS] || seen[p.INN], "flow %d repeats a number", i)
+		seen[p.SNILS], seen[p.INN] = true, true
+	}
+	assert.NotEqual(t, benchFNSPerson("run1", 0).Consumer.SNILS, benchFNSPerson("run2", 0).Consumer.SNILS, "runs differ")
+}
+
+func TestSinkFlowEndsAfterItsSignals(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(sinkFlow, workflow.RegisterOptions{Name: sinkWorkflowName})
+	for i := range 2 {
+		env.RegisterDelayedCallback(func() { env.SignalWorkflow(kyc.EventSignal, kyc.Event{CorrelationID: "c"}) }, time.Duration(i+1)*time.Second)
+	}
+	env.ExecuteWorkflow(sinkWorkflowName, 2)
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
 }

@@ -53,6 +53,7 @@ func (e *environment) gatewayAs(token string) *gatewayClient {
 	transport.DialContext = (&net.Dialer{Timeout: gatewayDialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	transport.TLSHandshakeTimeout = gatewayDialTimeout
 	transport.ResponseHeaderTimeout = gatewayHeaderTimeout
+	transport.MaxIdleConnsPerHost = 64 // `starter bench` keeps many requests in flight
 	return &gatewayClient{baseURL: strings.TrimRight(e.cfg.GatewayURL, "/"), token: token,
 		http: &http.Client{Timeout: gatewayTotalTimeout, Transport: transport}}
 }

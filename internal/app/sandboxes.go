@@ -29,7 +29,7 @@ const (
 	devMandarinSecret   = "idflow-dev-secret"
 	devIDnGOAppToken    = "idflow-dev-app-token"
 	devIDnGOSecretKey   = "idflow-dev-secret-key"
-	devIDnGOWebhookKey  = "idflow-dev-webhook-secret"
+	devIDnGOWebhookKey  = config.DevIDnGOWebhookSecret
 	// devFNSUsername and devFNSPassword are the FNS sandbox's partner account.
 	devFNSUsername = "idflow-dev"
 	devFNSPassword = "idflow-dev-fns-secret"
@@ -182,9 +182,13 @@ func startSandboxes(cfg config.Sandboxes, dir, gatewayURL string, want providers
 		// test CA. Intermediate states call back too (FNS enables them per
 		// partner on request), so the workflow moves at once instead of at its
 		// next poll.
-		sb, err := sandboxfns.Open(sandboxfns.Config{Username: devFNSUsername, Password: devFNSPassword,
+		fnsCfg := sandboxfns.Config{Username: devFNSUsername, Password: devFNSPassword,
 			IntermediateCallbacks: true, RetryFactor: cfg.SandboxRetryFactor, StatePath: statePath,
-			HTTPClient: sender, Counts: counts})
+			HTTPClient: sender, Counts: counts}
+		if d, ok := cfg.FNSDelay(); ok {
+			fnsCfg.SetPersonDelays(sandboxDelay(d))
+		}
+		sb, err := sandboxfns.Open(fnsCfg)
 		if err != nil {
 			return "", err
 		}

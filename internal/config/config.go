@@ -42,6 +42,11 @@ const DevVDCSecretFile = "vdc-secret"
 // sandbox issues chain to it (`openssl cms -verify -CAfile`, `starter fns ca`).
 const DevFNSCAFile = "fns-sandbox-ca.pem"
 
+// DevIDnGOWebhookSecret is the IDnGO sandbox's webhook secret under
+// `worker -dev` and `worker -sandboxes` (`starter bench --kind webhooks`
+// signs with it unless IDFLOW_IDNGO_WEBHOOK_SECRET is set).
+const DevIDnGOWebhookSecret = "idflow-dev-webhook-secret"
+
 // minTokenLength is the shortest API token accepted outside -dev: a shorter
 // one is guessable.
 const minTokenLength = 16
@@ -164,6 +169,10 @@ type Sandboxes struct {
 	DevSMEVDelay time.Duration `env:"IDFLOW_DEV_SMEV_DELAY, default=20s"`
 	// DevIDnGOReviewDelay is how long the IDnGO sandbox takes to review.
 	DevIDnGOReviewDelay time.Duration `env:"IDFLOW_DEV_IDNGO_REVIEW_DELAY, default=10s"`
+	// DevFNSDelay, when set, is how long each step of the FNS sandbox's
+	// simulated SMEV checks and person takes (app installed, certificate
+	// request, key, issue, signing); unset, the sandbox's own 1–2 s each.
+	DevFNSDelay string `env:"IDFLOW_DEV_FNS_DELAY"`
 	// DevIDnGODuplicateWebhooks makes the IDnGO sandbox send each review webhook twice.
 	DevIDnGODuplicateWebhooks bool `env:"IDFLOW_DEV_IDNGO_DUPLICATE_WEBHOOKS, default=true"`
 	// SandboxRetryFactor divides the providers' real webhook and callback
@@ -199,6 +208,11 @@ type Starter struct {
 	UIURL string `env:"IDFLOW_UI_URL, default=http://localhost:8233"`
 	// DevDir is where -dev left its generated token.
 	DevDir string `env:"IDFLOW_DEV_DIR, default=.idflow"`
+	// IDnGOWebhookSecret signs the webhooks `starter bench --kind webhooks`
+	// posts; DevIDnGOWebhookSecret when unset.
+	IDnGOWebhookSecret string `env:"IDFLOW_IDNGO_WEBHOOK_SECRET"`
+	// IDnGOWebhookDigestAlg is the digest algorithm they are signed with.
+	IDnGOWebhookDigestAlg string `env:"IDFLOW_IDNGO_WEBHOOK_DIGEST_ALG, default=HMAC_SHA256_HEX"`
 }
 
 // Lookuper finds environment values; envconfig.OsLookuper in production.
@@ -244,8 +258,20 @@ func LoadSandboxes(ctx context.Context, env Lookuper) (SandboxesAlone, error) {
 	return c, errors.Join(errs...)
 }
 
+// FNSDelay is DevFNSDelay parsed; ok is false when it is unset.
+func (c Sandboxes) FNSDelay() (d time.Duration, ok bool) {
+	if c.DevFNSDelay == "" {
+		return 0, false
+	}
+	d, err := time.ParseDuration(c.DevFNSDelay)
+	return d, err == nil && d >= 0
+}
+
 // check checks the sandboxes' settings.
 func (c Sandboxes) check(add func(key, problem string)) {
+	if _, ok := c.FNSDelay(); c.DevFNSDelay != "" && !ok {
+		add("IDFLOW_DEV_FNS_DELAY", "must be a duration such as 0, 500ms or 2s")
+	}
 	if _, _, err := net.SplitHostPort(c.DevSandboxAddr); err != nil {
 		add("IDFLOW_DEV_SANDBOX_ADDR", "must be host:port")
 	}

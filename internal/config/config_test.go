@@ -47,6 +47,14 @@ func TestLoadWorkerDefaultsInDev(t *testing.T) {
 	assert.Equal(t, int64(20<<20), c.DocumentMaxBytes)
 	assert.Equal(t, 10*time.Second, c.ShutdownTimeout)
 	assert.Equal(t, 8233, c.DevUIPort)
+	_, set := c.FNSDelay()
+	assert.False(t, set, "unset: the FNS sandbox's own delays")
+
+	c, err = loadWorker(t, map[string]string{"IDFLOW_DEV_FNS_DELAY": "0"}, true)
+	require.NoError(t, err)
+	d, set := c.FNSDelay()
+	assert.True(t, set, "0 is a value: at once")
+	assert.Zero(t, d)
 }
 
 func TestLoadWorkerProductionNeedsToken(t *testing.T) {
@@ -77,6 +85,8 @@ func TestLoadWorkerNamesTheBadVariable(t *testing.T) {
 		"port":               {"IDFLOW_DEV_UI_PORT", "70000", "config: IDFLOW_DEV_UI_PORT: must be a TCP port"},
 		"short key":          {"IDFLOW_ENCRYPTION_KEYS", "k1:c2hvcnQ=", "config: IDFLOW_ENCRYPTION_KEYS: key k1: want 32 bytes"},
 		"not base64":         {"IDFLOW_ENCRYPTION_KEYS", "k1:!!!!", "config: IDFLOW_ENCRYPTION_KEYS: key k1: not base64"},
+		"fns delay":          {"IDFLOW_DEV_FNS_DELAY", "soon", "config: IDFLOW_DEV_FNS_DELAY: must be a duration"},
+		"negative fns delay": {"IDFLOW_DEV_FNS_DELAY", "-1s", "config: IDFLOW_DEV_FNS_DELAY: must be a duration"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -243,6 +243,22 @@ func (f *fixture) counter(name string, labels map[string]string) float64 {
 	return 0
 }
 
+// histogram reads the count and sum of a histogram of the fixture's
+// registry for testProvider; zeros when absent.
+func (f *fixture) histogram(name string) (count uint64, sum float64) {
+	f.t.Helper()
+	mfs, err := f.reg.Gather()
+	require.NoError(f.t, err)
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			if mf.GetName() == name && len(m.GetLabel()) == 1 && m.GetLabel()[0].GetValue() == testProvider {
+				return m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
+			}
+		}
+	}
+	return 0, 0
+}
+
 func byProvider(reason string) map[string]string {
 	m := map[string]string{"provider": testProvider}
 	if reason != "" {

@@ -157,10 +157,19 @@ type Dispatcher struct {
 	pausedUntil time.Time
 	outages     int
 
-	delivered *prometheus.CounterVec // provider
-	failures  *prometheus.CounterVec // provider, reason
-	unmatched *prometheus.CounterVec // provider
+	delivered *prometheus.CounterVec   // provider
+	failures  *prometheus.CounterVec   // provider, reason
+	unmatched *prometheus.CounterVec   // provider
+	latency   *prometheus.HistogramVec // provider: stored → signalled
 }
+
+// DeliveryLatencyMetric is the histogram of the time from a webhook's
+// acceptance (its row committed, the provider answered) to its signal.
+const DeliveryLatencyMetric = "idflow_inbox_delivery_seconds"
+
+// deliveryBuckets resolve the loopback milliseconds as well as the seconds
+// of a backlog or an outage.
+var deliveryBuckets = []float64{.001, .002, .005, .01, .02, .03, .05, .075, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300}
 
 // NewDispatcher builds a dispatcher over st; routes are keyed by provider.
 // Its metrics are registered with reg unless reg is nil; collectors already
@@ -184,22 +193,28 @@ func NewDispatcher(st *store.Store, sig Signaler, routes map[string]Route, log *
 			Name: "idflow_inbox_unmatched_total",
 			Help: "Inbox events given up as unmatched (kept for operators), by provider.",
 		}, []string{"provider"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    DeliveryLatencyMetric,
+			Help:    "Seconds from a webhook's acceptance (stored, answered) to its workflow signal, by provider.",
+			Buckets: deliveryBuckets,
+		}, []string{"provider"}),
 	}
 	d.delivered = register(reg, d.delivered, d.log)
 	d.failures = register(reg, d.failures, d.log)
 	d.unmatched = register(reg, d.unmatched, d.log)
+	d.latency = register(reg, d.latency, d.log)
 	return d
 }
 
 // register adds c to reg, or returns the equal collector registered before.
-func register(reg prometheus.Registerer, c *prometheus.CounterVec, log *zap.Logger) *prometheus.CounterVec {
+func register[C prometheus.Collector](reg prometheus.Registerer, c C, log *zap.Logger) C {
 	if reg == nil {
 		return c
 	}
 	err := reg.Register(c)
 	var already prometheus.AlreadyRegisteredError
 	if errors.As(err, &already) {
-		if existing, ok := already.ExistingCollector.(*prometheus.CounterVec); ok {
+		if existing, ok := already.ExistingCollector.(C); ok {
 			return existing
 		}
 	}
@@ -370,6 +385,7 @@ func (d *Dispatcher) deliver(ctx context.Context, ev store.InboxEvent) bool {
 		d.outages = 0
 		d.mu.Unlock()
 		d.delivered.WithLabelValues(ev.Provider).Inc()
+		d.latency.WithLabelValues(ev.Provider).Observe(d.opts.Clock().Sub(ev.ReceivedAt).Seconds())
 		d.markDelivered(ctx, log, ev, del.WorkflowID)
 		return true
 	case refused:

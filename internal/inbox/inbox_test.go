@@ -50,6 +50,23 @@ func TestDeliversOnceAndMarksDelivered(t *testing.T) {
 	})
 }
 
+// TestDeliveryLatencyObserved: the time from an event's acceptance to its
+// signal goes into idflow_inbox_delivery_seconds, which the bench and an
+// operator read.
+func TestDeliveryLatencyObserved(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		ev := f.add("evt-1", "wf-1")
+		f.clock.Advance(2 * time.Second)
+		f.run(f.dispatcher(f.sig, f.options()))
+		f.waitDelivered(ev.ID)
+		count, sum := f.histogram(DeliveryLatencyMetric)
+		assert.Equal(t, uint64(1), count)
+		assert.InDelta(t, f.clock.Now().Sub(ev.ReceivedAt).Seconds(), sum, 1e-6)
+	})
+}
+
 // TestDuplicateWebhookSignalledOnce: the provider sends one event three
 // times, before and after it is delivered.
 func TestDuplicateWebhookSignalledOnce(t *testing.T) {

@@ -147,6 +147,15 @@ func New(cfg Config) *Sandbox {
 	return s
 }
 
+// SetPersonDelays sets every delay of the simulated SMEV checks and person
+// to d (negative: at once).
+func (c *Config) SetPersonDelays(d time.Duration) {
+	for _, p := range []*time.Duration{&c.SMEVDelay, &c.InstallDelay, &c.PKCS10Delay, &c.SecretKeyDelay,
+		&c.IssueDelay, &c.SignDelay, &c.SignRejectDelay, &c.ExternalActivityDelay} {
+		*p = d
+	}
+}
+
 // newSandbox returns a Sandbox with cfg's defaults filled in, not started.
 func newSandbox(cfg Config) *Sandbox {
 	fill := func(d *time.Duration, def time.Duration) {
