@@ -199,7 +199,7 @@ func serverConfig(opts Options) (*config.Config, map[primitives.ServiceName]stat
 		PluginName:   sqliteplugin.PluginName,
 		DatabaseName: opts.DatabaseFile,
 		// Keys other than the URI parameters become PRAGMAs: journal_mode, not _journal_mode.
-		ConnectAttributes: map[string]string{"mode": "rwc", "journal_mode": "wal"},
+		ConnectAttributes: map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "normal"},
 	}
 	frontend := net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.FrontendPort))
 	historyPort, matchingPort, workerPort := freeport.MustGetFreePort(), freeport.MustGetFreePort(), freeport.MustGetFreePort()

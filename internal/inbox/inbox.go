@@ -49,6 +49,7 @@ import (
 	"hash/fnv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -156,6 +157,7 @@ type Dispatcher struct {
 	mu          sync.Mutex
 	pausedUntil time.Time
 	outages     int
+	proven      bool // a signal went through since the start or the last outage
 
 	delivered *prometheus.CounterVec   // provider
 	failures  *prometheus.CounterVec   // provider, reason
@@ -233,20 +235,25 @@ func (d *Dispatcher) Notify() {
 }
 
 // Run delivers due events until ctx ends, then returns nil once the
-// delivery in flight, if any, is recorded. It looks for due events at start,
-// on every Notify and every PollInterval. Store errors are logged and
-// retried at the next poll; it returns an error only when misconfigured.
+// deliveries in flight are recorded. It looks for due events at start, on
+// every Notify and every PollInterval, and hands each to its lane (see
+// Options.Lanes), which claims and delivers it while the next are read: an
+// event is picked up as soon as it is stored, not after the deliveries
+// before it. Store errors are logged and retried at the next poll; it
+// returns an error only when misconfigured.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	if d.st == nil || d.sig == nil {
 		return errors.New("inbox: dispatcher needs a store and a signaler")
 	}
-	d.log.Info("inbox dispatcher started", zap.Int("routes", len(d.routes)),
+	d.log.Info("inbox dispatcher started", zap.Int("routes", len(d.routes)), zap.Int("lanes", d.opts.Lanes),
 		zap.Duration("pollInterval", d.opts.PollInterval), zap.Duration("lease", d.opts.Lease))
 	defer d.log.Info("inbox dispatcher stopped")
+	l := d.startLanes(ctx)
+	defer l.stop()
 	timer := time.NewTimer(d.opts.PollInterval)
 	defer timer.Stop()
 	for {
-		d.dispatchDue(ctx)
+		d.dispatchDue(ctx, l)
 		timer.Reset(d.opts.PollInterval)
 		select {
 		case <-ctx.Done():
@@ -257,76 +264,114 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
-// dispatchDue delivers due events, batch after batch, until none is left,
-// an outage stops it, or ctx ends.
-func (d *Dispatcher) dispatchDue(ctx context.Context) {
-	d.mu.Lock()
-	paused := d.opts.Clock().Before(d.pausedUntil)
-	d.mu.Unlock()
-	if paused {
-		return // Temporal was unreachable: leave the rows to others until the pause ends
+// lanes deliver events at once, the events of one workflow in one lane, in
+// the order they were read. inFlight holds the ids handed to a lane and not
+// yet done, which a new read skips.
+type lanes struct {
+	queues   []chan store.InboxEvent
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	inFlight map[string]bool
+	// backlog is set when a read was full: due events may wait behind those
+	// in flight, so each lane wakes the reader when it finishes one.
+	backlog atomic.Bool
+}
+
+func (d *Dispatcher) startLanes(ctx context.Context) *lanes {
+	l := &lanes{queues: make([]chan store.InboxEvent, d.opts.Lanes), inFlight: map[string]bool{}}
+	for i := range l.queues {
+		l.queues[i] = make(chan store.InboxEvent, d.opts.BatchSize)
+		l.wg.Go(func() {
+			for ev := range l.queues[i] {
+				// Paused (Temporal unreachable) or stopping: leave the event
+				// unclaimed for a later read, or for another worker.
+				if !d.paused() && ctx.Err() == nil {
+					d.claimAndDeliver(ctx, ev)
+				}
+				l.done(ev.ID)
+				if l.backlog.Load() {
+					d.Notify()
+				}
+			}
+		})
 	}
-	for ctx.Err() == nil {
+	return l
+}
+
+// stop ends the lanes once the events handed to them are done.
+func (l *lanes) stop() {
+	for _, q := range l.queues {
+		close(q)
+	}
+	l.wg.Wait()
+}
+
+// take marks the events of evs not in flight as in flight and returns them.
+func (l *lanes) take(evs []store.InboxEvent) []store.InboxEvent {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var fresh []store.InboxEvent
+	for _, ev := range evs {
+		if !l.inFlight[ev.ID] {
+			l.inFlight[ev.ID] = true
+			fresh = append(fresh, ev)
+		}
+	}
+	return fresh
+}
+
+func (l *lanes) done(ids ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, id := range ids {
+		delete(l.inFlight, id)
+	}
+}
+
+func (d *Dispatcher) paused() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.opts.Clock().Before(d.pausedUntil)
+}
+
+// dispatchDue hands due events to the lanes, batch after batch, until no
+// new one is due or ctx ends. Until a signal has gone through (at start,
+// and after Temporal was unreachable) the first event goes alone: while
+// Temporal is down, that one call finds out, instead of one per lane.
+func (d *Dispatcher) dispatchDue(ctx context.Context, l *lanes) {
+	for ctx.Err() == nil && !d.paused() {
 		evs, err := d.st.DueInboxEvents(ctx, d.opts.Clock(), d.opts.BatchSize)
 		if err != nil {
 			d.storeFailed(ctx, "", "read due inbox events", err)
 			return
 		}
-		claimed, stop := d.deliverBatch(ctx, evs)
-		if stop || claimed == 0 || len(evs) < d.opts.BatchSize {
+		l.backlog.Store(len(evs) >= d.opts.BatchSize)
+		fresh := l.take(evs)
+		if len(fresh) == 0 {
 			return
 		}
-	}
-}
-
-// deliverBatch claims and delivers evs in Options.Lanes lanes at once, the
-// events of one workflow in one lane, in order. It reports how many it
-// claimed and whether to stop: a store error, or Temporal unreachable
-// (which would fail the next events too; those not yet claimed are left).
-func (d *Dispatcher) deliverBatch(ctx context.Context, evs []store.InboxEvent) (claimed int, stop bool) {
-	// The first event goes alone: while Temporal is down, that one call
-	// finds out, instead of one per lane.
-	for len(evs) > 0 && claimed == 0 {
-		ok, cont := d.claimAndDeliver(ctx, evs[0])
-		evs = evs[1:]
-		if ok {
-			claimed++
-		}
-		if !cont || ctx.Err() != nil {
-			return claimed, true
-		}
-	}
-	lanes := make([][]store.InboxEvent, d.opts.Lanes)
-	for _, ev := range evs {
-		i := laneOf(d.laneKey(ev), len(lanes))
-		lanes[i] = append(lanes[i], ev)
-	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, lane := range lanes {
-		if len(lane) == 0 {
-			continue
-		}
-		wg.Go(func() {
-			for _, ev := range lane {
-				mu.Lock()
-				halted := stop
-				mu.Unlock()
-				if halted || ctx.Err() != nil {
-					return
+		d.mu.Lock()
+		proven := d.proven
+		d.mu.Unlock()
+		if !proven {
+			_, cont := d.claimAndDeliver(ctx, fresh[0])
+			l.done(fresh[0].ID)
+			if !cont {
+				for _, ev := range fresh[1:] {
+					l.done(ev.ID)
 				}
-				ok, cont := d.claimAndDeliver(ctx, ev)
-				mu.Lock()
-				if ok {
-					claimed++
-				}
-				stop = stop || !cont
-				mu.Unlock()
+				return
 			}
-		})
+			fresh = fresh[1:]
+		}
+		for _, ev := range fresh {
+			select {
+			case l.queues[laneOf(d.laneKey(ev), len(l.queues))] <- ev:
+			case <-ctx.Done():
+				l.done(ev.ID)
+			}
+		}
 	}
-	wg.Wait()
-	return claimed, stop
 }
 
 // claimAndDeliver claims ev and delivers it; it reports whether it claimed
@@ -382,7 +427,7 @@ func (d *Dispatcher) deliver(ctx context.Context, ev store.InboxEvent) bool {
 	switch classify(err) {
 	case delivered:
 		d.mu.Lock()
-		d.outages = 0
+		d.outages, d.proven = 0, true
 		d.mu.Unlock()
 		d.delivered.WithLabelValues(ev.Provider).Inc()
 		d.latency.WithLabelValues(ev.Provider).Observe(d.opts.Clock().Sub(ev.ReceivedAt).Seconds())
@@ -408,6 +453,7 @@ func (d *Dispatcher) deliver(ctx context.Context, ev store.InboxEvent) bool {
 		d.failures.WithLabelValues(ev.Provider, ReasonUnavailable).Inc()
 		d.mu.Lock()
 		d.outages++
+		d.proven = false
 		d.pausedUntil = d.opts.Clock().Add(d.backoff(d.outages))
 		resume := d.pausedUntil
 		d.mu.Unlock()

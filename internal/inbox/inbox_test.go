@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -518,5 +519,46 @@ func (s *slowSignaler) SignalOnce(ctx context.Context, workflowID, requestID, si
 		}
 	}
 	time.Sleep(5 * time.Millisecond)
+	return s.next.SignalOnce(ctx, workflowID, requestID, signalName, arg)
+}
+
+// TestNewEventsDoNotWaitForSlowDeliveries: an event stored while another
+// workflow's signal hangs is delivered at once, not after it (a dispatcher
+// that waited for a whole batch made a burst's p99 the slowest signal's).
+func TestNewEventsDoNotWaitForSlowDeliveries(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		opts := f.options()
+		require.NotEqual(t, laneOf("wf-slow", opts.withDefaults().Lanes), laneOf("wf-fast", opts.withDefaults().Lanes))
+		release := make(chan struct{})
+		var once sync.Once
+		f.run(f.dispatcher(&holdingSignaler{next: f.sig, hold: "wf-slow", release: release}, opts))
+		t.Cleanup(func() { once.Do(func() { close(release) }) }) // before the dispatcher stops, if the test fails
+		f.waitDelivered(f.add("evt-warm", "wf-warm").ID)         // a first signal has gone through
+
+		slow := f.add("evt-slow", "wf-slow")
+		require.Eventually(t, func() bool { return !f.event(slow.ID).LeaseUntil.IsZero() }, 10*time.Second, time.Millisecond,
+			"the slow event is claimed and its signal hangs")
+		fast := f.add("evt-fast", "wf-fast")
+		f.waitDelivered(fast.ID)
+		assert.Equal(t, store.InboxPending, f.event(slow.ID).Status, "still hanging")
+		once.Do(func() { close(release) })
+		f.waitDelivered(slow.ID)
+		assert.Equal(t, []string{"wf-warm", "wf-fast", "wf-slow"}, f.sig.workflows())
+	})
+}
+
+// holdingSignaler holds the signals to workflow hold until release closes.
+type holdingSignaler struct {
+	next    Signaler
+	hold    string
+	release chan struct{}
+}
+
+func (s *holdingSignaler) SignalOnce(ctx context.Context, workflowID, requestID, signalName string, arg any) error {
+	if workflowID == s.hold {
+		<-s.release
+	}
 	return s.next.SignalOnce(ctx, workflowID, requestID, signalName, arg)
 }

@@ -176,3 +176,25 @@ func TestSQLiteStoresContentAsBlob(t *testing.T) {
 	require.NoError(t, s.DB().Get(&kind, "SELECT typeof(content) FROM blobs"))
 	assert.Equal(t, "blob", kind, "numeric-looking content must not be converted by column affinity")
 }
+
+// TestPostgresKeepsItsConnections: connections opened for concurrent
+// requests stay open for the next ones, instead of database/sql's two
+// idle ones (the rest were opened and closed per request under load).
+func TestPostgresKeepsItsConnections(t *testing.T) {
+	t.Parallel()
+	s, err := Open(context.Background(), storetest.PostgresURL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			_, err := s.db.ExecContext(context.Background(), "SELECT pg_sleep(0.05)")
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	stats := s.db.Stats()
+	assert.Equal(t, postgresMaxConns, stats.MaxOpenConnections)
+	assert.GreaterOrEqual(t, stats.Idle, 10, "the ten connections are kept")
+	assert.Zero(t, stats.MaxIdleClosed, "none closed for want of an idle slot")
+}
