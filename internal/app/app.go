@@ -156,7 +156,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 	routes := map[string]inbox.Route{idngoProvider: routeIDnGO, fnsProvider: routeFNS}
 	signaler := inbox.TemporalSignaler{Client: tc, Namespace: copts.Namespace, DataConverter: dc, Identity: copts.Identity}
-	d := inbox.NewDispatcher(st, signaler, routes, log, m.Registerer(), inbox.Options{})
+	d := inbox.NewDispatcher(st, signaler, routes, log, m.Registerer(), inbox.Options{Retention: cfg.InboxRetention})
 	startDispatcher(d, &stack)
 	dispatcher.set(d.Notify)
 	stack.push("gateway", drainGateway) // first to stop: no request finds the store closed

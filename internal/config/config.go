@@ -42,6 +42,10 @@ const DevVDCSecretFile = "vdc-secret"
 // sandbox issues chain to it (`openssl cms -verify -CAfile`, `starter fns ca`).
 const DevFNSCAFile = "fns-sandbox-ca.pem"
 
+// MinInboxRetention outlasts the providers' redeliveries (FNS: two days),
+// so that a repeat still finds its first delivery and is not signalled again.
+const MinInboxRetention = 72 * time.Hour
+
 // DevIDnGOWebhookSecret is the IDnGO sandbox's webhook secret under
 // `worker -dev` and `worker -sandboxes` (`starter bench --kind webhooks`
 // signs with it unless IDFLOW_IDNGO_WEBHOOK_SECRET is set).
@@ -92,6 +96,9 @@ type Worker struct {
 	// Retention, when set, erases a subject this long after its last
 	// process ended (an hourly schedule); 0 keeps data until erased by hand.
 	Retention time.Duration `env:"IDFLOW_RETENTION, default=0"`
+	// InboxRetention is how long a webhook is kept in the inbox once it is
+	// delivered or given up; 0 keeps every one.
+	InboxRetention time.Duration `env:"IDFLOW_INBOX_RETENTION, default=720h"`
 
 	// VDCSecret is the bearer token a wallet calls the issuer API
 	// (/api/v1/vdc/) with; -dev generates one. The API is off when neither
@@ -308,6 +315,9 @@ func (c Worker) check(dev bool) error {
 	}
 	if c.Retention != 0 && c.Retention < time.Hour {
 		add("IDFLOW_RETENTION", "at least 1h (or 0: off)")
+	}
+	if c.InboxRetention != 0 && c.InboxRetention < MinInboxRetention {
+		add("IDFLOW_INBOX_RETENTION", "at least 72h (FNS repeats a callback for two days: a repeat must still be recognised), or 0: keep all")
 	}
 	if c.CodecToken != "" && len(c.CodecToken) < minTokenLength {
 		add("IDFLOW_CODEC_TOKEN", fmt.Sprintf("too short: at least %d characters", minTokenLength))

@@ -94,7 +94,11 @@ type Options struct {
 	// Lanes (16) deliver at once; the events of one workflow always take
 	// the same lane, so they arrive in the order they became due.
 	Lanes int
-	Clock func() time.Time // time.Now
+	// Retention (0: none) is how long a delivered or given-up event is kept;
+	// older ones are deleted every PruneEvery (1h).
+	Retention  time.Duration
+	PruneEvery time.Duration
+	Clock      func() time.Time // time.Now
 }
 
 func (o Options) withDefaults() Options {
@@ -109,6 +113,7 @@ func (o Options) withDefaults() Options {
 	o.SignalTimeout = min(o.SignalTimeout, o.Lease/2)
 	def(&o.MinBackoff, time.Second)
 	def(&o.MaxBackoff, time.Minute)
+	def(&o.PruneEvery, time.Hour)
 	o.MaxBackoff = max(o.MaxBackoff, o.MinBackoff)
 	if o.UnmatchedAttempts <= 0 {
 		o.UnmatchedAttempts = 10
@@ -252,7 +257,12 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	defer l.stop()
 	timer := time.NewTimer(d.opts.PollInterval)
 	defer timer.Stop()
+	var nextPrune time.Time
 	for {
+		if now := d.opts.Clock(); d.opts.Retention > 0 && !now.Before(nextPrune) {
+			d.prune(ctx, now)
+			nextPrune = now.Add(d.opts.PruneEvery)
+		}
 		d.dispatchDue(ctx, l)
 		timer.Reset(d.opts.PollInterval)
 		select {
@@ -261,6 +271,17 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		case <-d.wake:
 		case <-timer.C:
 		}
+	}
+}
+
+// prune deletes the events done with for longer than Options.Retention.
+func (d *Dispatcher) prune(ctx context.Context, now time.Time) {
+	n, err := d.st.PruneInboxEvents(ctx, now.Add(-d.opts.Retention))
+	if err != nil {
+		d.storeFailed(ctx, "", "prune inbox events", err)
+	}
+	if n > 0 {
+		d.log.Info("inbox events pruned", zap.Int("deleted", n), zap.Duration("retention", d.opts.Retention))
 	}
 }
 

@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -561,4 +562,29 @@ func (s *holdingSignaler) SignalOnce(ctx context.Context, workflowID, requestID,
 		<-s.release
 	}
 	return s.next.SignalOnce(ctx, workflowID, requestID, signalName, arg)
+}
+
+// TestPrunesWhatIsDoneWith: with a retention, the dispatcher deletes the
+// events delivered longer ago (at start, then every PruneEvery); the rest stay.
+func TestPrunesWhatIsDoneWith(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		old := f.add("evt-old", "wf-1")
+		f.run(f.dispatcher(f.sig, f.options()))
+		f.waitDelivered(old.ID)
+
+		opts := f.options()
+		opts.Retention, opts.PruneEvery = time.Minute, time.Millisecond
+		f.clock.Advance(2 * time.Minute) // the delivered event is past the retention
+		recent := f.add("evt-recent", "wf-2")
+		f.run(f.dispatcher(f.sig, opts))
+		f.waitDelivered(recent.ID)
+		require.Eventually(t, func() bool {
+			_, err := f.st.GetInboxEvent(context.Background(), old.ID)
+			return errors.Is(err, store.ErrNotFound)
+		}, 10*time.Second, 2*time.Millisecond, "the old delivered event is deleted")
+		_, err := f.st.GetInboxEvent(context.Background(), recent.ID)
+		assert.NoError(t, err, "the recent one stays")
+	})
 }

@@ -223,6 +223,33 @@ func (s *Store) DueInboxEvents(ctx context.Context, now time.Time, limit int) ([
 	return inboxEvents(rows), nil
 }
 
+// pruneBatch is how many rows one PruneInboxEvents statement deletes.
+const pruneBatch = 1000
+
+// PruneInboxEvents deletes the events received before before that are done
+// with: delivered, or given up (unmatched or failed, never retried). Those
+// still pending or due again are kept, however old. It deletes in batches
+// and returns how many it deleted.
+func (s *Store) PruneInboxEvents(ctx context.Context, before time.Time) (int, error) {
+	query := s.db.Rebind(`DELETE FROM inbox_events WHERE id IN (SELECT id FROM inbox_events
+		WHERE status IN (?, ?, ?) AND next_attempt_at = 0 AND received_at < ? LIMIT ?)`)
+	total := 0
+	for {
+		res, err := s.db.ExecContext(ctx, query, InboxDelivered, InboxUnmatched, InboxFailed, before.UnixMicro(), pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("store: prune inbox events: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("store: prune inbox events: %w", err)
+		}
+		total += int(n)
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
+}
+
 // ClaimInboxEvent leases a due event until leaseUntil, so that only one
 // dispatcher delivers it at a time, and reports whether it got the lease. It
 // fails to (false, nil) while another lease runs, and once the event was

@@ -424,3 +424,38 @@ func TestInboxRescheduledEventsGoBehindAndFailedIsFinal(t *testing.T) {
 		assert.Equal(t, poison.ID, listed[0].ID)
 	})
 }
+
+// TestPruneInboxEvents: old events that are done with go; pending ones,
+// those due again and recent ones stay.
+func TestPruneInboxEvents(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		s := openTestStore(t, url)
+		delivered, unmatched, failed := addEvent(t, s, "idngo", "delivered"), addEvent(t, s, "idngo", "unmatched"), addEvent(t, s, "idngo", "failed")
+		pending, retrying := addEvent(t, s, "idngo", "pending"), addEvent(t, s, "idngo", "retrying")
+		now := time.Now()
+		require.NoError(t, s.MarkInboxDelivered(ctx, delivered.ID, "wf", now))
+		require.NoError(t, s.MarkInboxRetry(ctx, unmatched.ID, "wf", InboxUnmatched, "given up", time.Time{}))
+		require.NoError(t, s.MarkInboxRetry(ctx, failed.ID, "wf", InboxFailed, "refused", time.Time{}))
+		require.NoError(t, s.MarkInboxRetry(ctx, retrying.ID, "wf", InboxUnmatched, "not yet", now.Add(time.Minute)))
+
+		n, err := s.PruneInboxEvents(ctx, delivered.ReceivedAt) // received before the first: none
+		require.NoError(t, err)
+		assert.Zero(t, n)
+		n, err = s.PruneInboxEvents(ctx, now.Add(time.Second))
+		require.NoError(t, err)
+		assert.Equal(t, 3, n)
+		for _, ev := range []InboxEvent{delivered, unmatched, failed} {
+			_, err := s.GetInboxEvent(ctx, ev.ID)
+			assert.ErrorIs(t, err, ErrNotFound)
+		}
+		for _, ev := range []InboxEvent{pending, retrying} {
+			_, err := s.GetInboxEvent(ctx, ev.ID)
+			assert.NoError(t, err, "kept: not done with")
+		}
+		_, inserted, err := s.AddInboxEvent(ctx, "idngo", "delivered", "test.event", []byte("{}"))
+		require.NoError(t, err)
+		assert.True(t, inserted, "a redelivery after pruning is stored again (workflows ignore repeats)")
+	})
+}

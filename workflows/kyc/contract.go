@@ -44,6 +44,11 @@ const (
 	// DefaultContinueAsNewAfter (history events) keeps a monitoring history
 	// short; the server's own suggestion is followed too.
 	DefaultContinueAsNewAfter = 2000
+	// MonitorReadsPerRun: a monitoring run continues as new after this many
+	// reads (a week of daily ones, ~70 events), so that a wake-up of a
+	// workflow evicted from the worker's cache replays that little, not
+	// months of reads.
+	MonitorReadsPerRun = 7
 )
 
 // Reasons given with an outcome (no personal data).

@@ -268,6 +268,10 @@ func (k *kycVerification) awaitReview(ctx workflow.Context) (ReviewState, error)
 // readOnVerdictsChange versions awaitReview's reads after webhooks.
 const readOnVerdictsChange = "kyc-read-on-verdict-webhooks"
 
+// monitorRunsChange versions continuing monitoring as new after
+// MonitorReadsPerRun reads.
+const monitorRunsChange = "kyc-monitor-continue-weekly"
+
 // nextEvent waits up to timeout for a new (not yet seen) event; it reports
 // whether one came. With verdictsOnly, events that announce no verdict
 // are recorded but not waited for.
@@ -413,12 +417,17 @@ func (k *kycVerification) monitor(ctx workflow.Context) error {
 		k.status.MonitorUntil = workflow.Now(ctx).Add(k.in.MonitoringPeriod)
 	}
 	k.track.SetStage(ctx, StageMonitoring)
-	for {
+	// Runs that began monitoring before this version continue as new only
+	// at ContinueAsNewAfter events (about 200 daily reads).
+	weekly := workflow.GetVersion(ctx, monitorRunsChange, workflow.DefaultVersion, 1) >= 1
+	for reads := 0; ; reads++ {
 		left := k.status.MonitorUntil.Sub(workflow.Now(ctx))
 		if left <= 0 {
 			return nil
 		}
-		if info := workflow.GetInfo(ctx); info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= k.in.ContinueAsNewAfter {
+		info := workflow.GetInfo(ctx)
+		if info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= k.in.ContinueAsNewAfter ||
+			(weekly && reads >= MonitorReadsPerRun) {
 			return k.continueAsNew(ctx)
 		}
 		k.track.Await(ctx, process.Wait{For: "later IDnGO reviews (webhook, or a read every " + process.Duration(k.in.MonitorReconcileEvery) + ")",

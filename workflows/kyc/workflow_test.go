@@ -400,6 +400,24 @@ func (s *kycSuite) TestLongMonitoringContinuesAsNew() {
 	s.Equal(attempts, s.attempt, "no new review requested after continue-as-new")
 }
 
+// TestMonitoringContinuesAsNewWeekly: a monitoring run ends after a week
+// of daily reads, long before ContinueAsNewAfter events, so that a wake-up
+// that misses the worker's cache replays a week, not months.
+func (s *kycSuite) TestMonitoringContinuesAsNewWeekly() {
+	s.answers = []ReviewState{green}
+	in := kycInput()
+	in.MonitoringPeriod = 365 * 24 * time.Hour
+	s.webhook(reviewDelay+time.Second, "c1")
+	s.env.ExecuteWorkflow(KYCVerification, in)
+
+	var canErr *workflow.ContinueAsNewError
+	s.Require().True(errors.As(s.env.GetWorkflowError(), &canErr), "got %v", s.env.GetWorkflowError())
+	monitored := s.env.Now().Sub(s.startedAt)
+	s.GreaterOrEqual(monitored, MonitorReadsPerRun*DefaultMonitorReconcileEvery)
+	s.Less(monitored, (MonitorReadsPerRun+1)*DefaultMonitorReconcileEvery)
+	s.LessOrEqual(s.reads, MonitorReadsPerRun+2, "a week of daily reads in this run")
+}
+
 func (s *kycSuite) TestInvalidInputIsRefusedBeforeAnyCall() {
 	in := kycInput()
 	in.Documents[0].Country = "RU"
