@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
-	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -111,7 +110,7 @@ func (b *bench) kyc(ctx context.Context, i int) (string, error) {
 func (b *bench) prepareFNSRegistration(ctx context.Context) (benchFlow, error) {
 	agent := fnsAgentRequest{Username: "bench_" + b.run, Password: "bench-" + b.run + "-pass1",
 		LastName: "Агентов", FirstName: "Агент", MiddleName: "Агентович", Phone: "79012345678",
-		UnstructuredIdentity: "4500 023 Выдан ПВД ОВД 12.05.2011", SNILS: benchNumber(b.run, -1, 9, validate.SNILS),
+		UnstructuredIdentity: "4500 023 Выдан ПВД ОВД 12.05.2011", SNILS: benchNumber(b.run+"/agent", 0, 9, validate.CompleteSNILS),
 		Position: "оператор", Company: 1, Permissions: []string{"consumer_identify"}, IdentificationPoints: []int64{1}}
 	var created fnsAgent
 	if err := b.gw.fnsCall(ctx, http.MethodPost, "/v1/fns/agents", agent, http.StatusCreated, &created); err != nil {
@@ -224,35 +223,29 @@ func wantAccepted(outcome process.Outcome, reason string) error {
 func benchFNSPerson(run string, i int) pii.FNSRegistration {
 	return pii.FNSRegistration{Consumer: pii.FNSConsumer{
 		LastName: "Иванов", FirstName: "Иван", MiddleName: "Иванович", Gender: "М", Birthed: "1990-01-01",
-		SNILS: benchNumber(run, i, 9, validate.SNILS), INN: benchNumber(run, i, 10, validate.PersonINN), Phone: "79001234567",
+		SNILS: benchNumber(run, i, 9, validate.CompleteSNILS), INN: benchNumber(run, i, 10, validate.CompletePersonINN),
+		Phone:     "7902" + benchDigits(run+"/phone", i, 7),
 		Addresses: []pii.FNSAddress{{Type: "permanent", Index: "426000", Region: "18", City: "Ижевск", Street: "Пушкинская", House: "1"}},
-		Identities: []pii.FNSIdentity{{Type: "internal-passport", Series: "9400", Number: fmt.Sprintf("%06d", i%1000000), IssueCode: "180-001",
+		Identities: []pii.FNSIdentity{{Type: "internal-passport", Series: "9400", Number: benchDigits(run+"/passport", i, 6), IssueCode: "180-001",
 			IssuedBy: "МВД по Удмуртской Республике", Issued: "2010-01-01"}},
 	}}
 }
 
-// benchNumber is a number with two check digits that valid accepts: digits
-// digits derived from (run, i), then the first two check digits that fit.
-func benchNumber(run string, i, digits int, valid func(string) error) string {
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s/%d", run, i)
-	base := h.Sum64()
-	for try := range uint64(1000) {
-		low := pow10(digits - 1) // no leading zero
-		body := strconv.FormatUint(low+(base+try)%(9*low), 10)
-		for check := range 100 {
-			if n := fmt.Sprintf("%s%02d", body, check); valid(n) == nil {
-				return n
-			}
-		}
-	}
-	return "" // not reached: nearly every body has its check digits
+// benchNumber is a number of digits+2 digits that complete accepts: digits
+// digits derived from (run, i), no leading zero, then their checks.
+func benchNumber(run string, i, digits int, complete func(string) (string, error)) string {
+	n, _ := complete(benchDigits(run, i, digits)) // always digits digits
+	return n
 }
 
-func pow10(n int) uint64 {
-	p := uint64(1)
-	for range n {
-		p *= 10
+// benchDigits are n (more than 4) digits: n-4 derived from key, the first
+// not 0, then i's last four, so that a run's first 10,000 flows differ.
+func benchDigits(key string, i, n int) string {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	low := uint64(1)
+	for range n - 5 {
+		low *= 10
 	}
-	return p
+	return fmt.Sprintf("%d%04d", low+h.Sum64()%(9*low), i%10000)
 }

@@ -149,15 +149,17 @@ func TestShapeOfAHistory(t *testing.T) {
 }
 
 // TestBenchPeopleAreValidAndDistinct: each FNS flow registers a person of
-// its own whom validation accepts.
+// its own (the agent finds them by phone and passport) whom validation accepts.
 func TestBenchPeopleAreValidAndDistinct(t *testing.T) {
 	seen := map[string]bool{}
 	for i := range 200 {
 		p := benchFNSPerson("run1", i).Consumer
 		require.NoError(t, validate.SNILS(p.SNILS), p.SNILS)
 		require.NoError(t, validate.PersonINN(p.INN), p.INN)
-		assert.False(t, seen[p.SNILS] || seen[p.INN], "flow %d repeats a number", i)
-		seen[p.SNILS], seen[p.INN] = true, true
+		require.NoError(t, validate.PhoneFNS(p.Phone), p.Phone)
+		passport := p.Identities[0].Number
+		assert.False(t, seen[p.SNILS] || seen[p.INN] || seen[p.Phone] || seen[passport], "flow %d repeats a number", i)
+		seen[p.SNILS], seen[p.INN], seen[p.Phone], seen[passport] = true, true, true, true
 	}
 	assert.NotEqual(t, benchFNSPerson("run1", 0).Consumer.SNILS, benchFNSPerson("run2", 0).Consumer.SNILS, "runs differ")
 }

@@ -201,6 +201,12 @@ func (a *Activities) AgentIdentify(ctx context.Context, in fnsregistration.Agent
 	if err != nil {
 		return fnsregistration.StepResult{}, fnsError(err)
 	}
+	if int64(found.ID) == in.FNSWorkflowID && identifiedAlready(found.State) {
+		// A retry: an earlier attempt identified the person, and the worker
+		// died (or the answer was lost) before that was recorded.
+		activity.GetLogger(ctx).Info("FNS identification already done", "FNSWorkflowID", in.FNSWorkflowID, "State", string(found.State))
+		return fnsregistration.StepResult{State: string(found.State)}, nil
+	}
 	if found.State != provider.StateWaitConsumerIdentification {
 		return fnsregistration.StepResult{}, process.FinalError(process.ErrTypeProviderRejected,
 			fmt.Errorf("FNS workflow %d is %s, not waiting for identification", int64(found.ID), found.State))
@@ -281,10 +287,26 @@ func (a *Activities) UploadScans(ctx context.Context, in fnsregistration.UploadS
 	}
 	res, err := session.ChangeState(ctx, in.FNSWorkflowID, provider.StateChange{Command: provider.CommandScanConfirmReceived})
 	if err != nil {
+		// A retry whose earlier attempt confirmed the scans finds the
+		// workflow past the scans, and FNS refuses the command: done.
+		if wf, readErr := session.GetWorkflowFull(ctx, in.FNSWorkflowID); readErr == nil && scansConfirmedAlready(wf.State) {
+			activity.GetLogger(ctx).Info("FNS scans already confirmed", "FNSWorkflowID", in.FNSWorkflowID, "State", string(wf.State))
+			return fnsregistration.StepResult{State: string(wf.State)}, nil
+		}
 		return fnsregistration.StepResult{}, fnsError(err)
 	}
 	return fnsregistration.StepResult{State: string(res.State)}, nil
 }
+
+// identifiedAlready: the registration workflow has moved past the agent's
+// identification (identify moves it to certificate-issue, then complete).
+func identifiedAlready(s provider.State) bool {
+	return s == provider.StateCertificateIssue || s == provider.StateComplete
+}
+
+// scansConfirmedAlready: the certificate-issuing workflow has moved past
+// the scans (scan_confirm_received completes it).
+func scansConfirmedAlready(s provider.State) bool { return s == provider.StateComplete }
 
 // RecordCertificate fetches the issued КЭП of the certificate-issuing
 // workflow into the document store and returns what identifies it.

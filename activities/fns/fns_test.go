@@ -146,10 +146,14 @@ func (f *fixture) identifyAndConfirm(fnsID int64, regDoc, agentID string) int64 
 	t := f.t
 	t.Helper()
 	var identified StepResult
-	require.NoError(t, f.run(f.a.AgentIdentify, AgentIdentifyInput{FNSWorkflowID: fnsID, RegistrationDocumentID: regDoc,
-		Request: AgentIdentifyRequest{AgentID: agentID, PassportScanDocumentIDs: []string{f.document("паспорт.jpg", []byte("scan"))}}}, &identified))
+	identify := AgentIdentifyInput{FNSWorkflowID: fnsID, RegistrationDocumentID: regDoc,
+		Request: AgentIdentifyRequest{AgentID: agentID, PassportScanDocumentIDs: []string{f.document("паспорт.jpg", []byte("scan"))}}}
+	require.NoError(t, f.run(f.a.AgentIdentify, identify, &identified))
 	assert.Equal(t, "certificate-issue", identified.State)
 	f.awaitState(fnsID, "complete")
+	// The attempt is retried (its worker died before recording it): done, not refused.
+	require.NoError(t, f.run(f.a.AgentIdentify, identify, &identified), "a retry after the identification")
+	assert.Equal(t, "complete", identified.State)
 
 	var wf FNSWorkflow
 	require.NoError(t, f.run(f.a.ReadWorkflow, ReadWorkflowInput{FNSWorkflowID: fnsID}, &wf))
@@ -158,8 +162,11 @@ func (f *fixture) identifyAndConfirm(fnsID int64, regDoc, agentID string) int64 
 	f.awaitState(child, "wait-scan-upload")
 
 	var scans StepResult
-	require.NoError(t, f.run(f.a.UploadScans, UploadScansInput{FNSWorkflowID: child, Request: UploadScansRequest{
-		ScanDocumentIDs: []string{f.document("photo.jpg", []byte("photo")), f.document("form.jpg", []byte("form"))}}}, &scans))
+	upload := UploadScansInput{FNSWorkflowID: child, Request: UploadScansRequest{
+		ScanDocumentIDs: []string{f.document("photo.jpg", []byte("photo")), f.document("form.jpg", []byte("form"))}}}
+	require.NoError(t, f.run(f.a.UploadScans, upload, &scans))
+	assert.Equal(t, "complete", scans.State)
+	require.NoError(t, f.run(f.a.UploadScans, upload, &scans), "a retry after the confirmation")
 	assert.Equal(t, "complete", scans.State)
 
 	return child

@@ -24,8 +24,10 @@ import (
 
 	"idflow/internal/pii"
 	"idflow/internal/providers/idngo"
+	sandboxfns "idflow/internal/sandbox/fns"
 	sandboxidngo "idflow/internal/sandbox/idngo"
 	sandboxmandarin "idflow/internal/sandbox/mandarin"
+	"idflow/workflows/fnsregistration"
 	"idflow/workflows/kyc"
 	"idflow/workflows/process"
 	"idflow/workflows/simplifiedid"
@@ -38,7 +40,7 @@ import (
 // delivered twice, and no provider side effect happens twice.
 func TestTwoWorkersOnPostgres(t *testing.T) {
 	c := startCluster(t, clusterOptions{workers: 2})
-	run := c.drive(t, flowMix{identifications: 10, kycs: 10, concurrency: 20}, func(ctx context.Context) {
+	run := c.drive(t, flowMix{identifications: 10, kycs: 10, registrations: 5, concurrency: 25}, func(ctx context.Context) {
 		select {
 		case <-time.After(2 * time.Second):
 			c.kill(c.workers[0])
@@ -65,7 +67,8 @@ func TestChaos(t *testing.T) {
 	spec = "seed=" + strconv.Itoa(seed) + "," + spec
 	c := startCluster(t, clusterOptions{workers: 2, faults: spec})
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
-	run := c.drive(t, flowMix{identifications: flows / 2, kycs: flows - flows/2, concurrency: 50}, func(ctx context.Context) {
+	mix := flowMix{identifications: flows / 3, kycs: flows / 3, registrations: flows - 2*(flows/3), concurrency: 50}
+	run := c.drive(t, mix, func(ctx context.Context) {
 		for i := range kills {
 			select {
 			case <-time.After(time.Duration(1000+rng.IntN(3000)) * time.Millisecond):
@@ -86,13 +89,14 @@ func TestChaos(t *testing.T) {
 
 // flowMix is how many flows of each kind drive starts, and how many at once.
 type flowMix struct {
-	identifications, kycs, concurrency int
+	identifications, kycs, registrations, concurrency int
 }
 
 // drive is one run's record.
 type driveRun struct {
 	mix       flowMix
 	kycIDs    []string
+	fnsIDs    []string
 	elapsed   time.Duration
 	durations []time.Duration
 }
@@ -139,6 +143,15 @@ func (c *cluster) drive(t *testing.T, mix flowMix, disturb func(ctx context.Cont
 		id := fmt.Sprintf("chaos-user-%d", i)
 		run.kycIDs = append(run.kycIDs, kyc.WorkflowID(id))
 		launch("kyc "+id, kyc.WorkflowID(id), func(ctx context.Context) error { return c.verifyKYC(ctx, id, i) })
+	}
+	if mix.registrations > 0 {
+		agentID, err := c.createFNSAgent(ctx)
+		require.NoError(t, err, "the FNS agent")
+		for i := range mix.registrations {
+			id := fnsregistration.WorkflowID(fmt.Sprintf("chaos-fns-%d", i))
+			run.fnsIDs = append(run.fnsIDs, id)
+			launch(fmt.Sprintf("FNS registration %d", i), id, func(ctx context.Context) error { return c.registerFNS(ctx, i, agentID) })
+		}
 	}
 	wg.Wait()
 	run.elapsed = time.Since(start)
@@ -301,51 +314,55 @@ func (c *cluster) result(ctx context.Context, run client.WorkflowRun, out any) e
 func (c *cluster) verify(t *testing.T, run driveRun) {
 	t.Helper()
 	report := c.counts()
-	for _, kind := range []string{sandboxidngo.CountApplicant, sandboxidngo.CountUpload, sandboxidngo.CountReview} {
+	for _, kind := range []string{sandboxidngo.CountApplicant, sandboxidngo.CountUpload, sandboxidngo.CountReview, sandboxfns.CountWorkflow} {
 		assert.Empty(t, report.Duplicates[kind], "%s done twice", kind)
 	}
 	assert.Equal(t, run.mix.kycs, report.Totals[sandboxidngo.CountApplicant], "one applicant per verification")
 	assert.Equal(t, 3*run.mix.kycs, report.Totals[sandboxidngo.CountUpload], "three images per verification")
 	assert.Equal(t, run.mix.kycs, report.Totals[sandboxidngo.CountReview], "one review per verification")
+	assert.GreaterOrEqual(t, report.Totals[sandboxfns.CountWorkflow], run.mix.registrations, "an FNS workflow per registration (and its certificate's)")
 	// Mandarin has no idempotency key: only a lost answer to a session's
 	// creation makes a second session (the workflow keeps the one it got).
 	sessions := report.Totals[sandboxmandarin.CountSession]
 	assert.LessOrEqual(t, sessions-run.mix.identifications, report.Faults["lost"], "extra Mandarin sessions come from lost answers only")
 
-	// Every stored webhook was delivered, and signalled exactly once.
-	var stored int
+	// Every stored webhook and callback was delivered, and signalled exactly
+	// once; only one that came after its workflow had ended (FNS's last
+	// callback, when a poll saw the end first) cannot be, and is kept.
 	var undelivered, rows []inboxRow
-	keys := map[string]int{}
+	late := map[string]int{}
 	assert.EventuallyWithT(t, func(ct *assert.CollectT) {
-		rows = c.inbox()
-		stored, undelivered = 0, nil
-		clear(keys)
+		rows, undelivered = c.inbox(), nil
+		clear(late)
 		for _, ev := range rows {
-			if slices.Contains([]string{idngo.TypeApplicantCreated, idngo.TypeApplicantPending, idngo.TypeApplicantReviewed}, ev.EventType) {
-				stored++
-				keys[ev.DedupeKey]++
-			}
-			if ev.Status != "delivered" {
+			switch {
+			case ev.Status == "delivered":
+			case ev.Status == "unmatched" && strings.Contains(ev.LastError, "already completed") && c.ended(ev.WorkflowID):
+				late[ev.Provider]++
+			default:
 				undelivered = append(undelivered, ev)
 			}
 		}
 		assert.Empty(ct, undelivered, "undelivered inbox events")
 	}, 2*time.Minute, 500*time.Millisecond, "undelivered: %+v", undelivered)
+	stored := map[string]int{}
+	keys := map[string]int{}
+	for _, ev := range rows {
+		if ev.Provider == "idngo" && !slices.Contains([]string{idngo.TypeApplicantCreated, idngo.TypeApplicantPending, idngo.TypeApplicantReviewed}, ev.EventType) {
+			continue // not signalled: the workflow has no use for it
+		}
+		stored[ev.Provider]++
+		keys[ev.Provider+"/"+ev.DedupeKey]++
+	}
 	for key, n := range keys {
 		assert.Equal(t, 1, n, "webhook %s stored once", key)
 	}
-	signals := 0
-	for _, id := range run.kycIDs {
-		sys := &system{client: c.client}
-		h := sys.history(t, id)
-		for _, ev := range h.Events {
-			if ev.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED &&
-				ev.GetWorkflowExecutionSignaledEventAttributes().GetSignalName() == kyc.EventSignal {
-				signals++
-			}
-		}
+	signals := map[string]int{
+		"idngo": c.signalsIn(t, run.kycIDs, kyc.EventSignal),
+		"fns":   c.signalsIn(t, run.fnsIDs, fnsregistration.CallbackSignal),
 	}
-	assert.Equal(t, stored, signals, "each stored IDnGO webhook signalled exactly once")
+	assert.Equal(t, stored["idngo"]-late["idngo"], signals["idngo"], "each stored IDnGO webhook signalled exactly once")
+	assert.Equal(t, stored["fns"]-late["fns"], signals["fns"], "each stored FNS callback signalled exactly once")
 
 	// Nothing is left running.
 	open, err := c.client.CountWorkflow(context.Background(), &workflowservice.CountWorkflowExecutionsRequest{
@@ -355,13 +372,35 @@ func (c *cluster) verify(t *testing.T, run driveRun) {
 
 	slices.Sort(run.durations)
 	pct := func(p float64) time.Duration { return percentileOf(run.durations, p) }
-	t.Logf("chaos summary: %d flows (%d identifications, %d KYC) in %s; start→outcome p50 %s p95 %s max %s",
-		len(run.durations), run.mix.identifications, run.mix.kycs, run.elapsed.Round(time.Millisecond), pct(0.5), pct(0.95), pct(1))
+	t.Logf("chaos summary: %d flows (%d identifications, %d KYC, %d FNS registrations) in %s; start→outcome p50 %s p95 %s max %s",
+		len(run.durations), run.mix.identifications, run.mix.kycs, run.mix.registrations, run.elapsed.Round(time.Millisecond), pct(0.5), pct(0.95), pct(1))
 	t.Logf("chaos summary: faults injected %v; requests moved to another gateway %d", report.Faults, c.lb.failover.Load())
 	t.Logf("chaos summary: provider side effects %v, duplicates %v", report.Totals, report.Duplicates)
-	t.Logf("chaos summary: %d IDnGO webhooks stored, %d signalled; %d workflows left running", stored, signals, open.GetCount())
+	t.Logf("chaos summary: IDnGO webhooks %d stored, %d signalled, %d after their workflow ended; FNS callbacks %d stored, %d signalled, %d after the end; %d workflows left running",
+		stored["idngo"], signals["idngo"], late["idngo"], stored["fns"], signals["fns"], late["fns"], open.GetCount())
 	lat := deliveryLatencies(rows)
 	t.Logf("chaos summary: webhook stored → signalled and recorded: p50 %s p99 %s max %s", percentileOf(lat, 0.5), percentileOf(lat, 0.99), percentileOf(lat, 1))
+}
+
+// ended reports whether the workflow has closed.
+func (c *cluster) ended(workflowID string) bool {
+	d, err := c.client.DescribeWorkflowExecution(context.Background(), workflowID, "")
+	return err == nil && d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+}
+
+// signalsIn counts the signals named name in the workflows' histories.
+func (c *cluster) signalsIn(t *testing.T, workflowIDs []string, name string) int {
+	sys := &system{client: c.client}
+	n := 0
+	for _, id := range workflowIDs {
+		for _, ev := range sys.history(t, id).Events {
+			if ev.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED &&
+				ev.GetWorkflowExecutionSignaledEventAttributes().GetSignalName() == name {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // envInt reads a positive integer setting of the chaos test.

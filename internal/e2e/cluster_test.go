@@ -115,7 +115,7 @@ func (c *cluster) startSandboxes(dir, faultSpec string) {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "IDFLOW_DEV_SANDBOX_ADDR="+addr, "IDFLOW_GATEWAY_URL="+c.lbURL,
 		"IDFLOW_DEV_DIR="+filepath.Join(dir, "sandboxes"), "IDFLOW_DEV_SMEV_DELAY=1s",
-		"IDFLOW_DEV_IDNGO_REVIEW_DELAY=300ms", "IDFLOW_SANDBOX_RETRY_FACTOR=600", "IDFLOW_SANDBOX_FAULTS="+faultSpec,
+		"IDFLOW_DEV_IDNGO_REVIEW_DELAY=300ms", "IDFLOW_DEV_FNS_DELAY=300ms", "IDFLOW_SANDBOX_RETRY_FACTOR=600", "IDFLOW_SANDBOX_FAULTS="+faultSpec,
 		"IDFLOW_LOG_LEVEL=warn")
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out

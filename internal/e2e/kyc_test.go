@@ -242,7 +242,9 @@ func postWebhook(t *testing.T, sys *system, body []byte, digest string) int {
 
 // inboxRow is what GET /v1/inbox lists for one event.
 type inboxRow struct {
-	DedupeKey string `json:"dedupeKey"`
+	Provider   string `json:"provider"`
+	DedupeKey  string `json:"dedupeKey"`
+	WorkflowID string `json:"workflowId"`
 	EventType string `json:"eventType"`
 	Status    string `json:"status"`
 	LastError string `json:"lastError"`

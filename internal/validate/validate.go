@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -108,6 +109,25 @@ func snilsCheck(d string) int {
 		return s
 	}
 	return s % 101 % 100
+}
+
+// CompleteSNILS appends the two control digits to the first nine digits of
+// a SNILS (above 001-001-998, where they are checked): for test data.
+func CompleteSNILS(body string) (string, error) {
+	if err := digitsOf("SNILS", body, 9); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s%02d", body, snilsCheck(body+"00")), nil
+}
+
+// CompletePersonINN appends the two control digits to the first ten digits
+// of an individual's INN: for test data.
+func CompletePersonINN(body string) (string, error) {
+	if err := digitsOf("INN", body, 10); err != nil {
+		return "", err
+	}
+	s := body + strconv.Itoa(weighted(body, inn11Weights)%11%10)
+	return s + strconv.Itoa(weighted(s, inn12Weights)%11%10), nil
 }
 
 // INN checks a 10-digit (legal entity) or 12-digit (individual) INN with its checksums.

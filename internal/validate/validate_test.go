@@ -268,3 +268,22 @@ func TestDateCountryPhoneE164(t *testing.T) {
 		assert.ErrorIs(t, PhoneE164(bad), ErrFormat, bad)
 	}
 }
+
+func TestCompleteSNILSAndPersonINN(t *testing.T) {
+	for _, body := range []string{"112233445", "123629311", "999999999", "100000000", "004005006"} {
+		snils, err := CompleteSNILS(body)
+		require.NoError(t, err)
+		assert.NoError(t, SNILS(snils), snils)
+	}
+	for _, body := range []string{"3123240145", "5001007322", "7700000000", "1000000001"} {
+		inn, err := CompletePersonINN(body)
+		require.NoError(t, err)
+		assert.NoError(t, PersonINN(inn), inn)
+	}
+	inn, _ := CompletePersonINN("3123240145")
+	assert.Equal(t, "312324014516", inn, "the registration walk-through's INN")
+	_, err := CompleteSNILS("12345")
+	assert.Error(t, err)
+	_, err = CompletePersonINN("12345678x0")
+	assert.Error(t, err)
+}
