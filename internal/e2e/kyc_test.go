@@ -245,9 +245,9 @@ type inboxRow struct {
 	Provider   string `json:"provider"`
 	DedupeKey  string `json:"dedupeKey"`
 	WorkflowID string `json:"workflowId"`
-	EventType string `json:"eventType"`
-	Status    string `json:"status"`
-	LastError string `json:"lastError"`
+	EventType  string `json:"eventType"`
+	Status     string `json:"status"`
+	LastError  string `json:"lastError"`
 	// ReceivedAt and DeliveredAt are when the gateway stored the event and
 	// when the dispatcher recorded its signal.
 	ReceivedAt  string `json:"receivedAt"`
