@@ -21,8 +21,11 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 # Pure Go (the SQLite driver included), so static binaries that run on any
-# base. One invocation builds both into /out/worker and /out/starter.
-RUN go build -trimpath -ldflags="-s -w" -o /out/ ./worker ./starter
+# base. The worker is built with the tag nodev: the image runs against a
+# Temporal server, so the embedded one and its UI (-dev) are left out
+# (53 MB instead of 220 before stripping).
+RUN go build -trimpath -ldflags="-s -w" -tags nodev -o /out/worker ./worker && \
+    go build -trimpath -ldflags="-s -w" -o /out/starter ./starter
 
 # Alpine rather than distroless: the HEALTHCHECK below needs an HTTP client in
 # the image (busybox wget). Distroless has none, and neither the worker nor

@@ -86,7 +86,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		if dev, err = startDev(ctx, &cfg, info.GatewayURL, log, &stack); err != nil {
 			return err
 		}
-		info.UIURL, info.Sandboxes = dev.temporal.UIURL(), dev.sandboxes
+		info.UIURL, info.Sandboxes = dev.uiURL, dev.sandboxes
 	}
 	m, err := metrics.New()
 	if err != nil {
@@ -351,7 +351,7 @@ func ignoreClosed(err error) error {
 func temporalOptions(dev *devStack, log *zap.Logger, m *metrics.Metrics) (client.Options, error) {
 	fallback := ""
 	if dev != nil {
-		fallback = dev.temporal.FrontendAddress()
+		fallback = dev.frontend
 	}
 	return temporalclient.Options(log, m.Temporal(), fallback)
 }

@@ -9,18 +9,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"go.uber.org/zap"
 
 	"idflow/internal/config"
-	"idflow/internal/devserver"
 )
 
 // devStack is what -dev runs inside the worker process.
 type devStack struct {
-	temporal  *devserver.Server
-	sandboxes []Sandbox
+	frontend, uiURL string // the embedded Temporal server's addresses
+	sandboxes       []Sandbox
 }
 
 // Sandbox is one provider sandbox served under -dev.
@@ -66,30 +64,15 @@ func startDev(ctx context.Context, cfg *config.Worker, gatewayURL string, log *z
 		}
 		cfg.EncryptionKeys = keys
 	}
-	srv, err := devserver.Start(devserver.Options{
-		DatabaseFile: filepath.Join(cfg.DevDir, "temporal.db"),
-		IP:           cfg.DevTemporalIP,
-		FrontendPort: cfg.DevTemporalPort,
-		UIPort:       cfg.DevUIPort,
-		Namespace:    "default",
-		Logger:       log,
-		// The embedded UI decodes payloads through the gateway's codec endpoint.
-		CodecEndpoint: strings.TrimRight(gatewayURL, "/") + "/codec/" + cfg.CodecToken,
-	})
+	frontend, uiURL, err := startEmbeddedTemporal(ctx, cfg, gatewayURL, log, stack)
 	if err != nil {
-		return nil, err
-	}
-	stack.push("embedded temporal", srv.Stop)
-	readyCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := srv.WaitReady(readyCtx); err != nil {
 		return nil, err
 	}
 	sandboxes, err := devSandboxes(cfg, gatewayURL, log, stack)
 	if err != nil {
 		return nil, err
 	}
-	return &devStack{temporal: srv, sandboxes: sandboxes}, nil
+	return &devStack{frontend: frontend, uiURL: uiURL, sandboxes: sandboxes}, nil
 }
 
 // devToken reads the token an earlier -dev left, or generates and saves one.
