@@ -27,9 +27,16 @@ type Sandbox struct {
 	URL      string // URL is the sandbox's base URL, which the worker's client uses.
 }
 
+// ErrBuiltWithoutDev is what -dev answers in a binary built with the tag
+// nodev (the production image), which has no embedded Temporal server.
+var ErrBuiltWithoutDev = errors.New("this worker was built without -dev (tag nodev): run it against a Temporal server (TEMPORAL_ADDRESS), or use a build without the tag")
+
 // startDev prepares the dev directory and token, then starts the embedded
 // Temporal server and UI. It fills in cfg.APIToken when it was unset.
 func startDev(ctx context.Context, cfg *config.Worker, gatewayURL string, log *zap.Logger, stack *cleanupStack) (*devStack, error) {
+	if !embedsTemporal {
+		return nil, ErrBuiltWithoutDev // before anything is written to the dev directory
+	}
 	if err := os.MkdirAll(cfg.DevDir, 0o700); err != nil {
 		return nil, fmt.Errorf("dev dir %s (IDFLOW_DEV_DIR): %w", cfg.DevDir, err)
 	}

@@ -14,6 +14,9 @@ import (
 	"idflow/internal/devserver"
 )
 
+// embedsTemporal: this build can run -dev.
+const embedsTemporal = true
+
 // startEmbeddedTemporal starts the Temporal server and UI that -dev embeds
 // and returns the frontend's and the UI's addresses. A binary built with the tag nodev leaves
 // them (and most of its size) out.
