@@ -110,16 +110,23 @@ func (c *Client) Status(ctx context.Context, sessionID string) (Status, error) {
 // do sends one authenticated JSON request and decodes a 200 response into
 // out. Go's transport repeats a GET whose answer was lost on a reused
 // connection with the same X-Auth, which Mandarin refuses (401) as a
-// replayed request id: a 401 gets one more try, signed anew, and only a
-// second one is taken for bad credentials.
+// replayed request id: a 401 is tried again, signed anew, and only
+// unauthorizedAttempts of them in a row are taken for bad credentials (the
+// retry can be replayed too: the chaos test saw two in a row).
 func (c *Client) do(ctx context.Context, method, sessionID string, in, out any) error {
-	err := c.doOnce(ctx, method, sessionID, in, out)
-	var e *Error
-	if errors.As(err, &e) && e.StatusCode == http.StatusUnauthorized {
+	var err error
+	for range unauthorizedAttempts {
 		err = c.doOnce(ctx, method, sessionID, in, out)
+		var e *Error
+		if !errors.As(err, &e) || e.StatusCode != http.StatusUnauthorized {
+			return err
+		}
 	}
 	return err
 }
+
+// unauthorizedAttempts bounds the tries of a request Mandarin answers 401.
+const unauthorizedAttempts = 3
 
 // doOnce is one attempt of do, with a fresh X-Auth.
 func (c *Client) doOnce(ctx context.Context, method, sessionID string, in, out any) error {

@@ -402,17 +402,18 @@ func TestIsRetryable(t *testing.T) {
 
 // TestReplayedRequestIDIsSignedAnew: Go's transport repeats a GET whose
 // answer was lost with the same X-Auth, and Mandarin refuses a replayed
-// request id with 401; the client signs anew once, so the poll goes on,
-// while a second 401 (bad credentials) stays final.
+// request id with 401; the client signs anew, so the poll goes on, even
+// when the retry is replayed too, while 401s in a row (bad credentials)
+// end final.
 func TestReplayedRequestIDIsSignedAnew(t *testing.T) {
 	var mu sync.Mutex
 	var seen []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		seen = append(seen, r.Header.Get("X-Auth"))
-		first := len(seen) == 1
+		replayed := len(seen) <= 2
 		mu.Unlock()
-		if first {
+		if replayed {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
@@ -422,9 +423,10 @@ func TestReplayedRequestIDIsSignedAnew(t *testing.T) {
 	c := newClient(t, srv.URL, secret)
 	_, err := c.Status(context.Background(), "sid")
 	require.NoError(t, err)
-	require.Len(t, seen, 2)
+	require.Len(t, seen, 3)
 	assert.NotEqual(t, seen[0], seen[1], "signed with a new request id")
+	assert.NotEqual(t, seen[1], seen[2], "and again")
 
 	_, err = newClient(t, fixed(t, 401, ``), secret).Status(context.Background(), "sid")
-	assert.Equal(t, http.StatusUnauthorized, asError(t, err).StatusCode, "a second 401 is final")
+	assert.Equal(t, http.StatusUnauthorized, asError(t, err).StatusCode, "401s in a row are final")
 }
