@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"idflow/internal/providers/idngo"
 	"idflow/internal/validate"
 	"idflow/workflows/kyc"
 )
@@ -174,4 +175,33 @@ func TestSinkFlowEndsAfterItsSignals(t *testing.T) {
 	env.ExecuteWorkflow(sinkWorkflowName, 2)
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
+}
+
+// TestPostWebhookIsSignedAsIDnGOSigns: the gateway's own check accepts
+// the bench's webhooks, each with a correlation id of its own.
+func TestPostWebhookIsSignedAsIDnGOSigns(t *testing.T) {
+	const secret = "bench-secret"
+	var keys []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, "/webhooks/idngo", r.URL.Path)
+		body, err := io.ReadAll(r.Body)
+		require.NoError(t, err)
+		assert.NoError(t, idngo.VerifyAccountDigest(secret, idngo.DigestSHA256, r.Header.Get(idngo.HeaderPayloadDigestAlg),
+			r.Header.Get(idngo.HeaderPayloadDigest), body))
+		wh, err := idngo.ParseWebhook(body)
+		require.NoError(t, err)
+		assert.Equal(t, "bench-sink-r-1", wh.ExternalUserID)
+		keys = append(keys, wh.CorrelationID)
+	}))
+	t.Cleanup(srv.Close)
+	for i := range 2 {
+		require.NoError(t, postWebhook(context.Background(), srv.Client(), srv.URL, secret, idngo.DigestSHA256, sinkUser("r", 1), i))
+	}
+	require.Len(t, keys, 2)
+	assert.NotEqual(t, keys[0], keys[1], "each webhook is stored on its own")
+
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusUnauthorized) }))
+	t.Cleanup(refusing.Close)
+	err := postWebhook(context.Background(), refusing.Client(), refusing.URL, secret, idngo.DigestSHA256, "u", 0)
+	assert.ErrorContains(t, err, "401")
 }

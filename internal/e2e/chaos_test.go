@@ -230,31 +230,14 @@ func (c *cluster) identify(ctx context.Context, n int) error {
 	return nil
 }
 
-// sendSMSCode sends the right code as a service does: a call that got no
-// answer is repeated with the same update id (the same attempt); an
-// attempt that failed (Mandarin unreachable for all its retries) is
-// followed by a new one, as the person would type the code again.
+// sendSMSCode sends the right code as a service does (see screenUpdate):
+// a failed attempt is followed by a new one, as the person would type the
+// code again.
 func (c *cluster) sendSMSCode(ctx context.Context, workflowID string) (simplifiedid.SMSCodeResult, error) {
-	attempt := 1
-	return retry(ctx, func() (simplifiedid.SMSCodeResult, error) {
-		var res simplifiedid.SMSCodeResult
-		h, err := c.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflowID,
-			UpdateID: fmt.Sprintf("sms-code-%d", attempt), UpdateName: simplifiedid.SubmitSMSCodeUpdate,
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-			Args:         []any{simplifiedid.SMSCodeRequest{Code: sandboxmandarin.DefaultAcceptedCode}}})
-		if err != nil {
-			return res, err
-		}
-		if err := h.Get(ctx, &res); err != nil {
-			var appErr *temporal.ApplicationError
-			var actErr *temporal.ActivityError
-			if errors.As(err, &appErr) || errors.As(err, &actErr) {
-				attempt++
-			}
-			return res, err
-		}
-		return res, nil
-	})
+	var res simplifiedid.SMSCodeResult
+	err := c.screenUpdate(ctx, workflowID, simplifiedid.SubmitSMSCodeUpdate,
+		simplifiedid.SMSCodeRequest{Code: sandboxmandarin.DefaultAcceptedCode}, &res)
+	return res, err
 }
 
 // verifyKYC runs one IDnGO verification to GREEN and the end of a short

@@ -142,24 +142,31 @@ func (c *cluster) awaitFNSStage(ctx context.Context, workflowID, stage string) e
 	return err
 }
 
-// fnsStep sends an update as the agent's or the person's screen would: a
-// call that got no answer is repeated with the same update id; one whose
-// activity failed (FNS unreachable for all its retries) is sent anew.
+// fnsStep sends an agent's or a person's step (see screenUpdate).
 func (c *cluster) fnsStep(ctx context.Context, workflowID, name string, arg any) error {
+	var res fnsregistration.StepResult
+	return c.screenUpdate(ctx, workflowID, name, arg, &res)
+}
+
+// screenUpdate sends an update as a service's screen would: a call that got
+// no answer is repeated with the same update id (the same attempt); one
+// whose activity failed (the provider unreachable for all its retries) is
+// sent anew, with a new id; one refused for good (a non-retryable error)
+// ends it.
+func (c *cluster) screenUpdate(ctx context.Context, workflowID, name string, arg, result any) error {
 	attempt := 1
-	var failed error // an attempt refused for good: the test fails on it
-	_, err := retry(ctx, func() (fnsregistration.StepResult, error) {
-		var res fnsregistration.StepResult
+	var failed error
+	_, err := retry(ctx, func() (struct{}, error) {
 		if failed != nil {
-			return res, nil
+			return struct{}{}, nil
 		}
 		h, err := c.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflowID,
 			UpdateID: fmt.Sprintf("%s-%d", name, attempt), UpdateName: name,
 			WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{arg}})
 		if err != nil {
-			return res, err
+			return struct{}{}, err
 		}
-		if err := h.Get(ctx, &res); err != nil {
+		if err := h.Get(ctx, result); err != nil {
 			var appErr *temporal.ApplicationError
 			var actErr *temporal.ActivityError
 			switch {
@@ -168,9 +175,9 @@ func (c *cluster) fnsStep(ctx context.Context, workflowID, name string, arg any)
 			case errors.As(err, &appErr) || errors.As(err, &actErr):
 				attempt++
 			}
-			return res, fmt.Errorf("%s: %w", name, err)
+			return struct{}{}, fmt.Errorf("%s: %w", name, err)
 		}
-		return res, nil
+		return struct{}{}, nil
 	})
 	if failed != nil {
 		return failed
