@@ -105,7 +105,11 @@ type driveRun struct {
 // flow that does not end with its expected outcome fails the test.
 func (c *cluster) drive(t *testing.T, mix flowMix, disturb func(ctx context.Context)) driveRun {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	// Under 30 % faults an activity of several provider calls (the FNS
+	// agent's identification makes four) needs many attempts, and its
+	// backoff reaches minutes: a bigger run gets more time.
+	total := mix.identifications + mix.kycs + mix.registrations
+	ctx, cancel := context.WithTimeout(context.Background(), max(4*time.Minute, time.Duration(total)*6*time.Second))
 	defer cancel()
 	disturbCtx, stopDisturbing := context.WithCancel(ctx)
 	disturbed := make(chan struct{})
