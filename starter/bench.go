@@ -249,15 +249,15 @@ func drive(ctx context.Context, w io.Writer, kind string, o benchOptions, flow f
 	elapsed := time.Since(start)
 	r.result.Seconds = elapsed.Seconds()
 	r.result.FlowsPerSecond = float64(len(r.ids)) / elapsed.Seconds()
-	slices.Sort(r.latencies)
-	r.result.LatencyMS = map[string]int{}
-	for _, p := range []struct {
-		name string
-		q    float64
-	}{{"p50", 0.50}, {"p95", 0.95}, {"p99", 0.99}} {
-		r.result.LatencyMS[p.name] = int(percentile(r.latencies, p.q).Milliseconds())
-	}
+	r.result.LatencyMS = latencyMS(r.latencies)
 	return r
+}
+
+// latencyMS sorts latencies and returns their p50, p95 and p99 in ms.
+func latencyMS(latencies []time.Duration) map[string]int {
+	slices.Sort(latencies)
+	ms := func(q float64) int { return int(percentile(latencies, q).Milliseconds()) }
+	return map[string]int{"p50": ms(0.50), "p95": ms(0.95), "p99": ms(0.99)}
 }
 
 // failureKind names a failure without its details (which may differ per flow).
@@ -421,7 +421,8 @@ func bareActivity(context.Context) error { return nil }
 // runBaseline runs the bare flows on a worker of the bench's own, with
 // the default data converter (nothing of a person's to seal).
 func runBaseline(ctx context.Context, progressTo io.Writer, c client.Client, o benchOptions, shape benchShape, run string) (*benchResult, error) {
-	bc, stop, err := startBareWorker(c, "idflow-bench-bare-"+run, func(w worker.Worker) {
+	queue := "idflow-bench-bare-" + run
+	bc, stop, err := startBareWorker(c, queue, func(w worker.Worker) {
 		w.RegisterWorkflowWithOptions(bareFlow, workflow.RegisterOptions{Name: bareWorkflowName})
 		w.RegisterActivityWithOptions(bareActivity, activity.RegisterOptions{Name: bareActivityName})
 	})
@@ -431,7 +432,7 @@ func runBaseline(ctx context.Context, progressTo io.Writer, c client.Client, o b
 	defer stop()
 	r := drive(ctx, progressTo, "bare baseline", o, func(ctx context.Context, i int) (string, error) {
 		id := fmt.Sprintf("bench-bare-%s-%d", run, i)
-		wf, err := bc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: "idflow-bench-bare-" + run}, bareWorkflowName, shape)
+		wf, err := bc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, bareWorkflowName, shape)
 		if err != nil {
 			return id, err
 		}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
@@ -132,9 +131,7 @@ func burst(ctx context.Context, progressTo io.Writer, bc client.Client, queue, k
 	fmt.Fprintln(progressTo)
 	r.Seconds = time.Since(start).Seconds()
 	r.FlowsPerSecond = float64(len(latencies)) / r.Seconds
-	slices.Sort(latencies)
-	r.LatencyMS = map[string]int{"p50": int(percentile(latencies, 0.5).Milliseconds()),
-		"p95": int(percentile(latencies, 0.95).Milliseconds()), "p99": int(percentile(latencies, 0.99).Milliseconds())}
+	r.LatencyMS = latencyMS(latencies)
 	if countFailures(r.Failures) > 0 {
 		return r, nil // the sinks would wait for ever
 	}
