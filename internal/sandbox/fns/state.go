@@ -28,9 +28,11 @@ import (
 // callbacks all point at each other), so one snapshot is much shorter and
 // harder to get wrong than a record per object with a write at every
 // mutation: no change can be missed, and every write is a consistent state.
-// The uploaded files (confirmation documents and scans, up to 32 MB each)
-// are kindFile records, written once when uploaded, so that the model
-// record stays small.
+// The uploaded files (confirmation documents and scans, up to 32 MB each),
+// the certificates' requests and DER and the persons' signing keys are
+// kindFile records, written once when they appear (none of them changes
+// afterwards), so that the model record, serialised at every save, stays
+// small: most of a registration's bytes are its two certificates.
 const (
 	stateSandbox = "fns"
 	kindModel    = "model" // kindModel holds the one stateRecord, by id modelID.
@@ -128,8 +130,12 @@ type consumerRecord struct {
 	BlockedUntil time.Time     `json:"blockedUntil"`
 	// LegalEntities are those of the signatures scenario 84 issued.
 	LegalEntities []*legalEntity `json:"legalEntities,omitempty"`
-	// SignKeys are the person's signing keys (PKCS#8 DER) by certificate id.
+	// SignKeys are the person's signing keys (PKCS#8 DER) by certificate
+	// id, in a state file written before the keys became files.
 	SignKeys map[int64][]byte `json:"signKeys,omitempty"`
+	// SignKeyCerts are the certificate ids of the person's signing keys,
+	// each a kindFile record (fileSignKey).
+	SignKeyCerts []int64 `json:"signKeyCerts,omitempty"`
 }
 
 type certRecord struct {
@@ -137,7 +143,7 @@ type certRecord struct {
 	Type        string            `json:"type"`
 	State       string            `json:"state"`
 	IsConfirmed bool              `json:"isConfirmed"`
-	CSR         []byte            `json:"csr,omitempty"`
+	CSR         []byte            `json:"csr,omitempty"` // CSR and DER are inline in older files; files now (fileCSR, fileDER).
 	Subject     map[string]string `json:"subject,omitempty"`
 	DER         []byte            `json:"der,omitempty"`
 	NotAfter    time.Time         `json:"notAfter"`
@@ -254,6 +260,9 @@ func fileKey(kind string, id int64) string { return kind + "/" + strconv.FormatI
 const (
 	fileConfDoc = "confdoc"
 	fileScan    = "scan"
+	fileCSR     = "csr"     // a certificate's request, by certificate id
+	fileDER     = "der"     // an issued certificate, by certificate id
+	fileSignKey = "signkey" // a person's signing key (PKCS#8 DER), by its certificate's id
 )
 
 // sortedConsumers is the consumers in activation order.
@@ -297,22 +306,13 @@ func (s *Sandbox) snapshot() (stateRecord, error) {
 		for _, ce := range c.certs {
 			cr.Certs = append(cr.Certs, ce.id)
 		}
-		for id, k := range c.signKeys {
-			der, err := x509.MarshalPKCS8PrivateKey(k)
-			if err != nil {
-				return stateRecord{}, err
-			}
-			if cr.SignKeys == nil {
-				cr.SignKeys = map[int64][]byte{}
-			}
-			cr.SignKeys[id] = der
-		}
+		cr.SignKeyCerts = sortedKeys(c.signKeys)
 		r.Consumers = append(r.Consumers, cr)
 	}
 	for _, id := range sortedKeys(s.certs) {
 		c := s.certs[id]
-		r.Certs = append(r.Certs, certRecord{ID: c.id, Type: c.typ, State: c.state, IsConfirmed: c.isConfirmed, CSR: c.csr,
-			Subject: c.subject, DER: c.der, NotAfter: c.notAfter, Serial: c.serial, Issuer: c.issuer})
+		r.Certs = append(r.Certs, certRecord{ID: c.id, Type: c.typ, State: c.state, IsConfirmed: c.isConfirmed,
+			Subject: c.subject, NotAfter: c.notAfter, Serial: c.serial, Issuer: c.issuer})
 	}
 	for _, w := range s.order {
 		wr := workflowRecord{ID: w.id, Type: w.typ, Scenario: w.scenario, State: w.state, Title: w.title, Consumer: w.consumer.id,
@@ -441,8 +441,9 @@ func (s *Sandbox) restore(r stateRecord, content map[string][]byte) error {
 		s.creates = r.Creates
 	}
 	for _, cr := range r.Certs {
-		s.certs[cr.ID] = &certificate{id: cr.ID, typ: cr.Type, state: cr.State, isConfirmed: cr.IsConfirmed, csr: cr.CSR,
-			subject: cr.Subject, der: cr.DER, notAfter: cr.NotAfter, serial: cr.Serial, issuer: cr.Issuer}
+		s.certs[cr.ID] = &certificate{id: cr.ID, typ: cr.Type, state: cr.State, isConfirmed: cr.IsConfirmed,
+			csr: s.restoredFile(content, fileCSR, cr.ID, cr.CSR), subject: cr.Subject,
+			der: s.restoredFile(content, fileDER, cr.ID, cr.DER), notAfter: cr.NotAfter, serial: cr.Serial, issuer: cr.Issuer}
 	}
 	cert := func(id int64) (*certificate, error) {
 		if id == 0 {
@@ -457,7 +458,14 @@ func (s *Sandbox) restore(r stateRecord, content map[string][]byte) error {
 		c := &consumer{id: cr.ID, seq: cr.Seq, person: cr.Person, entrepreneur: cr.Entrepreneur, legalEntity: cr.LegalEntity,
 			state: cr.State, created: cr.Created, updated: cr.Updated, point: points[cr.Point], blockedUntil: cr.BlockedUntil,
 			legalEntities: cr.LegalEntities, signKeys: map[int64]*ecdsa.PrivateKey{}}
-		for id, der := range cr.SignKeys {
+		keys := maps.Clone(cr.SignKeys)
+		for _, id := range cr.SignKeyCerts {
+			if keys == nil {
+				keys = map[int64][]byte{}
+			}
+			keys[id] = s.restoredFile(content, fileSignKey, id, nil)
+		}
+		for id, der := range keys {
 			k, err := x509.ParsePKCS8PrivateKey(der)
 			ek, ok := k.(*ecdsa.PrivateKey)
 			if err != nil || !ok {
@@ -594,6 +602,16 @@ func (s *Sandbox) restore(r stateRecord, content map[string][]byte) error {
 	return nil
 }
 
+// restoredFile is the file kind/id, or inline, what an older state file
+// kept in the model instead; a file found is marked as written.
+func (s *Sandbox) restoredFile(content map[string][]byte, kind string, id int64, inline []byte) []byte {
+	if b, ok := content[fileKey(kind, id)]; ok {
+		s.savedFiles[fileKey(kind, id)] = true
+		return b
+	}
+	return inline
+}
+
 // save writes the model when it changed since the last write, with the
 // files uploaded since; the caller holds s.mu. Without a state file, or
 // once the sandbox is closed, it does nothing. After a failed write the
@@ -631,6 +649,11 @@ func (s *Sandbox) save() error {
 			ops, written = append(ops, sandboxstate.Put(kindFile, k, fileRecord{Content: d.signature})), append(written, k)
 		}
 	}
+	certOps, certWritten, err := s.unsavedCertFiles()
+	if err != nil {
+		return fmt.Errorf("fns sandbox: save state: %w", err)
+	}
+	ops, written = append(ops, certOps...), append(written, certWritten...)
 	if len(ops) == 0 && bytes.Equal(b, s.savedModel) {
 		return nil
 	}
@@ -643,6 +666,33 @@ func (s *Sandbox) save() error {
 		s.savedFiles[k] = true
 	}
 	return nil
+}
+
+// unsavedCertFiles are the records of the certificates' requests and DER
+// and of the signing keys not written yet; the caller holds s.mu.
+func (s *Sandbox) unsavedCertFiles() (ops []sandboxstate.Op, written []string, err error) {
+	put := func(kind string, id int64, content []byte) {
+		if k := fileKey(kind, id); content != nil && !s.savedFiles[k] {
+			ops, written = append(ops, sandboxstate.Put(kindFile, k, fileRecord{Content: content})), append(written, k)
+		}
+	}
+	for id, c := range s.certs {
+		put(fileCSR, id, c.csr)
+		put(fileDER, id, c.der)
+	}
+	for _, c := range s.consumers {
+		for id, key := range c.signKeys {
+			if s.savedFiles[fileKey(fileSignKey, id)] {
+				continue
+			}
+			der, err := x509.MarshalPKCS8PrivateKey(key)
+			if err != nil {
+				return nil, nil, err
+			}
+			put(fileSignKey, id, der)
+		}
+	}
+	return ops, written, nil
 }
 
 // fileChanged marks the file of a confirmation document or scan as to be

@@ -52,7 +52,8 @@ type Op struct {
 	del      bool
 }
 
-// Put stores value, as JSON, as the object kind/id, replacing any earlier one.
+// Put stores value, as JSON, as the object kind/id, replacing any earlier one;
+// a json.RawMessage is stored as it is.
 func Put(kind, id string, value any) Op {
 	return Op{kind: kind, id: id, value: value}
 }
@@ -139,6 +140,10 @@ func (s *Store) Apply(ctx context.Context, ops ...Op) error {
 	bodies := make([]string, len(ops))
 	for i, op := range ops {
 		if op.del {
+			continue
+		}
+		if raw, ok := op.value.(json.RawMessage); ok {
+			bodies[i] = string(raw) // already JSON: json.Marshal would compact it again
 			continue
 		}
 		b, err := json.Marshal(op.value)

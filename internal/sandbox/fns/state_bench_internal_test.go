@@ -1,0 +1,30 @@
+package fns
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkSaveAmongRegistrations: one save of a change (a consumer's
+// update time) with 300 persons already registered, each with an issued
+// certificate and its key, as a stack long used by benches holds.
+func BenchmarkSaveAmongRegistrations(b *testing.B) {
+	s := openAt(b, filepath.Join(b.TempDir(), "sandboxes.db"))
+	defer s.Close()
+	var last *consumer
+	for range 300 {
+		last, _, _ = issuedConsumer(b, s)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		s.mu.Lock()
+		last.updated = last.updated.Add(1)
+		err := s.save()
+		s.mu.Unlock()
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = i
+	}
+}
