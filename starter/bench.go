@@ -37,7 +37,7 @@ type benchOptions struct {
 	kind               string
 	flows, concurrency int
 	rate               float64 // webhooks a second, for --kind webhooks
-	park               int
+	park, rounds       int
 	baseline, asJSON   bool
 }
 
@@ -56,7 +56,8 @@ each interactive step (the SMS code, the agent's identification, the scans), wit
 progress bar on stderr. Then it runs as many flows of a bare workflow of the same shape
 (as many activities that return at once, updates, signals and timer waits, read from the
 real histories), registered by the bench itself on a task queue of its own, and prints
-both and idflow's throughput as a share of the bare one. "callbacks" is the inbox's
+both and idflow's throughput as a share of the bare one (with --rounds, the two alternate
+and the median share is printed too). "callbacks" is the inbox's
 accepted → signalled time, read from the worker's /metrics. Kinds:
 ` + kinds.String() + `
 Start the stack with the sandboxes' delays at 0 (IDFLOW_DEV_SMEV_DELAY=0
@@ -70,6 +71,7 @@ IDFLOW_DEV_IDNGO_REVIEW_DELAY=0 IDFLOW_DEV_FNS_DELAY=0) so that they do not domi
 	f.IntVarP(&o.concurrency, "concurrency", "c", 10, "how many at once")
 	f.Float64Var(&o.rate, "rate", 100, "webhooks a second (--kind webhooks)")
 	f.BoolVar(&o.baseline, "baseline", true, "also run the bare baseline")
+	f.IntVar(&o.rounds, "rounds", 1, "run idflow's flows and the baseline's this many times, alternately, and print the median share (a machine's load drifts)")
 	f.BoolVar(&o.asJSON, "json", false, "print JSON instead of a table")
 	f.IntVar(&o.park, "park", 0, "instead: start this many identifications that wait for their SMS code, report the worker's memory (its /metrics), then terminate them")
 	return cmd
@@ -78,6 +80,7 @@ IDFLOW_DEV_IDNGO_REVIEW_DELAY=0 IDFLOW_DEV_FNS_DELAY=0) so that they do not domi
 // benchResult is one row of the report.
 type benchResult struct {
 	Kind           string         `json:"kind"`
+	Round          int            `json:"round,omitempty"`
 	Flows          int            `json:"flows"`
 	Failures       map[string]int `json:"failures"`
 	Seconds        float64        `json:"seconds"`
@@ -106,8 +109,8 @@ type benchShape struct {
 }
 
 func runBench(cmd *cobra.Command, env *environment, o benchOptions) error {
-	if o.flows < 1 || o.concurrency < 1 || o.rate <= 0 {
-		return usageError{errors.New("--flows and --concurrency must be at least 1, --rate above 0")}
+	if o.flows < 1 || o.concurrency < 1 || o.rounds < 1 || o.rate <= 0 {
+		return usageError{errors.New("--flows, --concurrency and --rounds must be at least 1, --rate above 0")}
 	}
 	ctx := cmd.Context()
 	c, err := env.client(ctx)
@@ -126,7 +129,7 @@ func runBench(cmd *cobra.Command, env *environment, o benchOptions) error {
 	if o.kind == webhooksKind {
 		results, err = runWebhooksBench(ctx, cmd.ErrOrStderr(), b, o)
 	} else {
-		results, err = runFlowsBench(ctx, cmd.ErrOrStderr(), b, o)
+		results, err = runFlowsRounds(ctx, cmd.ErrOrStderr(), b, o)
 	}
 	if err != nil {
 		return err
@@ -140,13 +143,35 @@ func runBench(cmd *cobra.Command, env *environment, o benchOptions) error {
 	return nil
 }
 
-// runFlowsBench drives o.flows flows of o.kind, then their bare baseline.
-func runFlowsBench(ctx context.Context, progressTo io.Writer, b *bench, o benchOptions) ([]*benchResult, error) {
+// runFlowsRounds runs o.rounds rounds of runFlowsBench, each with flows
+// and people of its own.
+func runFlowsRounds(ctx context.Context, progressTo io.Writer, b *bench, o benchOptions) ([]*benchResult, error) {
 	i := slices.IndexFunc(benchKinds, func(k benchKind) bool { return k.name == o.kind })
 	if i < 0 {
 		return nil, usageError{fmt.Errorf("--kind %q: want one of %s", o.kind, strings.Join(append(benchKindNames(), webhooksKind), ", "))}
 	}
-	flow, err := benchKinds[i].prepare(b, ctx)
+	if o.rounds == 1 {
+		return runFlowsBench(ctx, progressTo, b, o, benchKinds[i])
+	}
+	var all []*benchResult
+	for round := 1; round <= o.rounds; round++ {
+		rb := *b
+		rb.run = fmt.Sprintf("%s-%d", b.run, round)
+		results, err := runFlowsBench(ctx, progressTo, &rb, o, benchKinds[i])
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range results {
+			r.Round = round
+		}
+		all = append(all, results...)
+	}
+	return all, nil
+}
+
+// runFlowsBench drives o.flows flows of kind, then their bare baseline.
+func runFlowsBench(ctx context.Context, progressTo io.Writer, b *bench, o benchOptions, kind benchKind) ([]*benchResult, error) {
+	flow, err := kind.prepare(b, ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -493,19 +518,32 @@ func printBench(w io.Writer, results []*benchResult, o benchOptions) {
 		if r.Callbacks > 0 {
 			callbacks = fmt.Sprintf("%.1fms/%.1fms", r.CallbackMS["p50"], r.CallbackMS["p99"])
 		}
-		fmt.Fprintf(tw, "%s\t%.1f\t%dms\t%dms\t%dms\t%d\t%s\t%.0f/%d\t%.0f/%d\t%.1f\t%s\n", r.Kind, r.FlowsPerSecond,
+		kind := r.Kind
+		if r.Round > 0 {
+			kind = fmt.Sprintf("%s #%d", r.Kind, r.Round)
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%dms\t%dms\t%dms\t%d\t%s\t%.0f/%d\t%.0f/%d\t%.1f\t%s\n", kind, r.FlowsPerSecond,
 			r.LatencyMS["p50"], r.LatencyMS["p95"], r.LatencyMS["p99"], r.Callbacks, callbacks, r.EventsMean, r.EventsMax,
 			r.BytesMean, r.BytesMax, r.ActivityCalls, failures(r.Failures))
 	}
 	_ = tw.Flush()
-	if len(results) > 1 && results[0].ShareOfBaseline > 0 {
-		sh := results[0].Shape
-		fmt.Fprintf(w, "%s throughput: %.0f %% of the bare baseline (per flow %d activities, %d updates, %d signals, %s of timers; target ≥ 80 %%)\n",
-			results[0].Kind, 100*results[0].ShareOfBaseline, sh.Activities, sh.Updates, sh.Signals, sh.Wait)
+	var shares []float64
+	for _, r := range results {
+		if r.ShareOfBaseline > 0 {
+			shares = append(shares, r.ShareOfBaseline)
+			sh := r.Shape
+			fmt.Fprintf(w, "%s throughput: %.0f %% of the bare baseline (per flow %d activities, %d updates, %d signals, %s of timers; target ≥ 80 %%)\n",
+				r.Kind, 100*r.ShareOfBaseline, sh.Activities, sh.Updates, sh.Signals, sh.Wait)
+		}
+		if r.Callbacks > 0 {
+			fmt.Fprintf(w, "callback accepted → workflow signalled: p50 %.1f ms, p99 %.1f ms over %d callbacks (target p99 ≤ 50 ms at 100 a second)\n",
+				r.CallbackMS["p50"], r.CallbackMS["p99"], r.Callbacks)
+		}
 	}
-	if r := results[0]; r.Callbacks > 0 {
-		fmt.Fprintf(w, "callback accepted → workflow signalled: p50 %.1f ms, p99 %.1f ms over %d callbacks (target p99 ≤ 50 ms at 100 a second)\n",
-			r.CallbackMS["p50"], r.CallbackMS["p99"], r.Callbacks)
+	if len(shares) > 1 {
+		slices.Sort(shares)
+		fmt.Fprintf(w, "%s throughput over %d rounds: median %.0f %% of the bare baseline (%.0f–%.0f %%)\n",
+			results[0].Kind, len(shares), 100*shares[len(shares)/2], 100*shares[0], 100*shares[len(shares)-1])
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -204,4 +205,20 @@ func TestPostWebhookIsSignedAsIDnGOSigns(t *testing.T) {
 	t.Cleanup(refusing.Close)
 	err := postWebhook(context.Background(), refusing.Client(), refusing.URL, secret, idngo.DigestSHA256, "u", 0)
 	assert.ErrorContains(t, err, "401")
+}
+
+// TestPrintBenchGivesTheMedianShareOfRounds: each round's share is printed,
+// and the median of them with their range.
+func TestPrintBenchGivesTheMedianShareOfRounds(t *testing.T) {
+	var results []*benchResult
+	for round, share := range []float64{0.7, 0.9, 0.8} {
+		results = append(results,
+			&benchResult{Kind: "identification", Round: round + 1, FlowsPerSecond: 10 * share, ShareOfBaseline: share},
+			&benchResult{Kind: "bare baseline", Round: round + 1, FlowsPerSecond: 10})
+	}
+	var out strings.Builder
+	printBench(&out, results, benchOptions{kind: "identification", flows: 10, concurrency: 2, rounds: 3})
+	assert.Contains(t, out.String(), "identification #2")
+	assert.Contains(t, out.String(), "identification throughput: 90 % of the bare baseline")
+	assert.Contains(t, out.String(), "identification throughput over 3 rounds: median 80 % of the bare baseline (70–90 %)")
 }
