@@ -315,6 +315,7 @@ func (s *Sandbox) handleIdentificationSearch(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	found.searchedBy[acc.username] = true
+	s.touch(found.consumer)
 	c := found.consumer
 	ids := []any{}
 	for _, i := range c.person.Identities {

@@ -146,6 +146,7 @@ func (a *externalActivity) marker() string {
 // pageOpened is the person opening the page and acting on it, for a test
 // value: the external system's review, or its rejection; the caller holds s.mu.
 func (s *Sandbox) pageOpened(wf *workflow) {
+	s.touch(wf.consumer)
 	switch wf.activity.marker() {
 	case ExternalReviewMarker:
 		s.transition(wf, StateWaitExternalReview)
@@ -159,6 +160,7 @@ func (s *Sandbox) pageOpened(wf *workflow) {
 // from processing-external-activity or wait-external-review to complete
 // (the answer of L1457–1483); the caller holds s.mu.
 func (s *Sandbox) completeExternalActivity(w http.ResponseWriter, wf *workflow) {
+	s.touch(wf.consumer)
 	if wf.typ != TypeExternalActivity || (wf.state != StateProcessingExternal && wf.state != StateWaitExternalReview) {
 		writeNonField(w, msgWrongState)
 		return

@@ -150,6 +150,7 @@ func (s *Sandbox) beginCreate(w http.ResponseWriter, r *http.Request, in any, ex
 	s.mu.Lock()
 	if ext != "" {
 		s.creates[ext]++
+		s.dirtyCreates[ext] = true
 		if wf, ok := s.byExternal[ext]; ok {
 			writeResult(w, wf.createJSON())
 			s.unlock(r)
@@ -238,6 +239,8 @@ func (s *Sandbox) addWorkflow(wf *workflow) {
 	s.completePauses(wf.consumer)
 	s.workflows[wf.id] = wf
 	s.order = append(s.order, wf)
+	s.byConsumer[wf.consumer.id] = append(s.byConsumer[wf.consumer.id], wf)
+	s.touch(wf.consumer)
 	if wf.externalID != "" {
 		s.byExternal[wf.externalID] = wf
 	}
@@ -286,6 +289,7 @@ func (s *Sandbox) visible(w http.ResponseWriter, r *http.Request) *workflow {
 		writeDetail(w, http.StatusNotFound, msgNotFound)
 		return nil
 	}
+	s.touch(wf.consumer) // what the caller may see, the handler may change
 	return wf
 }
 

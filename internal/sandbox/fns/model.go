@@ -179,6 +179,7 @@ func (s *Sandbox) newConsumer(p person) *consumer {
 	c := &consumer{id: uuid.NewString(), seq: s.nextID(), person: p, state: ConsumerUnvalidated, created: now, updated: now,
 		signKeys: map[int64]*ecdsa.PrivateKey{}}
 	s.consumers[c.id] = c
+	s.touch(c)
 	return c
 }
 
@@ -288,6 +289,7 @@ type workflow struct {
 
 // schedule adds a step of w at now+d; the caller holds s.mu.
 func (s *Sandbox) scheduleEvent(w *workflow, d time.Duration, kind string) {
+	s.touch(w.consumer)
 	w.events = append(w.events, event{at: s.now().Add(d), kind: kind})
 }
 

@@ -49,6 +49,7 @@ func (s *Sandbox) liftTemporaryBlocks(now time.Time) (lifted bool) {
 	for _, c := range s.consumers {
 		if c.state == ConsumerTemporarily && !c.blockedUntil.IsZero() && !now.Before(c.blockedUntil) {
 			c.state, c.updated, c.blockedUntil = ConsumerUnvalidated, c.blockedUntil, time.Time{}
+			s.touch(c)
 			lifted = true
 		}
 	}
@@ -57,6 +58,7 @@ func (s *Sandbox) liftTemporaryBlocks(now time.Time) (lifted bool) {
 
 // apply runs one step of wf; steps of a workflow past the state they expect are dropped.
 func (s *Sandbox) apply(wf *workflow, ev event) {
+	s.touch(wf.consumer) // its events changed at least
 	if isFinal(wf.state) {
 		return
 	}
@@ -181,6 +183,7 @@ func (s *Sandbox) startScans(wf *workflow) {
 // transition moves wf to state and sends the callback the state calls
 // for; the caller holds s.mu.
 func (s *Sandbox) transition(wf *workflow, state string) {
+	s.touch(wf.consumer)
 	wf.state = state
 	wf.updated = s.now()
 	if isFinal(state) || s.cfg.IntermediateCallbacks {

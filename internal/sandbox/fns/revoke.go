@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -50,7 +51,18 @@ func (s *Sandbox) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cert.state = CertRevoked
+	s.touch(s.ownerOf(cert))
 	writeResult(w, map[string]any{})
+}
+
+// ownerOf is the consumer cert was issued to, or nil; the caller holds s.mu.
+func (s *Sandbox) ownerOf(cert *certificate) *consumer {
+	for _, c := range s.consumers {
+		if slices.Contains(c.certs, cert) {
+			return c
+		}
+	}
+	return nil
 }
 
 // revocationSerial reads the serial number of a revocation application

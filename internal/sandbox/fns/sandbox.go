@@ -131,8 +131,16 @@ type Sandbox struct {
 
 	state      *sandboxstate.Store // state is the state file, nil without one or once closed
 	persistent bool                // persistent is set for the life of a sandbox opened with a state file
-	savedModel []byte              // savedModel is the model last written
 	savedFiles map[string]bool     // savedFiles are the fileKeys whose current content is written
+	// What the next save writes (see touch), and what the last one did.
+	byConsumer   map[string][]*workflow // byConsumer is each consumer's workflows, in creation order
+	dirty        map[string]bool        // dirty are the consumers touched since the last save
+	dirtyCreates map[string]bool        // dirtyCreates are the external ids whose create count changed
+	savedGlobal  []byte                 // savedGlobal is the global record last written
+	savedPushes  int                    // savedPushes is how many pushes are written
+	legacyModel  bool                   // legacyModel: the file holds a whole-model record, to replace by parts
+	savedParts   map[string][]byte      // savedParts are the parts last written, kept only when verifySaves
+	savedCreates map[string]int         // savedCreates are the create counts written, kept only when verifySaves
 }
 
 // New returns a Sandbox with cfg's defaults filled in; it starts the
@@ -219,6 +227,8 @@ func newSandbox(cfg Config) *Sandbox {
 		certs:      map[int64]*certificate{},
 		queues:     map[string]*callbackQueue{},
 		savedFiles: map[string]bool{},
+		byConsumer: map[string][]*workflow{}, dirty: map[string]bool{}, dirtyCreates: map[string]bool{},
+		savedParts: map[string][]byte{}, savedCreates: map[string]int{},
 	}
 	if s.client == nil {
 		s.client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}

@@ -45,6 +45,7 @@ func visibleOf[T any](s *Sandbox, w http.ResponseWriter, r *http.Request, items 
 		writeDetail(w, http.StatusNotFound, msgNotFound)
 		return nil
 	}
+	s.touch(workflowOf(item).consumer) // what the caller may see, the handler may change
 	return item
 }
 

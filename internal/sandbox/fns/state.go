@@ -20,26 +20,57 @@ import (
 
 // Name of this sandbox in a state file, and kinds of its stored objects.
 //
-// How it is stored: the whole model but the uploaded files is one JSON
-// record (kindModel/modelID, a stateRecord), serialised again at the end of
-// every critical section that may have changed something and written when
-// it differs from the last one written. The model is a graph (workflows,
-// their parents and children, consumers, certificates, documents, agents,
-// callbacks all point at each other), so one snapshot is much shorter and
-// harder to get wrong than a record per object with a write at every
-// mutation: no change can be missed, and every write is a consistent state.
-// The uploaded files (confirmation documents and scans, up to 32 MB each),
-// the certificates' requests and DER and the persons' signing keys are
-// kindFile records, written once when they appear (none of them changes
-// afterwards), so that the model record, serialised at every save, stays
-// small: most of a registration's bytes are its two certificates.
+// How it is stored: in parts, each written when it may have changed, so
+// that a change costs what it touched, not the size of the whole model.
+// A consumer's part (kindConsumer, a consumerPart) holds the consumer and
+// everything of theirs: workflows, certificates, confirmation documents,
+// scans and documents to sign, written at the end of every critical
+// section that touched the consumer (see touch). What belongs to no
+// consumer (the id sequence, the test CA, the partner's token, agents,
+// undelivered callbacks) is one kindGlobal record, serialised at every save
+// and written when it differs; pushes (kindPush) and create counts
+// (kindCreate) are a record each. The uploaded files (confirmation
+// documents and scans, up to 32 MB each), the certificates' requests and
+// DER and the persons' signing keys are kindFile records, written once
+// when they appear (none of them changes afterwards). A file written
+// before parts, with the whole model as one kindModel record, still opens
+// and is converted by the first save.
 const (
 	stateSandbox = "fns"
-	kindModel    = "model" // kindModel holds the one stateRecord, by id modelID.
-	kindFile     = "file"  // kindFile is an uploaded file's content by fileKey: fileRecord.
+	kindModel    = "model"    // kindModel held the whole model (stateVersion 1), by id modelID.
+	kindGlobal   = "global"   // kindGlobal is the one globalRecord, by id globalID.
+	kindConsumer = "consumer" // kindConsumer is a consumerPart, by consumer id.
+	kindPush     = "push"     // kindPush is a pushRecord, by pushKey.
+	kindCreate   = "create"   // kindCreate is a create count, by external id.
+	kindFile     = "file"     // kindFile is an uploaded file's content by fileKey: fileRecord.
 	modelID      = "model"
-	stateVersion = 1
+	globalID     = "global"
+	stateVersion = 2
 )
+
+// globalRecord is what belongs to no consumer.
+type globalRecord struct {
+	Version      int               `json:"version"`
+	Seq          int64             `json:"seq"`
+	CAKey        []byte            `json:"caKey"`  // CAKey is the test CA's key, PKCS#8 DER.
+	CACert       []byte            `json:"caCert"` // CACert is the test CA's certificate, DER.
+	PartnerToken string            `json:"partnerToken"`
+	Agents       []agentRecord     `json:"agents"`    // Agents are by id, 1 first.
+	Callbacks    []pendingCallback `json:"callbacks"` // Callbacks are the undelivered ones, in enqueueing order.
+}
+
+// consumerPart is a consumer and everything of theirs.
+type consumerPart struct {
+	Consumer  consumerRecord   `json:"consumer"`
+	Workflows []workflowRecord `json:"workflows,omitempty"`
+	Certs     []certRecord     `json:"certs,omitempty"`
+	ConfDocs  []confDocRecord  `json:"confDocs,omitempty"`
+	Scans     []scanRecord     `json:"scans,omitempty"`
+	Docs      []docRecord      `json:"docs,omitempty"`
+}
+
+// pushKey is the kindPush id of the i-th push, sorting as the pushes do.
+func pushKey(i int) string { return fmt.Sprintf("%09d", i) }
 
 // Open returns a Sandbox with cfg's defaults filled in and starts it, like
 // New. With cfg.StatePath it opens (or creates) that file and loads the
@@ -83,7 +114,8 @@ func Open(cfg Config) (*Sandbox, error) {
 	return s, nil
 }
 
-// stateRecord is the stored model.
+// stateRecord is the whole model, as restore takes it: assembled from the
+// parts of a state file, or read as one record from an older one.
 type stateRecord struct {
 	Version      int               `json:"version"`
 	Seq          int64             `json:"seq"`
@@ -265,13 +297,6 @@ const (
 	fileSignKey = "signkey" // a person's signing key (PKCS#8 DER), by its certificate's id
 )
 
-// sortedConsumers is the consumers in activation order.
-func sortedConsumers(m map[string]*consumer) []*consumer {
-	out := slices.Collect(maps.Values(m))
-	slices.SortFunc(out, func(a, b *consumer) int { return cmp.Compare(a.seq, b.seq) })
-	return out
-}
-
 // sortedKeys is the ids of m in order.
 func sortedKeys[V any](m map[int64]V) []int64 {
 	return slices.Sorted(maps.Keys(m))
@@ -291,114 +316,128 @@ func wfID(w *workflow) int64 {
 	return w.id
 }
 
-// snapshot copies the model for storing; the caller holds s.mu.
-func (s *Sandbox) snapshot() (stateRecord, error) {
+// addPart adds a consumer's part to r.
+func (r *stateRecord) addPart(p consumerPart) {
+	r.Consumers = append(r.Consumers, p.Consumer)
+	r.Workflows = append(r.Workflows, p.Workflows...)
+	r.Certs = append(r.Certs, p.Certs...)
+	r.ConfDocs = append(r.ConfDocs, p.ConfDocs...)
+	r.Scans = append(r.Scans, p.Scans...)
+	r.Docs = append(r.Docs, p.Docs...)
+}
+
+// sortParts puts what addPart gathered in the model's orders: consumers
+// by activation, the rest by id (which is creation order).
+func (r *stateRecord) sortParts() {
+	slices.SortFunc(r.Consumers, func(a, b consumerRecord) int { return cmp.Compare(a.Seq, b.Seq) })
+	slices.SortFunc(r.Workflows, func(a, b workflowRecord) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(r.Certs, func(a, b certRecord) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(r.ConfDocs, func(a, b confDocRecord) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(r.Scans, func(a, b scanRecord) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(r.Docs, func(a, b docRecord) int { return cmp.Compare(a.ID, b.ID) })
+}
+
+// globalRec is what belongs to no consumer; the caller holds s.mu.
+func (s *Sandbox) globalRec() (globalRecord, error) {
 	key, err := x509.MarshalPKCS8PrivateKey(s.ca.key)
 	if err != nil {
-		return stateRecord{}, err
+		return globalRecord{}, err
 	}
-	r := stateRecord{Version: stateVersion, Seq: s.seq, CAKey: key, CACert: s.ca.cert.Raw,
-		PartnerToken: s.accounts[s.cfg.Username].token, Creates: s.creates}
-	for _, c := range sortedConsumers(s.consumers) {
-		cr := consumerRecord{ID: c.id, Seq: c.seq, Person: c.person, Entrepreneur: c.entrepreneur, LegalEntity: c.legalEntity,
-			State: c.state, Created: c.created, Updated: c.updated, Point: pointID(c.point), BlockedUntil: c.blockedUntil,
-			LegalEntities: c.legalEntities}
-		for _, ce := range c.certs {
-			cr.Certs = append(cr.Certs, ce.id)
-		}
-		cr.SignKeyCerts = sortedKeys(c.signKeys)
-		r.Consumers = append(r.Consumers, cr)
-	}
-	for _, id := range sortedKeys(s.certs) {
-		c := s.certs[id]
-		r.Certs = append(r.Certs, certRecord{ID: c.id, Type: c.typ, State: c.state, IsConfirmed: c.isConfirmed,
-			Subject: c.subject, NotAfter: c.notAfter, Serial: c.serial, Issuer: c.issuer})
-	}
-	for _, w := range s.order {
-		wr := workflowRecord{ID: w.id, Type: w.typ, Scenario: w.scenario, State: w.state, Title: w.title, Consumer: w.consumer.id,
-			Callback: w.callback, ExternalID: w.externalID, Created: w.created, Updated: w.updated, Parent: wfID(w.parent),
-			Child: wfID(w.child), ErrorMessage: w.errorMessage, SMEVFailure: w.smevFailure, Temporarily: w.temporarily,
-			SearchedBy: w.searchedBy, Point: pointID(w.point), IDPInfo: w.idpInfo, AgentInfo: w.agentInfo,
-			AgentExtra: w.agentExtra, Removed: w.removed, Entrepreneur: w.entrepreneur, LegalEntity: w.legalEntity}
-		if a := w.activity; a != nil {
-			wr.Activity = &activityRecord{ID: a.id, URL: a.url, Headers: a.headers}
-		}
-		if w.cert != nil {
-			wr.Cert = w.cert.id
-		}
-		if w.agent != nil {
-			wr.Agent = w.agent.id
-		}
-		for _, d := range w.confDocs {
-			wr.ConfDocs = append(wr.ConfDocs, d.id)
-		}
-		for _, sc := range w.scans {
-			wr.Scans = append(wr.Scans, sc.id)
-		}
-		for _, d := range w.docs {
-			wr.Docs = append(wr.Docs, d.id)
-		}
-		for _, ev := range w.events {
-			wr.Events = append(wr.Events, eventRecord{At: ev.at, Kind: ev.kind})
-		}
-		r.Workflows = append(r.Workflows, wr)
-	}
-	for _, id := range sortedKeys(s.confDocs) {
-		d := s.confDocs[id]
-		r.ConfDocs = append(r.ConfDocs, confDocRecord{ID: d.id, Workflow: d.workflow.id, Title: d.title, State: d.state,
-			Created: d.created, Updated: d.updated})
-	}
-	for _, id := range sortedKeys(s.scans) {
-		sc := s.scans[id]
-		r.Scans = append(r.Scans, scanRecord{ID: sc.id, Workflow: sc.workflow.id, DocTitle: sc.docTitle, Template: sc.template,
-			Title: sc.title, Created: sc.created, Updated: sc.updated})
-	}
-	for _, id := range sortedKeys(s.docs) {
-		d := s.docs[id]
-		r.Docs = append(r.Docs, docRecord{ID: d.id, Workflow: d.workflow.id, Title: d.title, SigName: d.sigName, Viewed: d.viewed,
-			Created: d.created, Updated: d.updated})
-	}
+	g := globalRecord{Version: stateVersion, Seq: s.seq, CAKey: key, CACert: s.ca.cert.Raw,
+		PartnerToken: s.accounts[s.cfg.Username].token}
 	for id := int64(1); id <= int64(len(s.agents)); id++ {
 		a := s.agents[id]
-		r.Agents = append(r.Agents, agentRecord{ID: a.id, Username: a.username, Password: a.acc.password, Token: a.acc.token,
+		g.Agents = append(g.Agents, agentRecord{ID: a.id, Username: a.username, Password: a.acc.password, Token: a.acc.token,
 			Active: a.acc.active, LastName: a.lastName, FirstName: a.firstName, MiddleName: a.middleName, Email: a.email,
 			Phone: a.phone, UnstructuredIdentity: a.unstructuredIdentity, SNILS: a.snils, Position: a.position,
 			Company: a.company, Permissions: a.permissions, Points: a.points})
-	}
-	for _, p := range s.pushes {
-		r.Pushes = append(r.Pushes, pushRecord{Consumer: p.ConsumerID, Title: p.Title, Message: p.Message,
-			WorkflowID: p.WorkflowID, At: p.At})
 	}
 	for _, c := range s.sent {
 		if c.Delivered || c.Dropped {
 			continue
 		}
-		r.Callbacks = append(r.Callbacks, pendingCallback{WorkflowID: c.WorkflowID, Type: c.Type, State: c.State, Body: c.Body,
+		g.Callbacks = append(g.Callbacks, pendingCallback{WorkflowID: c.WorkflowID, Type: c.Type, State: c.State, Body: c.Body,
 			Attempts: c.Attempts, URL: c.url, Attempt: c.attempt, Due: c.due})
 	}
-	return r, nil
+	return g, nil
+}
+
+// pushRecs are the pushes from index from on.
+func (s *Sandbox) pushRecs(from int) []pushRecord {
+	var out []pushRecord
+	for _, p := range s.pushes[from:] {
+		out = append(out, pushRecord{Consumer: p.ConsumerID, Title: p.Title, Message: p.Message,
+			WorkflowID: p.WorkflowID, At: p.At})
+	}
+	return out
+}
+
+// part is consumer c with its workflows, certificates and documents; the
+// caller holds s.mu.
+func (s *Sandbox) part(c *consumer) consumerPart {
+	cr := consumerRecord{ID: c.id, Seq: c.seq, Person: c.person, Entrepreneur: c.entrepreneur, LegalEntity: c.legalEntity,
+		State: c.state, Created: c.created, Updated: c.updated, Point: pointID(c.point), BlockedUntil: c.blockedUntil,
+		LegalEntities: c.legalEntities, SignKeyCerts: sortedKeys(c.signKeys)}
+	p := consumerPart{Consumer: cr}
+	for _, ce := range c.certs {
+		cr.Certs = append(cr.Certs, ce.id)
+		p.Certs = append(p.Certs, certRecord{ID: ce.id, Type: ce.typ, State: ce.state, IsConfirmed: ce.isConfirmed,
+			Subject: ce.subject, NotAfter: ce.notAfter, Serial: ce.serial, Issuer: ce.issuer})
+	}
+	p.Consumer = cr
+	for _, w := range s.byConsumer[c.id] {
+		p.Workflows = append(p.Workflows, workflowRec(w))
+		for _, d := range w.confDocs {
+			p.ConfDocs = append(p.ConfDocs, confDocRecord{ID: d.id, Workflow: d.workflow.id, Title: d.title, State: d.state,
+				Created: d.created, Updated: d.updated})
+		}
+		for _, sc := range w.scans {
+			p.Scans = append(p.Scans, scanRecord{ID: sc.id, Workflow: sc.workflow.id, DocTitle: sc.docTitle, Template: sc.template,
+				Title: sc.title, Created: sc.created, Updated: sc.updated})
+		}
+		for _, d := range w.docs {
+			p.Docs = append(p.Docs, docRecord{ID: d.id, Workflow: d.workflow.id, Title: d.title, SigName: d.sigName, Viewed: d.viewed,
+				Created: d.created, Updated: d.updated})
+		}
+	}
+	return p
+}
+
+func workflowRec(w *workflow) workflowRecord {
+	wr := workflowRecord{ID: w.id, Type: w.typ, Scenario: w.scenario, State: w.state, Title: w.title, Consumer: w.consumer.id,
+		Callback: w.callback, ExternalID: w.externalID, Created: w.created, Updated: w.updated, Parent: wfID(w.parent),
+		Child: wfID(w.child), ErrorMessage: w.errorMessage, SMEVFailure: w.smevFailure, Temporarily: w.temporarily,
+		SearchedBy: w.searchedBy, Point: pointID(w.point), IDPInfo: w.idpInfo, AgentInfo: w.agentInfo,
+		AgentExtra: w.agentExtra, Removed: w.removed, Entrepreneur: w.entrepreneur, LegalEntity: w.legalEntity}
+	if a := w.activity; a != nil {
+		wr.Activity = &activityRecord{ID: a.id, URL: a.url, Headers: a.headers}
+	}
+	if w.cert != nil {
+		wr.Cert = w.cert.id
+	}
+	if w.agent != nil {
+		wr.Agent = w.agent.id
+	}
+	for _, d := range w.confDocs {
+		wr.ConfDocs = append(wr.ConfDocs, d.id)
+	}
+	for _, sc := range w.scans {
+		wr.Scans = append(wr.Scans, sc.id)
+	}
+	for _, d := range w.docs {
+		wr.Docs = append(wr.Docs, d.id)
+	}
+	for _, ev := range w.events {
+		wr.Events = append(wr.Events, eventRecord{At: ev.at, Kind: ev.kind})
+	}
+	return wr
 }
 
 // load fills a new, not yet started sandbox from st.
 func (s *Sandbox) load(ctx context.Context, st *sandboxstate.Store) error {
-	recs, err := st.Load(ctx, kindModel)
-	if err != nil {
-		return err
-	}
-	var r stateRecord
-	for _, rec := range recs {
-		if rec.ID != modelID {
-			continue
-		}
-		if err := json.Unmarshal(rec.Body, &r); err != nil {
-			return fmt.Errorf("model: %w", err)
-		}
-	}
-	if r.Version == 0 {
-		return nil // a new file
-	}
-	if r.Version != stateVersion {
-		return fmt.Errorf("model version %d, want %d", r.Version, stateVersion)
+	r, legacy, err := readState(ctx, st)
+	if err != nil || r.Version == 0 {
+		return err // a new file when no error
 	}
 	files, err := st.Load(ctx, kindFile)
 	if err != nil {
@@ -412,7 +451,83 @@ func (s *Sandbox) load(ctx context.Context, st *sandboxstate.Store) error {
 		}
 		content[f.ID] = fr.Content
 	}
-	return s.restore(r, content)
+	if err := s.restore(r, content); err != nil {
+		return err
+	}
+	s.savedPushes = len(s.pushes)
+	if verifySaves {
+		for id, c := range s.consumers {
+			s.savedParts[id], _ = json.Marshal(s.part(c))
+		}
+		s.savedCreates = maps.Clone(s.creates)
+	}
+	if legacy {
+		// The first save writes everything in parts and drops the old record.
+		s.legacyModel, s.savedPushes = true, 0
+		for id := range s.consumers {
+			s.dirty[id] = true
+		}
+		for ext := range s.creates {
+			s.dirtyCreates[ext] = true
+		}
+	}
+	return nil
+}
+
+// readState assembles the model from st's parts, or reads it from the one
+// record of an older file (legacy); Version is 0 for a new file.
+func readState(ctx context.Context, st *sandboxstate.Store) (r stateRecord, legacy bool, err error) {
+	load := func(kind string, each func(rec sandboxstate.Record) error) error {
+		recs, err := st.Load(ctx, kind)
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			if err := each(rec); err != nil {
+				return fmt.Errorf("%s %s: %w", kind, rec.ID, err)
+			}
+		}
+		return nil
+	}
+	if err := load(kindModel, func(rec sandboxstate.Record) error { return json.Unmarshal(rec.Body, &r) }); err != nil {
+		return r, false, err
+	}
+	if r.Version != 0 {
+		if r.Version != 1 {
+			return r, false, fmt.Errorf("model version %d, want 1", r.Version)
+		}
+		return r, true, nil
+	}
+	var g globalRecord
+	if err := load(kindGlobal, func(rec sandboxstate.Record) error { return json.Unmarshal(rec.Body, &g) }); err != nil || g.Version == 0 {
+		return r, false, err
+	}
+	if g.Version != stateVersion {
+		return r, false, fmt.Errorf("state version %d, want %d", g.Version, stateVersion)
+	}
+	r = stateRecord{Version: g.Version, Seq: g.Seq, CAKey: g.CAKey, CACert: g.CACert, PartnerToken: g.PartnerToken,
+		Agents: g.Agents, Callbacks: g.Callbacks, Creates: map[string]int{}}
+	err = errors.Join(
+		load(kindConsumer, func(rec sandboxstate.Record) error {
+			var p consumerPart
+			err := json.Unmarshal(rec.Body, &p)
+			r.addPart(p)
+			return err
+		}),
+		load(kindPush, func(rec sandboxstate.Record) error {
+			var p pushRecord
+			err := json.Unmarshal(rec.Body, &p)
+			r.Pushes = append(r.Pushes, p)
+			return err
+		}),
+		load(kindCreate, func(rec sandboxstate.Record) error {
+			var n int
+			err := json.Unmarshal(rec.Body, &n)
+			r.Creates[rec.ID] = n
+			return err
+		}))
+	r.sortParts()
+	return r, false, err
 }
 
 // restore rebuilds the model from r and the files by fileKey.
@@ -517,6 +632,7 @@ func (s *Sandbox) restore(r stateRecord, content map[string][]byte) error {
 		}
 		s.workflows[w.id] = w
 		s.order = append(s.order, w)
+		s.byConsumer[c.id] = append(s.byConsumer[c.id], w)
 		if !w.removed && w.externalID != "" {
 			s.byExternal[w.externalID] = w
 		}
@@ -612,85 +728,113 @@ func (s *Sandbox) restoredFile(content map[string][]byte, kind string, id int64,
 	return inline
 }
 
-// save writes the model when it changed since the last write, with the
-// files uploaded since; the caller holds s.mu. Without a state file, or
-// once the sandbox is closed, it does nothing. After a failed write the
-// next save tries again.
+// save writes what changed since the last save: the parts of the
+// consumers touched, the global record when it differs, new pushes and
+// create counts, and the files that appeared; the caller holds s.mu.
+// Without a state file, or once the sandbox is closed, it does nothing.
+// After a failed write the next save tries again.
 func (s *Sandbox) save() error {
 	if s.state == nil || s.closed {
 		return nil
 	}
-	r, err := s.snapshot()
+	ops, files, global, err := s.unsaved()
 	if err != nil {
 		return fmt.Errorf("fns sandbox: save state: %w", err)
 	}
-	b, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("fns sandbox: save state: %w", err)
-	}
-	var ops []sandboxstate.Op
-	var written []string
-	for id, d := range s.confDocs {
-		if k := fileKey(fileConfDoc, id); d.content != nil && !s.savedFiles[k] {
-			ops, written = append(ops, sandboxstate.Put(kindFile, k, fileRecord{Content: d.content})), append(written, k)
+	if len(ops) > 0 {
+		if err := s.state.Apply(context.Background(), ops...); err != nil {
+			return fmt.Errorf("fns sandbox: save state: %w", err)
+		}
+		s.savedGlobal, s.savedPushes, s.legacyModel = global, len(s.pushes), false
+		for _, k := range files {
+			s.savedFiles[k] = true
 		}
 	}
-	for id, sc := range s.scans {
-		if k := fileKey(fileScan, id); sc.content != nil && !s.savedFiles[k] {
-			ops, written = append(ops, sandboxstate.Put(kindFile, k, fileRecord{Content: sc.content})), append(written, k)
-		}
+	if verifySaves {
+		s.verifySaved()
 	}
-	for _, id := range sortedKeys(s.docs) {
-		d := s.docs[id]
-		if k := fileKey(fileDocument, id); !s.savedFiles[k] {
-			ops, written = append(ops, sandboxstate.Put(kindFile, k, fileRecord{Content: d.content})), append(written, k)
-		}
-		if k := fileKey(fileSignature, id); d.signature != nil && !s.savedFiles[k] {
-			ops, written = append(ops, sandboxstate.Put(kindFile, k, fileRecord{Content: d.signature})), append(written, k)
-		}
-	}
-	certOps, certWritten, err := s.unsavedCertFiles()
-	if err != nil {
-		return fmt.Errorf("fns sandbox: save state: %w", err)
-	}
-	ops, written = append(ops, certOps...), append(written, certWritten...)
-	if len(ops) == 0 && bytes.Equal(b, s.savedModel) {
-		return nil
-	}
-	ops = append(ops, sandboxstate.Put(kindModel, modelID, json.RawMessage(b)))
-	if err := s.state.Apply(context.Background(), ops...); err != nil {
-		return fmt.Errorf("fns sandbox: save state: %w", err)
-	}
-	s.savedModel = b
-	for _, k := range written {
-		s.savedFiles[k] = true
-	}
+	clear(s.dirty)
+	clear(s.dirtyCreates)
 	return nil
 }
 
-// unsavedCertFiles are the records of the certificates' requests and DER
-// and of the signing keys not written yet; the caller holds s.mu.
-func (s *Sandbox) unsavedCertFiles() (ops []sandboxstate.Op, written []string, err error) {
+// unsaved is what save writes: the operations, the file keys among them
+// and the global record's JSON.
+func (s *Sandbox) unsaved() (ops []sandboxstate.Op, files []string, global []byte, err error) {
+	g, err := s.globalRec()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if global, err = json.Marshal(g); err != nil {
+		return nil, nil, nil, err
+	}
+	if !bytes.Equal(global, s.savedGlobal) {
+		ops = append(ops, sandboxstate.Put(kindGlobal, globalID, json.RawMessage(global)))
+	}
+	for _, id := range slices.Sorted(maps.Keys(s.dirty)) {
+		c := s.consumers[id]
+		ops = append(ops, sandboxstate.Put(kindConsumer, id, s.part(c)))
+		fileOps, keys, err := s.unsavedFiles(c)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		ops, files = append(ops, fileOps...), append(files, keys...)
+	}
+	for i, p := range s.pushRecs(s.savedPushes) {
+		ops = append(ops, sandboxstate.Put(kindPush, pushKey(s.savedPushes+i), p))
+	}
+	for ext := range s.dirtyCreates {
+		ops = append(ops, sandboxstate.Put(kindCreate, ext, s.creates[ext]))
+	}
+	if s.legacyModel {
+		ops = append(ops, sandboxstate.Delete(kindModel, modelID))
+	}
+	return ops, files, global, nil
+}
+
+// touch marks consumer c's part as to be written by the next save; every
+// critical section that may change c, or anything of c's, calls it.
+func (s *Sandbox) touch(c *consumer) {
+	if c != nil {
+		s.dirty[c.id] = true
+	}
+}
+
+// unsavedFiles are the records of c's files not written yet: the uploaded
+// confirmation documents and scans, the documents to sign and their
+// signatures, the certificates' requests and DER and the signing keys; the
+// caller holds s.mu.
+func (s *Sandbox) unsavedFiles(c *consumer) (ops []sandboxstate.Op, written []string, err error) {
 	put := func(kind string, id int64, content []byte) {
 		if k := fileKey(kind, id); content != nil && !s.savedFiles[k] {
 			ops, written = append(ops, sandboxstate.Put(kindFile, k, fileRecord{Content: content})), append(written, k)
 		}
 	}
-	for id, c := range s.certs {
-		put(fileCSR, id, c.csr)
-		put(fileDER, id, c.der)
-	}
-	for _, c := range s.consumers {
-		for id, key := range c.signKeys {
-			if s.savedFiles[fileKey(fileSignKey, id)] {
-				continue
-			}
-			der, err := x509.MarshalPKCS8PrivateKey(key)
-			if err != nil {
-				return nil, nil, err
-			}
-			put(fileSignKey, id, der)
+	for _, w := range s.byConsumer[c.id] {
+		for _, d := range w.confDocs {
+			put(fileConfDoc, d.id, d.content)
 		}
+		for _, sc := range w.scans {
+			put(fileScan, sc.id, sc.content)
+		}
+		for _, d := range w.docs {
+			put(fileDocument, d.id, d.content)
+			put(fileSignature, d.id, d.signature)
+		}
+	}
+	for _, ce := range c.certs {
+		put(fileCSR, ce.id, ce.csr)
+		put(fileDER, ce.id, ce.der)
+	}
+	for _, id := range sortedKeys(c.signKeys) {
+		if s.savedFiles[fileKey(fileSignKey, id)] {
+			continue
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(c.signKeys[id])
+		if err != nil {
+			return nil, nil, err
+		}
+		put(fileSignKey, id, der)
 	}
 	return ops, written, nil
 }

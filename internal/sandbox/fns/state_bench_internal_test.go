@@ -15,16 +15,18 @@ func BenchmarkSaveAmongRegistrations(b *testing.B) {
 	for range 300 {
 		last, _, _ = issuedConsumer(b, s)
 	}
+	verifySaves = false // it would serialise every part at every save
+	defer func() { verifySaves = true }()
 	b.ReportAllocs()
 	b.ResetTimer()
-	for i := range b.N {
+	for range b.N {
 		s.mu.Lock()
 		last.updated = last.updated.Add(1)
+		s.touch(last)
 		err := s.save()
 		s.mu.Unlock()
 		if err != nil {
 			b.Fatal(err)
 		}
-		_ = i
 	}
 }

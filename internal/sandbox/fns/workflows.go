@@ -123,6 +123,7 @@ func (s *Sandbox) remove(wf *workflow) bool {
 	if wf == nil || wf.removed || wf.state == StateComplete {
 		return false
 	}
+	s.touch(wf.consumer)
 	wf.removed = true
 	wf.events = nil
 	if s.byExternal[wf.externalID] == wf {
