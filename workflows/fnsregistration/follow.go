@@ -116,6 +116,12 @@ func CallOptions(ctx workflow.Context) workflow.Context {
 	return process.ProviderCall(ctx, time.Minute, time.Hour)
 }
 
+// StepCallOptions are CallOptions for the steps an agent or the person waits
+// for (the updates), retried at most process.InteractiveStepRetryMax apart.
+func StepCallOptions(ctx workflow.Context) workflow.Context {
+	return process.InteractiveCall(ctx, time.Minute, time.Hour)
+}
+
 // RemoveAtFNS removes FNS workflows nobody will finish (a cancelled or
 // expired process) on a disconnected context, so that it runs after a
 // cancellation too. A failure is logged and returned as the text to show

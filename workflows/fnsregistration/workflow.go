@@ -295,7 +295,7 @@ func (r *registration) agentIdentify(ctx workflow.Context, req AgentIdentifyRequ
 	defer func() { r.busy = false }()
 	in := AgentIdentifyInput{FNSWorkflowID: r.status.FNSWorkflowID, RegistrationDocumentID: r.in.RegistrationDocumentID, Request: req}
 	var out StepResult
-	actx := process.WithSummary(CallOptions(ctx), "FNS: identification by agent "+req.AgentID+" (search, passport scans, identify)")
+	actx := process.WithSummary(StepCallOptions(ctx), "FNS: identification by agent "+req.AgentID+" (search, passport scans, identify)")
 	if err := workflow.ExecuteActivity(actx, AgentIdentifyActivity, in).Get(ctx, &out); err != nil {
 		return StepResult{}, err
 	}
@@ -317,7 +317,7 @@ func (r *registration) uploadScans(ctx workflow.Context, req UploadScansRequest)
 	defer func() { r.busy = false }()
 	in := UploadScansInput{FNSWorkflowID: r.status.CertificateWorkflowID, Request: req}
 	var out StepResult
-	actx := process.WithSummary(CallOptions(ctx), fmt.Sprintf("FNS: upload %d scan(s) and confirm them", len(req.ScanDocumentIDs)))
+	actx := process.WithSummary(StepCallOptions(ctx), fmt.Sprintf("FNS: upload %d scan(s) and confirm them", len(req.ScanDocumentIDs)))
 	if err := workflow.ExecuteActivity(actx, UploadScansActivity, in).Get(ctx, &out); err != nil {
 		return StepResult{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -375,4 +376,33 @@ func (s *fnsSuite) TestInvalidInputFails() {
 	s.Contains(err.Error(), "pollInitial: must not exceed pollMax")
 	s.Equal(process.OutcomeFailed, s.query().Outcome)
 	s.Zero(s.fns.createCalls)
+}
+
+// TestAgentStepRetriesStaySoon: an agent's identification that FNS keeps
+// failing is retried at most InteractiveStepRetryMax apart (not doubling to
+// minutes), so the agent has the answer soon after FNS recovers.
+func (s *fnsSuite) TestAgentStepRetriesStaySoon() {
+	f := s.fns
+	var attempts []time.Time
+	s.env.OnActivity(AgentIdentifyActivity, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in AgentIdentifyInput) (StepResult, error) {
+			attempts = append(attempts, f.now())
+			if len(attempts) < 9 {
+				return StepResult{}, errors.New("HTTP 502: Bad Gateway")
+			}
+			f.identified = f.now()
+			return StepResult{State: stateCertificateIssue}, nil
+		})
+	identified := s.agentIdentifies(31 * time.Minute)
+	scans := s.scansArrive(4 * time.Hour)
+	s.env.ExecuteWorkflow(FNSRegistration, input())
+
+	s.Equal(process.OutcomeAccepted, s.result().Outcome)
+	s.NoError(*identified)
+	s.NoError(*scans)
+	s.Require().Len(attempts, 9)
+	for i := 1; i < len(attempts); i++ {
+		s.LessOrEqual(attempts[i].Sub(attempts[i-1]), process.InteractiveStepRetryMax+time.Second, "attempt %d", i+1)
+	}
+	s.Greater(attempts[8].Sub(attempts[7]), 5*time.Second, "still backing off")
 }

@@ -14,11 +14,26 @@ import (
 // FinalErrorTypes (the provider's own refusals, invalid input, no
 // credentials).
 func ProviderCall(ctx workflow.Context, attempt, total time.Duration) workflow.Context {
+	return providerCall(ctx, attempt, total, 5*time.Minute)
+}
+
+// InteractiveStepRetryMax is how far apart InteractiveCall's retries get.
+const InteractiveStepRetryMax = 10 * time.Second
+
+// InteractiveCall is ProviderCall for a step someone waits for at a screen
+// (an agent's identification, the person's scans: an update): its retries
+// stay InteractiveStepRetryMax apart at most, so the answer comes soon after
+// the provider recovers, not minutes later.
+func InteractiveCall(ctx workflow.Context, attempt, total time.Duration) workflow.Context {
+	return providerCall(ctx, attempt, total, InteractiveStepRetryMax)
+}
+
+func providerCall(ctx workflow.Context, attempt, total, maxInterval time.Duration) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    attempt,
 		ScheduleToCloseTimeout: total,
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: maxInterval,
 			NonRetryableErrorTypes: FinalErrorTypes,
 		},
 	})
