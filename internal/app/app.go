@@ -76,6 +76,11 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if err != nil {
 		return err
 	}
+	if cfg.DebugAddr != "" {
+		if _, err := serveProfiles(cfg.DebugAddr, log, &stack); err != nil {
+			return err
+		}
+	}
 	info := Info{GatewayURL: "http://" + listener.Addr().String()}
 	if tlsConfig != nil {
 		info.GatewayURL = "https://" + listener.Addr().String()

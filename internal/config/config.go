@@ -64,6 +64,9 @@ type Worker struct {
 	DatabaseURL string `env:"IDFLOW_DATABASE_URL"`
 	// HTTPAddr is where the gateway listens.
 	HTTPAddr string `env:"IDFLOW_HTTP_ADDR, default=127.0.0.1:8080"`
+	// DebugAddr, when set, is where Go's profiles (net/http/pprof) are
+	// served, apart from the gateway and without its token.
+	DebugAddr string `env:"IDFLOW_DEBUG_ADDR"`
 	// APIToken is the bearer token the gateway's /v1 API requires; generated in -dev.
 	APIToken string `env:"IDFLOW_API_TOKEN"`
 	// DocumentMaxBytes bounds one uploaded document.
@@ -332,6 +335,9 @@ func (c Worker) check(dev bool) error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		add("IDFLOW_HTTP_ADDR", "must be host:port")
+	}
+	if _, _, err := net.SplitHostPort(c.DebugAddr); c.DebugAddr != "" && err != nil {
+		add("IDFLOW_DEBUG_ADDR", "must be host:port")
 	}
 	c.Sandboxes.check(add)
 	if c.DevSandboxURL != "" && !strings.HasPrefix(c.DevSandboxURL, "http://") && !strings.HasPrefix(c.DevSandboxURL, "https://") {

@@ -81,6 +81,7 @@ func TestLoadWorkerNamesTheBadVariable(t *testing.T) {
 		"short token":        {"IDFLOW_API_TOKEN", "abc", "config: IDFLOW_API_TOKEN: too short"},
 		"database scheme":    {"IDFLOW_DATABASE_URL", "mysql://x", "config: IDFLOW_DATABASE_URL: must start with"},
 		"http address":       {"IDFLOW_HTTP_ADDR", "8080", "config: IDFLOW_HTTP_ADDR: must be host:port"},
+		"debug address":      {"IDFLOW_DEBUG_ADDR", "6060", "config: IDFLOW_DEBUG_ADDR: must be host:port"},
 		"log level":          {"IDFLOW_LOG_LEVEL", "loud", "config: IDFLOW_LOG_LEVEL: must be one of"},
 		"port":               {"IDFLOW_DEV_UI_PORT", "70000", "config: IDFLOW_DEV_UI_PORT: must be a TCP port"},
 		"short key":          {"IDFLOW_ENCRYPTION_KEYS", "k1:c2hvcnQ=", "config: IDFLOW_ENCRYPTION_KEYS: key k1: want 32 bytes"},
