@@ -378,13 +378,13 @@ func (s *Sandbox) part(c *consumer) consumerPart {
 	cr := consumerRecord{ID: c.id, Seq: c.seq, Person: c.person, Entrepreneur: c.entrepreneur, LegalEntity: c.legalEntity,
 		State: c.state, Created: c.created, Updated: c.updated, Point: pointID(c.point), BlockedUntil: c.blockedUntil,
 		LegalEntities: c.legalEntities, SignKeyCerts: sortedKeys(c.signKeys)}
-	p := consumerPart{Consumer: cr}
+	var certs []certRecord
 	for _, ce := range c.certs {
 		cr.Certs = append(cr.Certs, ce.id)
-		p.Certs = append(p.Certs, certRecord{ID: ce.id, Type: ce.typ, State: ce.state, IsConfirmed: ce.isConfirmed,
+		certs = append(certs, certRecord{ID: ce.id, Type: ce.typ, State: ce.state, IsConfirmed: ce.isConfirmed,
 			Subject: ce.subject, NotAfter: ce.notAfter, Serial: ce.serial, Issuer: ce.issuer})
 	}
-	p.Consumer = cr
+	p := consumerPart{Consumer: cr, Certs: certs}
 	for _, w := range s.byConsumer[c.id] {
 		p.Workflows = append(p.Workflows, workflowRec(w))
 		for _, d := range w.confDocs {
