@@ -22,7 +22,15 @@ type Follower struct {
 	counted              *int
 	changed              bool
 	since                time.Time
+	// takeBeforeRead (from version 1 of readCoversEarlierHints) takes the
+	// hints that came before a read as it starts: what it reads covers
+	// them, so only those that come during or after it ask for another.
+	// Before, they were taken after it and made a second read at once.
+	takeBeforeRead *bool
 }
+
+// readCoversEarlierHints is the change id of takeBeforeRead.
+const readCoversEarlierHints = "fns-follow-read-covers-earlier-hints"
 
 // NewFollower listens for CallbackSignal and counts the callbacks in counted.
 func NewFollower(ctx workflow.Context, pollInitial, pollMax time.Duration, counted *int) *Follower {
@@ -105,6 +113,14 @@ func (f *Follower) Drain() {
 }
 
 func (f *Follower) read(ctx workflow.Context, fnsID int64) (FNSWorkflow, error) {
+	if f.takeBeforeRead == nil {
+		v := workflow.GetVersion(ctx, readCoversEarlierHints, workflow.DefaultVersion, 1) >= 1
+		f.takeBeforeRead = &v
+	}
+	if *f.takeBeforeRead {
+		f.changed = false
+		f.takeCallbacks(ctx)
+	}
 	var wf FNSWorkflow
 	actx := process.WithSummary(CallOptions(ctx), fmt.Sprintf("FNS: read workflow %d (/full)", fnsID))
 	err := workflow.ExecuteActivity(actx, ReadWorkflowActivity, ReadWorkflowInput{FNSWorkflowID: fnsID}).Get(ctx, &wf)

@@ -406,3 +406,19 @@ func (s *fnsSuite) TestAgentStepRetriesStaySoon() {
 	}
 	s.Greater(attempts[8].Sub(attempts[7]), 5*time.Second, "still backing off")
 }
+
+// TestHintsBeforeAReadAskForNoOtherRead: callbacks that came before a read
+// of /full are covered by it: they are counted, and the next read waits
+// for the poll (or a later callback), not at once.
+func (s *fnsSuite) TestHintsBeforeAReadAskForNoOtherRead() {
+	s.callback(0, "installed")
+	s.callback(0, "installed")
+	var readsAtFirstPoll int
+	s.env.RegisterDelayedCallback(func() { readsAtFirstPoll = s.fns.reads }, DefaultPollInitial/2)
+	s.env.RegisterDelayedCallback(func() { s.env.CancelWorkflow() }, time.Minute)
+	s.env.ExecuteWorkflow(FNSRegistration, input())
+
+	s.Require().True(s.env.IsWorkflowCompleted())
+	s.Equal(1, readsAtFirstPoll, "one read for the two callbacks before it")
+	s.Equal(2, s.query().Callbacks)
+}
