@@ -117,21 +117,15 @@ func Open(cfg Config) (*Sandbox, error) {
 // stateRecord is the whole model, as restore takes it: assembled from the
 // parts of a state file, or read as one record from an older one.
 type stateRecord struct {
-	Version      int               `json:"version"`
-	Seq          int64             `json:"seq"`
-	CAKey        []byte            `json:"caKey"`  // CAKey is the test CA's key, PKCS#8 DER.
-	CACert       []byte            `json:"caCert"` // CACert is the test CA's certificate, DER.
-	PartnerToken string            `json:"partnerToken"`
-	Consumers    []consumerRecord  `json:"consumers"` // Consumers are in activation order.
-	Certs        []certRecord      `json:"certs"`
-	Workflows    []workflowRecord  `json:"workflows"` // Workflows are in creation order.
-	ConfDocs     []confDocRecord   `json:"confDocs"`
-	Scans        []scanRecord      `json:"scans"`
-	Docs         []docRecord       `json:"docs,omitempty"` // Docs are the documents to sign; content and signature are files.
-	Agents       []agentRecord     `json:"agents"`         // Agents are by id, 1 first.
-	Creates      map[string]int    `json:"creates"`
-	Callbacks    []pendingCallback `json:"callbacks"` // Callbacks are the undelivered ones, in enqueueing order.
-	Pushes       []pushRecord      `json:"pushes,omitempty"`
+	globalRecord                  // globalRecord's fields are the model's first ones, as JSON too
+	Consumers    []consumerRecord `json:"consumers"` // Consumers are in activation order.
+	Certs        []certRecord     `json:"certs"`
+	Workflows    []workflowRecord `json:"workflows"` // Workflows are in creation order.
+	ConfDocs     []confDocRecord  `json:"confDocs"`
+	Scans        []scanRecord     `json:"scans"`
+	Docs         []docRecord      `json:"docs,omitempty"` // Docs are the documents to sign; content and signature are files.
+	Creates      map[string]int   `json:"creates"`
+	Pushes       []pushRecord     `json:"pushes,omitempty"`
 }
 
 type pushRecord struct {
@@ -505,8 +499,7 @@ func readState(ctx context.Context, st *sandboxstate.Store) (r stateRecord, lega
 	if g.Version != stateVersion {
 		return r, false, fmt.Errorf("state version %d, want %d", g.Version, stateVersion)
 	}
-	r = stateRecord{Version: g.Version, Seq: g.Seq, CAKey: g.CAKey, CACert: g.CACert, PartnerToken: g.PartnerToken,
-		Agents: g.Agents, Callbacks: g.Callbacks, Creates: map[string]int{}}
+	r = stateRecord{globalRecord: g, Creates: map[string]int{}}
 	err = errors.Join(
 		load(kindConsumer, func(rec sandboxstate.Record) error {
 			var p consumerPart

@@ -119,8 +119,7 @@ func snapshot(s *Sandbox) (stateRecord, error) {
 	if err != nil {
 		return stateRecord{}, err
 	}
-	r := stateRecord{Version: stateVersion, Seq: g.Seq, CAKey: g.CAKey, CACert: g.CACert, PartnerToken: g.PartnerToken,
-		Agents: g.Agents, Callbacks: g.Callbacks, Creates: s.creates, Pushes: s.pushRecs(0)}
+	r := stateRecord{globalRecord: g, Creates: s.creates, Pushes: s.pushRecs(0)}
 	for _, c := range sortedConsumers(s.consumers) {
 		r.addPart(s.part(c))
 	}
