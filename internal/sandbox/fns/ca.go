@@ -50,8 +50,9 @@ var caIssuer = map[string]string{
 
 // testCA is the sandbox's own certification authority.
 type testCA struct {
-	key  *ecdsa.PrivateKey
-	cert *x509.Certificate
+	key    *ecdsa.PrivateKey
+	keyDER []byte // keyDER is key as PKCS#8, as the state file keeps it
+	cert   *x509.Certificate
 }
 
 // newTestCA makes a self-signed ECDSA P-256 CA valid ten years from now.
@@ -75,7 +76,11 @@ func newTestCA(now time.Time) (*testCA, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &testCA{key: key, cert: cert}, nil
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return &testCA{key: key, keyDER: keyDER, cert: cert}, nil
 }
 
 // subjectOf is the certificate subject of a consumer, as request_data.subject shows it.

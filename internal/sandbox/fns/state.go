@@ -332,12 +332,8 @@ func (r *stateRecord) sortParts() {
 }
 
 // globalRec is what belongs to no consumer; the caller holds s.mu.
-func (s *Sandbox) globalRec() (globalRecord, error) {
-	key, err := x509.MarshalPKCS8PrivateKey(s.ca.key)
-	if err != nil {
-		return globalRecord{}, err
-	}
-	g := globalRecord{Version: stateVersion, Seq: s.seq, CAKey: key, CACert: s.ca.cert.Raw,
+func (s *Sandbox) globalRec() globalRecord {
+	g := globalRecord{Version: stateVersion, Seq: s.seq, CAKey: s.ca.keyDER, CACert: s.ca.cert.Raw,
 		PartnerToken: s.accounts[s.cfg.Username].token}
 	for id := int64(1); id <= int64(len(s.agents)); id++ {
 		a := s.agents[id]
@@ -353,7 +349,7 @@ func (s *Sandbox) globalRec() (globalRecord, error) {
 		g.Callbacks = append(g.Callbacks, pendingCallback{WorkflowID: c.WorkflowID, Type: c.Type, State: c.State, Body: c.Body,
 			Attempts: c.Attempts, URL: c.url, Attempt: c.attempt, Due: c.due})
 	}
-	return g, nil
+	return g
 }
 
 // pushRecs are the pushes from index from on.
@@ -537,7 +533,7 @@ func (s *Sandbox) restore(r stateRecord, content map[string][]byte) error {
 	if err != nil {
 		return fmt.Errorf("CA certificate: %w", err)
 	}
-	s.ca = &testCA{key: ecKey, cert: caCert}
+	s.ca = &testCA{key: ecKey, keyDER: r.CAKey, cert: caCert}
 	s.seq = r.Seq
 	if r.PartnerToken != "" {
 		p := s.accounts[s.cfg.Username]
@@ -754,11 +750,7 @@ func (s *Sandbox) save() error {
 // unsaved is what save writes: the operations, the file keys among them
 // and the global record's JSON.
 func (s *Sandbox) unsaved() (ops []sandboxstate.Op, files []string, global []byte, err error) {
-	g, err := s.globalRec()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if global, err = json.Marshal(g); err != nil {
+	if global, err = json.Marshal(s.globalRec()); err != nil {
 		return nil, nil, nil, err
 	}
 	if !bytes.Equal(global, s.savedGlobal) {

@@ -80,9 +80,8 @@ func TestOlderStateOfOneRecordOpens(t *testing.T) {
 	s := openAt(t, path)
 	c, cert, key := issuedConsumer(t, s)
 	s.mu.Lock()
-	r, err := snapshot(s)
+	r := snapshot(s)
 	s.mu.Unlock()
-	require.NoError(t, err)
 	s.Close()
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	require.NoError(t, err)
@@ -114,17 +113,13 @@ func TestOlderStateOfOneRecordOpens(t *testing.T) {
 
 // snapshot is the whole model as one record, as a state file of stateVersion
 // 1 held it; the caller holds s.mu.
-func snapshot(s *Sandbox) (stateRecord, error) {
-	g, err := s.globalRec()
-	if err != nil {
-		return stateRecord{}, err
-	}
-	r := stateRecord{globalRecord: g, Creates: s.creates, Pushes: s.pushRecs(0)}
+func snapshot(s *Sandbox) stateRecord {
+	r := stateRecord{globalRecord: s.globalRec(), Creates: s.creates, Pushes: s.pushRecs(0)}
 	for _, c := range sortedConsumers(s.consumers) {
 		r.addPart(s.part(c))
 	}
 	r.sortParts()
-	return r, nil
+	return r
 }
 
 // sortedConsumers is the consumers in activation order.
