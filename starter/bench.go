@@ -88,15 +88,20 @@ type benchResult struct {
 	LatencyMS      map[string]int `json:"latencyMs"` // p50, p95, p99: start → completion
 	// Callbacks the inbox signalled during the run, and their accepted →
 	// signalled times (from the worker's /metrics).
-	Callbacks       int                `json:"callbacks"`
-	CallbackMS      map[string]float64 `json:"callbackLatencyMs,omitempty"`
-	EventsMean      float64            `json:"historyEventsMean"`
-	EventsMax       int                `json:"historyEventsMax"`
-	BytesMean       float64            `json:"historyBytesMean"`
-	BytesMax        int                `json:"historyBytesMax"`
-	ActivityCalls   float64            `json:"activityAttemptsPerFlow"` // provider calls, retries included
-	Shape           benchShape         `json:"shape"`
-	ShareOfBaseline float64            `json:"throughputShareOfBaseline,omitempty"`
+	Callbacks     int                `json:"callbacks"`
+	CallbackMS    map[string]float64 `json:"callbackLatencyMs,omitempty"`
+	EventsMean    float64            `json:"historyEventsMean"`
+	EventsMax     int                `json:"historyEventsMax"`
+	BytesMean     float64            `json:"historyBytesMean"`
+	BytesMax      int                `json:"historyBytesMax"`
+	ActivityCalls float64            `json:"activityAttemptsPerFlow"` // provider calls, retries included
+	// CPU time per finished flow used by the stack (the worker's process:
+	// under -dev also the embedded Temporal server and the sandboxes) and by
+	// the bench's own process (its clients; for the baseline, its worker).
+	StackCPUMS      float64    `json:"stackCpuMsPerFlow"`
+	BenchCPUMS      float64    `json:"benchCpuMsPerFlow"`
+	Shape           benchShape `json:"shape"`
+	ShareOfBaseline float64    `json:"throughputShareOfBaseline,omitempty"`
 }
 
 // benchShape is what a bare flow repeats: activities, updates, signals and
@@ -179,18 +184,20 @@ func runFlowsBench(ctx context.Context, progressTo io.Writer, b *bench, o benchO
 	if err != nil {
 		return nil, err
 	}
+	cpuBefore := readCPU(before)
 	real := drive(ctx, progressTo, o.kind, o, flow)
 	after, err := b.gw.metrics(ctx)
 	if err != nil {
 		return nil, err
 	}
 	real.result.setCallbacks(before, after)
+	real.result.setCPU(cpuBefore, readCPU(after))
 	if err := real.measure(ctx, b.c); err != nil {
 		return nil, err
 	}
 	results := []*benchResult{real.result}
 	if o.baseline {
-		bare, err := runBaseline(ctx, progressTo, b.c, o, real.result.Shape, b.run)
+		bare, err := runBaseline(ctx, progressTo, b, o, real.result.Shape)
 		if err != nil {
 			return nil, err
 		}
@@ -208,6 +215,18 @@ func (r *benchResult) setCallbacks(before, after workerMetrics) {
 	r.Callbacks = n
 	if n > 0 {
 		r.CallbackMS = map[string]float64{"p50": p50, "p99": p99}
+	}
+}
+
+// setCPU records the CPU time per finished flow between two readings.
+func (r *benchResult) setCPU(before, after cpuReading) {
+	flows := r.Flows
+	for _, n := range r.Failures {
+		flows -= n
+	}
+	if flows > 0 {
+		r.StackCPUMS = float64((after.stack - before.stack).Milliseconds()) / float64(flows)
+		r.BenchCPUMS = float64((after.bench - before.bench).Milliseconds()) / float64(flows)
 	}
 }
 
@@ -445,9 +464,10 @@ func bareActivity(context.Context) error { return nil }
 
 // runBaseline runs the bare flows on a worker of the bench's own, with
 // the default data converter (nothing of a person's to seal).
-func runBaseline(ctx context.Context, progressTo io.Writer, c client.Client, o benchOptions, shape benchShape, run string) (*benchResult, error) {
+func runBaseline(ctx context.Context, progressTo io.Writer, b *bench, o benchOptions, shape benchShape) (*benchResult, error) {
+	run := b.run
 	queue := "idflow-bench-bare-" + run
-	bc, stop, err := startBareWorker(c, queue, func(w worker.Worker) {
+	bc, stop, err := startBareWorker(b.c, queue, func(w worker.Worker) {
 		w.RegisterWorkflowWithOptions(bareFlow, workflow.RegisterOptions{Name: bareWorkflowName})
 		w.RegisterActivityWithOptions(bareActivity, activity.RegisterOptions{Name: bareActivityName})
 	})
@@ -455,6 +475,11 @@ func runBaseline(ctx context.Context, progressTo io.Writer, c client.Client, o b
 		return nil, err
 	}
 	defer stop()
+	before, err := b.gw.metrics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cpuBefore := readCPU(before)
 	r := drive(ctx, progressTo, "bare baseline", o, func(ctx context.Context, i int) (string, error) {
 		id := fmt.Sprintf("bench-bare-%s-%d", run, i)
 		wf, err := bc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, bareWorkflowName, shape)
@@ -478,6 +503,11 @@ func runBaseline(ctx context.Context, progressTo io.Writer, c client.Client, o b
 		}
 		return id, wf.Get(ctx, nil)
 	})
+	after, err := b.gw.metrics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.result.setCPU(cpuBefore, readCPU(after))
 	if err := r.measure(ctx, bc); err != nil {
 		return nil, err
 	}
@@ -512,7 +542,7 @@ func printBench(w io.Writer, results []*benchResult, o benchOptions) {
 	} else {
 		fmt.Fprintf(tw, "%d flows each, %d at once; p50…p99: start → completion\n", o.flows, o.concurrency)
 	}
-	fmt.Fprintln(tw, "kind\tflows/s\tp50\tp95\tp99\tcallbacks\taccepted→signalled p50/p99\tevents mean/max\thistory bytes mean/max\tactivity attempts/flow\tfailures")
+	fmt.Fprintln(tw, "kind\tflows/s\tp50\tp95\tp99\tcallbacks\taccepted→signalled p50/p99\tevents mean/max\thistory bytes mean/max\tactivity attempts/flow\tCPU ms/flow stack+bench\tfailures")
 	for _, r := range results {
 		callbacks := "-"
 		if r.Callbacks > 0 {
@@ -522,9 +552,9 @@ func printBench(w io.Writer, results []*benchResult, o benchOptions) {
 		if r.Round > 0 {
 			kind = fmt.Sprintf("%s #%d", r.Kind, r.Round)
 		}
-		fmt.Fprintf(tw, "%s\t%.1f\t%dms\t%dms\t%dms\t%d\t%s\t%.0f/%d\t%.0f/%d\t%.1f\t%s\n", kind, r.FlowsPerSecond,
+		fmt.Fprintf(tw, "%s\t%.1f\t%dms\t%dms\t%dms\t%d\t%s\t%.0f/%d\t%.0f/%d\t%.1f\t%.1f+%.1f\t%s\n", kind, r.FlowsPerSecond,
 			r.LatencyMS["p50"], r.LatencyMS["p95"], r.LatencyMS["p99"], r.Callbacks, callbacks, r.EventsMean, r.EventsMax,
-			r.BytesMean, r.BytesMax, r.ActivityCalls, failures(r.Failures))
+			r.BytesMean, r.BytesMax, r.ActivityCalls, r.StackCPUMS, r.BenchCPUMS, failures(r.Failures))
 	}
 	_ = tw.Flush()
 	var shares []float64
@@ -542,8 +572,10 @@ func printBench(w io.Writer, results []*benchResult, o benchOptions) {
 	}
 	if len(shares) > 1 {
 		slices.Sort(shares)
+		n := len(shares)
+		median := (shares[(n-1)/2] + shares[n/2]) / 2
 		fmt.Fprintf(w, "%s throughput over %d rounds: median %.0f %% of the bare baseline (%.0f–%.0f %%)\n",
-			results[0].Kind, len(shares), 100*shares[len(shares)/2], 100*shares[0], 100*shares[len(shares)-1])
+			results[0].Kind, n, 100*median, 100*shares[0], 100*shares[n-1])
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"math"
 	"net/http"
 	"sort"
+	"syscall"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -45,6 +47,27 @@ func (m workerMetrics) gauge(name string) float64 {
 		return f.GetMetric()[0].GetGauge().GetValue()
 	}
 	return 0
+}
+
+// counter is the value of an unlabelled counter, 0 when absent.
+func (m workerMetrics) counter(name string) float64 {
+	if f := m[name]; f != nil && len(f.GetMetric()) > 0 {
+		return f.GetMetric()[0].GetCounter().GetValue()
+	}
+	return 0
+}
+
+// cpuReading is the CPU time used so far by the stack (the worker's
+// process, as its /metrics reports it) and by this process.
+type cpuReading struct{ stack, bench time.Duration }
+
+func readCPU(stack workerMetrics) cpuReading {
+	var own syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &own)
+	return cpuReading{
+		stack: time.Duration(stack.counter("process_cpu_seconds_total") * float64(time.Second)),
+		bench: time.Duration(own.Utime.Nano() + own.Stime.Nano()),
+	}
 }
 
 // histogram sums a histogram's series (all providers): cumulative counts

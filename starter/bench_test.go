@@ -62,6 +62,7 @@ func TestMetricsReadsTheWorkersFigures(t *testing.T) {
 		assert.Equal(t, "/metrics", r.URL.Path)
 		_, _ = io.WriteString(w, "# HELP go_goroutines x\n# TYPE go_goroutines gauge\ngo_goroutines 38\n"+
 			"# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 1.35266304e+08\n"+
+			"# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 12.5\n"+
 			"# TYPE idflow_inbox_delivery_seconds histogram\n"+
 			`idflow_inbox_delivery_seconds_bucket{provider="idngo",le="0.01"} 90`+"\n"+
 			`idflow_inbox_delivery_seconds_bucket{provider="idngo",le="0.05"} 99`+"\n"+
@@ -81,6 +82,9 @@ func TestMetricsReadsTheWorkersFigures(t *testing.T) {
 	assert.Equal(t, 38.0, m.gauge("go_goroutines"))
 	assert.Equal(t, 135266304.0, m.gauge("process_resident_memory_bytes"))
 	assert.Zero(t, m.gauge("absent"))
+	assert.Equal(t, 12.5, m.counter("process_cpu_seconds_total"))
+	assert.Equal(t, 12500*time.Millisecond, readCPU(m).stack)
+	assert.Positive(t, readCPU(m).bench, "this process's own CPU time")
 	n, p50, p99 := callbackLatency(workerMetrics{}, m)
 	assert.Equal(t, 110, n, "both providers' series")
 	assert.InDelta(t, 1000*0.01*55/100, p50, 1e-9, "within the first bucket: 55 of its 100")
@@ -207,6 +211,22 @@ func TestPostWebhookIsSignedAsIDnGOSigns(t *testing.T) {
 	assert.ErrorContains(t, err, "401")
 }
 
+// TestCPUIsPerFinishedFlow: the CPU between two readings is shared among
+// the flows that finished, not those that failed.
+func TestCPUIsPerFinishedFlow(t *testing.T) {
+	r := &benchResult{Flows: 10, Failures: map[string]int{"start": 2}}
+	r.setCPU(cpuReading{stack: time.Second, bench: time.Second}, cpuReading{stack: 1800 * time.Millisecond, bench: 1200 * time.Millisecond})
+	assert.Equal(t, 100.0, r.StackCPUMS)
+	assert.Equal(t, 25.0, r.BenchCPUMS)
+	var out strings.Builder
+	printBench(&out, []*benchResult{r}, benchOptions{kind: "identification", flows: 10, concurrency: 2})
+	assert.Contains(t, out.String(), "100.0+25.0")
+
+	failed := &benchResult{Flows: 2, Failures: map[string]int{"start": 2}}
+	failed.setCPU(cpuReading{}, cpuReading{stack: time.Second})
+	assert.Zero(t, failed.StackCPUMS, "no flow to share it")
+}
+
 // TestPrintBenchGivesTheMedianShareOfRounds: each round's share is printed,
 // and the median of them with their range.
 func TestPrintBenchGivesTheMedianShareOfRounds(t *testing.T) {
@@ -221,4 +241,8 @@ func TestPrintBenchGivesTheMedianShareOfRounds(t *testing.T) {
 	assert.Contains(t, out.String(), "identification #2")
 	assert.Contains(t, out.String(), "identification throughput: 90 % of the bare baseline")
 	assert.Contains(t, out.String(), "identification throughput over 3 rounds: median 80 % of the bare baseline (70–90 %)")
+
+	out.Reset()
+	printBench(&out, results[:4], benchOptions{kind: "identification", flows: 10, concurrency: 2, rounds: 2})
+	assert.Contains(t, out.String(), "over 2 rounds: median 80 % of the bare baseline (70–90 %)", "the mean of the middle two")
 }

@@ -6,6 +6,7 @@ package temporalclient
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 
 	enums "go.temporal.io/api/enums/v1"
@@ -33,12 +34,34 @@ func Options(logger *zap.Logger, metrics client.MetricsHandler, fallbackAddress 
 	if opts.Namespace == "" {
 		opts.Namespace = client.DefaultNamespace
 	}
+	if isLoopback(opts.HostPort) && opts.ConnectionOptions.GrpcCompression == nil {
+		// gzip saves bytes on a network; on loopback it only costs CPU
+		// (3.5 % of -dev's under the identification bench).
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	}
 	if logger != nil {
 		opts.Logger = logging.SDK(logger.Named("temporal-sdk"))
 	}
 	opts.MetricsHandler = metrics
 	opts.ContextPropagators = append(opts.ContextPropagators, subject.Propagator())
 	return opts, nil
+}
+
+// isLoopback reports whether hostPort names this machine (localhost or a
+// loopback IP); an empty one is the SDK's default, localhost:7233.
+func isLoopback(hostPort string) bool {
+	if hostPort == "" {
+		return true
+	}
+	host, _, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		host = hostPort
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Dial connects with the given options and checks the server answers.
