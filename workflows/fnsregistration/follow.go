@@ -22,15 +22,24 @@ type Follower struct {
 	counted              *int
 	changed              bool
 	since                time.Time
-	// takeBeforeRead (from version 1 of readCoversEarlierHints) takes the
-	// hints that came before a read as it starts: what it reads covers
-	// them, so only those that come during or after it ask for another.
-	// Before, they were taken after it and made a second read at once.
-	takeBeforeRead *bool
+	// version is readCoversEarlierHints's, asked at the first read.
+	version      workflow.Version
+	versionAsked bool
 }
 
-// readCoversEarlierHints is the change id of takeBeforeRead.
+// readCoversEarlierHints is the change id of the follower's versions.
+// From version 1, a read takes the hints that came before it as it starts:
+// what it reads covers them, so only those that come during or after it
+// ask for another (before, they were taken after it and made a second read
+// at once). From version 2, a wait that a hint or a step ends cancels its
+// poll timer (before, the timer fired later into an empty workflow task).
+// Both are versions of one change id: one marker a workflow, not two.
 const readCoversEarlierHints = "fns-follow-read-covers-earlier-hints"
+
+const (
+	takeHintsBeforeRead workflow.Version = 1
+	cancelPollTimer     workflow.Version = 2
+)
 
 // NewFollower listens for CallbackSignal and counts the callbacks in counted.
 func NewFollower(ctx workflow.Context, pollInitial, pollMax time.Duration, counted *int) *Follower {
@@ -85,7 +94,11 @@ func (f *Follower) awaitChange(ctx workflow.Context, interval time.Duration, wai
 		// At least a moment: a zero timeout would wait without a timer.
 		timeout = max(min(timeout, wait.Until.Sub(workflow.Now(ctx))), time.Millisecond)
 	}
-	woke, err := process.AwaitWithTimeout(ctx, timeout, process.Wait{For: "next read of the FNS workflow (or " + wait.For + ")",
+	await := process.AwaitWithTimeout
+	if f.version >= cancelPollTimer {
+		await = process.AwaitCancelingTimer
+	}
+	woke, err := await(ctx, timeout, process.Wait{For: "next read of the FNS workflow (or " + wait.For + ")",
 		From: wait.From, Until: workflow.Now(ctx).Add(timeout)}, func() bool { return f.changed || f.callbacks.Len() > 0 })
 	if err != nil {
 		return false, err
@@ -113,11 +126,10 @@ func (f *Follower) Drain() {
 }
 
 func (f *Follower) read(ctx workflow.Context, fnsID int64) (FNSWorkflow, error) {
-	if f.takeBeforeRead == nil {
-		v := workflow.GetVersion(ctx, readCoversEarlierHints, workflow.DefaultVersion, 1) >= 1
-		f.takeBeforeRead = &v
+	if !f.versionAsked {
+		f.version, f.versionAsked = workflow.GetVersion(ctx, readCoversEarlierHints, workflow.DefaultVersion, cancelPollTimer), true
 	}
-	if *f.takeBeforeRead {
+	if f.version >= takeHintsBeforeRead {
 		f.changed = false
 		f.takeCallbacks(ctx)
 	}

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 	"go.temporal.io/sdk/worker"
 
 	"idflow/workflows/process"
@@ -421,4 +422,31 @@ func (s *fnsSuite) TestHintsBeforeAReadAskForNoOtherRead() {
 	s.Require().True(s.env.IsWorkflowCompleted())
 	s.Equal(1, readsAtFirstPoll, "one read for the two callbacks before it")
 	s.Equal(2, s.query().Callbacks)
+}
+
+// TestAWakeUpCancelsThePollTimer: a callback that ends a wait cancels the
+// wait's poll timer (version 2); before, the timer fired later into a
+// workflow task with nothing to do.
+func (s *fnsSuite) TestAWakeUpCancelsThePollTimer() {
+	s.Equal(1, s.timersCanceledByAWakeUp(), "version 2")
+}
+
+func (s *fnsSuite) TestAWakeUpLeftThePollTimerBeforeVersion2() {
+	s.env.OnGetVersion(readCoversEarlierHints, workflow.DefaultVersion, cancelPollTimer).Return(takeHintsBeforeRead)
+	s.Zero(s.timersCanceledByAWakeUp(), "version 1")
+}
+
+// timersCanceledByAWakeUp runs a registration woken by one callback while
+// it waits for its first poll, and counts the timers canceled before the
+// test cancels the workflow (which cancels those left).
+func (s *fnsSuite) timersCanceledByAWakeUp() int {
+	canceled, canceledBeforeTheEnd := 0, -1
+	s.env.SetOnTimerCanceledListener(func(string) { canceled++ })
+	s.callback(DefaultPollInitial/2, "installed")
+	s.env.RegisterDelayedCallback(func() { canceledBeforeTheEnd = canceled }, time.Minute-time.Second)
+	s.env.RegisterDelayedCallback(func() { s.env.CancelWorkflow() }, time.Minute)
+	s.env.ExecuteWorkflow(FNSRegistration, input())
+	s.Require().True(s.env.IsWorkflowCompleted())
+	s.Equal(1, s.query().Callbacks)
+	return canceledBeforeTheEnd
 }

@@ -14,6 +14,20 @@ func AwaitWithTimeout(ctx workflow.Context, timeout time.Duration, w Wait, condi
 	}, condition)
 }
 
+// AwaitCancelingTimer is AwaitWithTimeout that cancels its timer when the
+// condition comes first. AwaitWithTimeout leaves the timer running, and it
+// later fires into a workflow task that has nothing to do: a follower woken
+// by a callback each poll would pay one such task per wake-up.
+func AwaitCancelingTimer(ctx workflow.Context, timeout time.Duration, w Wait, condition func() bool) (bool, error) {
+	timerCtx, cancelTimer := workflow.WithCancel(ctx)
+	defer cancelTimer() // a fired timer is not cancelled again
+	timer := NewTimer(timerCtx, timeout, w.Summary())
+	if err := workflow.Await(ctx, func() bool { return condition() || timer.IsReady() }); err != nil {
+		return false, err
+	}
+	return condition(), nil
+}
+
 // Sleep is workflow.Sleep with a timer summary.
 func Sleep(ctx workflow.Context, d time.Duration, summary string) error {
 	return NewTimer(ctx, d, summary).Get(ctx, nil)
