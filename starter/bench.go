@@ -548,13 +548,17 @@ func printBench(w io.Writer, results []*benchResult, o benchOptions) {
 		if r.Callbacks > 0 {
 			callbacks = fmt.Sprintf("%.1fms/%.1fms", r.CallbackMS["p50"], r.CallbackMS["p99"])
 		}
+		cpu := "-" // not measured (webhooks)
+		if r.StackCPUMS > 0 || r.BenchCPUMS > 0 {
+			cpu = fmt.Sprintf("%.1f+%.1f", r.StackCPUMS, r.BenchCPUMS)
+		}
 		kind := r.Kind
 		if r.Round > 0 {
 			kind = fmt.Sprintf("%s #%d", r.Kind, r.Round)
 		}
-		fmt.Fprintf(tw, "%s\t%.1f\t%dms\t%dms\t%dms\t%d\t%s\t%.0f/%d\t%.0f/%d\t%.1f\t%.1f+%.1f\t%s\n", kind, r.FlowsPerSecond,
+		fmt.Fprintf(tw, "%s\t%.1f\t%dms\t%dms\t%dms\t%d\t%s\t%.0f/%d\t%.0f/%d\t%.1f\t%s\t%s\n", kind, r.FlowsPerSecond,
 			r.LatencyMS["p50"], r.LatencyMS["p95"], r.LatencyMS["p99"], r.Callbacks, callbacks, r.EventsMean, r.EventsMax,
-			r.BytesMean, r.BytesMax, r.ActivityCalls, r.StackCPUMS, r.BenchCPUMS, failures(r.Failures))
+			r.BytesMean, r.BytesMax, r.ActivityCalls, cpu, failures(r.Failures))
 	}
 	_ = tw.Flush()
 	var shares []float64

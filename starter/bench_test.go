@@ -225,6 +225,9 @@ func TestCPUIsPerFinishedFlow(t *testing.T) {
 	failed := &benchResult{Flows: 2, Failures: map[string]int{"start": 2}}
 	failed.setCPU(cpuReading{}, cpuReading{stack: time.Second})
 	assert.Zero(t, failed.StackCPUMS, "no flow to share it")
+	out.Reset()
+	printBench(&out, []*benchResult{failed}, benchOptions{kind: "identification", flows: 2, concurrency: 2})
+	assert.NotContains(t, out.String(), "0.0+0.0", "not measured, not 0")
 }
 
 // TestPrintBenchGivesTheMedianShareOfRounds: each round's share is printed,
