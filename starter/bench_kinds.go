@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -26,6 +27,8 @@ type bench struct {
 	c   client.Client
 	gw  *gatewayClient
 	run string
+	// queries counts the status queries of the flows running now.
+	queries *atomic.Int64
 }
 
 // benchFlow drives flow i of a kind to its expected outcome.
@@ -178,6 +181,9 @@ func (b *bench) fnsRegistration(ctx context.Context, i int, agentID string) (str
 // the workflow reaches stage; an outcome before it is a failure.
 func (b *bench) awaitStage(ctx context.Context, workflowID, stage string) error {
 	for {
+		if b.queries != nil {
+			b.queries.Add(1)
+		}
 		v, err := b.c.QueryWorkflow(ctx, workflowID, "", process.StatusQuery)
 		if err != nil {
 			return fmt.Errorf("status: %w", err)

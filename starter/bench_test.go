@@ -27,7 +27,8 @@ import (
 )
 
 // TestBareFlowHasTheShape: the baseline runs as many activities as the
-// shape says, one of them in each update, and ends after the updates.
+// shape says, one of them in each update, answers the status query, and
+// ends after the updates.
 func TestBareFlowHasTheShape(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
@@ -36,16 +37,22 @@ func TestBareFlowHasTheShape(t *testing.T) {
 	env.RegisterActivityWithOptions(func(context.Context) error { calls.Add(1); return nil },
 		activity.RegisterOptions{Name: bareActivityName})
 	updated := false
+	var queried benchShape
 	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(bareQueryName)
+		if assert.NoError(t, err) {
+			assert.NoError(t, v.Get(&queried))
+		}
 		env.UpdateWorkflow(bareUpdateName, "u1", &testsuite.TestUpdateCallback{
 			OnAccept: func() {}, OnReject: func(err error) { t.Error(err) },
 			OnComplete: func(_ any, err error) { updated = err == nil },
 		})
 	}, time.Second)
-	env.ExecuteWorkflow(bareWorkflowName, benchShape{Activities: 4, Updates: 1})
+	env.ExecuteWorkflow(bareWorkflowName, benchShape{Activities: 4, Updates: 1, Queries: 3})
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
 	assert.True(t, updated)
+	assert.Equal(t, 3, queried.Queries, "it answers the status query the screen asks")
 	assert.EqualValues(t, 4, calls.Load())
 }
 
