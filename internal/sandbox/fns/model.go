@@ -290,7 +290,16 @@ type workflow struct {
 // schedule adds a step of w at now+d; the caller holds s.mu.
 func (s *Sandbox) scheduleEvent(w *workflow, d time.Duration, kind string) {
 	s.touch(w.consumer)
-	w.events = append(w.events, event{at: s.now().Add(d), kind: kind})
+	at := s.now().Add(d)
+	w.events = append(w.events, event{at: at, kind: kind})
+	s.dueAt(at)
+}
+
+// dueAt tells advance that something falls due at at; the caller holds s.mu.
+func (s *Sandbox) dueAt(at time.Time) {
+	if at.Before(s.nextDue) {
+		s.nextDue = at
+	}
 }
 
 // ts formats a response timestamp (RFC 3339 UTC with microseconds).

@@ -13,6 +13,10 @@ func (s *Sandbox) advance() (changed bool) {
 		return false
 	}
 	now := s.now()
+	if now.Before(s.nextDue) {
+		return false // nothing due: no scan of every consumer and workflow
+	}
+	defer func() { s.nextDue = s.firstDue() }()
 	changed = s.liftTemporaryBlocks(now)
 	for {
 		var best *workflow
@@ -42,6 +46,31 @@ func (s *Sandbox) advance() (changed bool) {
 	}
 }
 
+// firstDue is when the first pending step or temporary block falls due,
+// or the end of time when none does; the caller holds s.mu.
+func (s *Sandbox) firstDue() time.Time {
+	first := endOfTime
+	for _, wf := range s.order {
+		if wf.removed {
+			continue
+		}
+		for _, ev := range wf.events {
+			if ev.at.Before(first) {
+				first = ev.at
+			}
+		}
+	}
+	for _, c := range s.consumers {
+		if c.state == ConsumerTemporarily && !c.blockedUntil.IsZero() && c.blockedUntil.Before(first) {
+			first = c.blockedUntil
+		}
+	}
+	return first
+}
+
+// endOfTime is later than any step.
+var endOfTime = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // liftTemporaryBlocks ends the temporary blocks due by now: the consumer is
 // unvalidated again (its identification stays rejected); it reports
 // whether it lifted any; the caller holds s.mu.
@@ -68,7 +97,7 @@ func (s *Sandbox) apply(wf *workflow, ev event) {
 			c := wf.consumer
 			c.state, c.updated = ConsumerTemporarily, s.now()
 			if s.cfg.TemporaryBlock > 0 {
-				c.blockedUntil = c.updated.Add(s.cfg.TemporaryBlock)
+				c.blockedUntil = c.updated.Add(s.cfg.TemporaryBlock) // in advance: its end counts in firstDue
 			}
 			wf.errorMessage = ptr(TemporarilyBlockedMessage)
 			wf.events = nil

@@ -128,6 +128,9 @@ type Sandbox struct {
 	sent       []*callbackRecord
 	pushes     []Push    // pushes are the push notifications received, in order
 	stepAt     time.Time // stepAt is the due time of the step being applied, zero outside advance
+	// nextDue is when advance next has something to do (a step, the end of
+	// a temporary block); the zero time (a sandbox just opened) means now.
+	nextDue time.Time
 
 	state      *sandboxstate.Store // state is the state file, nil without one or once closed
 	persistent bool                // persistent is set for the life of a sandbox opened with a state file

@@ -30,3 +30,28 @@ func BenchmarkSaveAmongRegistrations(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkIdleAdvanceAmongRegistrations is the pump's tick (every 10 ms)
+// and the start of every request when no step is due, with 300 persons in.
+func BenchmarkIdleAdvanceAmongRegistrations(b *testing.B) {
+	s := openAt(b, filepath.Join(b.TempDir(), "sandboxes.db"))
+	defer s.Close()
+	for range 300 {
+		c, _, _ := issuedConsumer(b, s)
+		s.mu.Lock()
+		// Waiting for an agent: nothing scheduled.
+		s.addWorkflow(&workflow{id: s.nextID(), typ: TypeIdentification, scenario: ScenarioRegistration,
+			state: StateWaitIdentification, consumer: c, searchedBy: map[string]bool{}})
+		s.mu.Unlock()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		s.mu.Lock()
+		changed := s.advance()
+		s.mu.Unlock()
+		if changed {
+			b.Fatal("nothing was due")
+		}
+	}
+}
