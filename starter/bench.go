@@ -130,7 +130,7 @@ func runBench(cmd *cobra.Command, env *environment, o benchOptions) error {
 	if err != nil {
 		return err
 	}
-	b := &bench{env: env, c: c, gw: gw, run: uuid.NewString()[:8]}
+	b := &bench{env: env, c: c, gw: gw, run: uuid.NewString()[:8], queries: new(atomic.Int64)}
 	if o.park > 0 {
 		return runPark(cmd, b, o)
 	}
@@ -189,7 +189,7 @@ func runFlowsBench(ctx context.Context, progressTo io.Writer, b *bench, o benchO
 		return nil, err
 	}
 	cpuBefore := readCPU(before)
-	b.queries = new(atomic.Int64)
+	b.queries.Store(0)
 	real := drive(ctx, progressTo, o.kind, o, flow)
 	after, err := b.gw.metrics(ctx)
 	if err != nil {

@@ -27,7 +27,8 @@ type bench struct {
 	c   client.Client
 	gw  *gatewayClient
 	run string
-	// queries counts the status queries of the flows running now.
+	// queries counts the status queries of the flows running now (reset
+	// before each kind's flows; the rounds run one after the other).
 	queries *atomic.Int64
 }
 
@@ -181,9 +182,7 @@ func (b *bench) fnsRegistration(ctx context.Context, i int, agentID string) (str
 // the workflow reaches stage; an outcome before it is a failure.
 func (b *bench) awaitStage(ctx context.Context, workflowID, stage string) error {
 	for {
-		if b.queries != nil {
-			b.queries.Add(1)
-		}
+		b.queries.Add(1)
 		v, err := b.c.QueryWorkflow(ctx, workflowID, "", process.StatusQuery)
 		if err != nil {
 			return fmt.Errorf("status: %w", err)

@@ -61,11 +61,17 @@ func (s *Sandbox) firstDue() time.Time {
 		}
 	}
 	for _, c := range s.consumers {
-		if c.state == ConsumerTemporarily && !c.blockedUntil.IsZero() && c.blockedUntil.Before(first) {
-			first = c.blockedUntil
+		if end, ok := c.temporaryBlockEnd(); ok && end.Before(first) {
+			first = end
 		}
 	}
 	return first
+}
+
+// temporaryBlockEnd is when c's temporary block ends, if c is under one
+// that ends.
+func (c *consumer) temporaryBlockEnd() (time.Time, bool) {
+	return c.blockedUntil, c.state == ConsumerTemporarily && !c.blockedUntil.IsZero()
 }
 
 // endOfTime is later than any step.
@@ -76,7 +82,7 @@ var endOfTime = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 // whether it lifted any; the caller holds s.mu.
 func (s *Sandbox) liftTemporaryBlocks(now time.Time) (lifted bool) {
 	for _, c := range s.consumers {
-		if c.state == ConsumerTemporarily && !c.blockedUntil.IsZero() && !now.Before(c.blockedUntil) {
+		if end, ok := c.temporaryBlockEnd(); ok && !now.Before(end) {
 			c.state, c.updated, c.blockedUntil = ConsumerUnvalidated, c.blockedUntil, time.Time{}
 			s.touch(c)
 			lifted = true
