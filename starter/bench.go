@@ -254,8 +254,8 @@ func startBenchIdentification(ctx context.Context, env *environment, c client.Cl
 	}
 	in := simplifiedid.Input{RequestID: requestID, PersonDocumentID: doc.ID,
 		PersonCheckPollInitial: 200 * time.Millisecond, PersonCheckPollMax: time.Second}
-	wf, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflowID, TaskQueue: env.cfg.TaskQueue},
-		simplifiedid.WorkflowType, in)
+	wf, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflowID, TaskQueue: env.cfg.TaskQueue,
+		TypedSearchAttributes: simplifiedid.StartSearchAttributes()}, simplifiedid.WorkflowType, in)
 	if err != nil {
 		return nil, fmt.Errorf("start: %w", err)
 	}

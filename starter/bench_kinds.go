@@ -138,7 +138,8 @@ func (b *bench) fnsRegistration(ctx context.Context, i int, agentID string) (str
 		return workflowID, fmt.Errorf("store the registration: %w", err)
 	}
 	in := fnsregistration.Input{RequestID: requestID, RegistrationDocumentID: doc.ID, PollInitial: time.Second, PollMax: 2 * time.Second}
-	wf, err := b.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflowID, TaskQueue: b.env.cfg.TaskQueue}, fnsregistration.WorkflowType, in)
+	wf, err := b.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflowID, TaskQueue: b.env.cfg.TaskQueue,
+		TypedSearchAttributes: fnsregistration.StartSearchAttributes()}, fnsregistration.WorkflowType, in)
 	if err != nil {
 		return workflowID, fmt.Errorf("start: %w", err)
 	}

@@ -174,6 +174,7 @@ func startRegistration(cmd *cobra.Command, env *environment, requestID string, r
 	return startOnce(cmd, env, gw, startRequest{
 		workflowID:   workflowID,
 		workflowType: fnsregistration.WorkflowType,
+		attrs:        fnsregistration.StartSearchAttributes(),
 		summary:      "FNS registration, request " + requestID,
 		details: "Started by the starter CLI. The registration data is in the document store (" + registrationTitle +
 			"), not in the history.",

@@ -166,6 +166,7 @@ func startSigning(cmd *cobra.Command, env *environment, in fnssigning.Input, sig
 	return startOnce(cmd, env, gw, startRequest{
 		workflowID:   workflowID,
 		workflowType: fnssigning.WorkflowType,
+		attrs:        fnssigning.StartSearchAttributes(),
 		summary:      fmt.Sprintf("FNS signing, request %s, %d document(s)", in.RequestID, len(docs)),
 		details:      "Started by the starter CLI. The documents are in the document store (owned by this workflow), not in the history.",
 		again:        again,

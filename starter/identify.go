@@ -151,6 +151,7 @@ func startIdentification(cmd *cobra.Command, env *environment, p pii.Person, req
 	return startOnce(cmd, env, gw, startRequest{
 		workflowID:   workflowID,
 		workflowType: simplifiedid.WorkflowType,
+		attrs:        simplifiedid.StartSearchAttributes(),
 		summary:      "Simplified identification, request " + requestID,
 		details: fmt.Sprintf("Started by the starter CLI. The person's data is in the document store (%s), "+
 			"not in the history. SMS code awaited for %s.", personTitle, compactDuration(timeout)),

@@ -106,6 +106,7 @@ func (p onboardPlan) start(cmd *cobra.Command, env *environment) error {
 	return startOnce(cmd, env, gw, startRequest{
 		workflowID:   workflowID,
 		workflowType: onboarding.WorkflowType,
+		attrs:        onboarding.StartSearchAttributes(),
 		summary:      "onboarding of proofing " + p.proofingID,
 		details:      "Started by the starter CLI. The person's data is in the document store, not in the history.",
 		next: []string{fmt.Sprintf("%s status %s", invocation, workflowID),

@@ -21,6 +21,7 @@ import (
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 
 	"idflow/workflows/process"
 )
@@ -32,6 +33,9 @@ import (
 type startRequest struct {
 	workflowID   string
 	workflowType string
+	// attrs are the workflow's search attributes at start (its package's
+	// StartSearchAttributes), if it has them.
+	attrs temporal.SearchAttributes
 	// summary and details are the UI's fixed summary and details: never personal data.
 	summary, details string
 	// again allows a start after a closed run (--new).
@@ -98,6 +102,7 @@ func startOnce(cmd *cobra.Command, env *environment, gw *gatewayClient, req star
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		StaticSummary:                            req.summary,
 		StaticDetails:                            req.details,
+		TypedSearchAttributes:                    req.attrs,
 	}, req.workflowType, input)
 	var taken *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &taken) {

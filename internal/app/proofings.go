@@ -39,6 +39,7 @@ func (p proofings) StartOnboarding(ctx context.Context, in onboarding.Input) err
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		StaticSummary:            "onboarding of proofing " + in.ProofingID,
+		TypedSearchAttributes:    onboarding.StartSearchAttributes(),
 	}, onboarding.WorkflowType, in)
 	var taken *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &taken) { // it ran and closed: its status stands in the projection

@@ -12,6 +12,8 @@ package fnsregistration
 import (
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
 	"idflow/workflows/process"
 )
 
@@ -281,4 +283,10 @@ type CreateExtraSignatureInput struct {
 type CreateResult struct {
 	FNSWorkflowID int64  `json:"fnsWorkflowId,omitempty"`
 	Refusal       string `json:"refusal,omitempty"`
+}
+
+// StartSearchAttributes are the search attributes to start a FNSRegistration with:
+// those its first publication sets (see process.StartSearchAttributes).
+func StartSearchAttributes() temporal.SearchAttributes {
+	return process.StartSearchAttributes(WorkflowType, StageChecking)
 }

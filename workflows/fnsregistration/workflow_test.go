@@ -450,3 +450,19 @@ func (s *fnsSuite) timersCanceledByAWakeUp() int {
 	s.Equal(1, s.query().Callbacks)
 	return canceledBeforeTheEnd
 }
+
+// TestStartSearchAttributesAreTheFirstPublication: started with them, the
+// registration does not upsert its first stage again.
+func (s *fnsSuite) TestStartSearchAttributesAreTheFirstPublication() {
+	var stages []string
+	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		stage, _ := args.Get(0).(temporal.SearchAttributes).GetKeyword(process.StageKey)
+		stages = append(stages, stage)
+	}).Return(nil)
+	s.Require().NoError(s.env.SetTypedSearchAttributesOnStart(StartSearchAttributes()))
+	s.fns.consumerState, s.fns.signConfirmed = consumerIdentified, true
+	s.env.ExecuteWorkflow(FNSRegistration, input())
+
+	s.Equal(process.OutcomeAccepted, s.result().Outcome)
+	s.Equal([]string{StageFinished}, stages)
+}

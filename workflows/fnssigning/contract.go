@@ -10,6 +10,8 @@ package fnssigning
 import (
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
 	"idflow/workflows/fnsregistration"
 	"idflow/workflows/process"
 )
@@ -180,4 +182,10 @@ type Countersignature struct {
 // MergeSignaturesResult is the documents with MergedSignatureID set.
 type MergeSignaturesResult struct {
 	Documents []SignedDocument `json:"documents"`
+}
+
+// StartSearchAttributes are the search attributes to start a DocumentSigning with:
+// those its first publication sets (see process.StartSearchAttributes).
+func StartSearchAttributes() temporal.SearchAttributes {
+	return process.StartSearchAttributes(WorkflowType, StageSending)
 }

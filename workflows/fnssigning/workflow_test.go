@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
@@ -220,4 +222,20 @@ func (s *signingSuite) TestSignerAndMergeAreValidatedBeforeAnyCall() {
 		s.Contains(err.Error(), want)
 	}
 	s.Zero(s.sends)
+}
+
+// TestStartSearchAttributesAreTheFirstPublication: started with them, the
+// signing does not upsert its first stage again.
+func (s *signingSuite) TestStartSearchAttributesAreTheFirstPublication() {
+	var stages []string
+	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		stage, _ := args.Get(0).(temporal.SearchAttributes).GetKeyword(process.StageKey)
+		stages = append(stages, stage)
+	}).Return(nil)
+	s.Require().NoError(s.env.SetTypedSearchAttributesOnStart(StartSearchAttributes()))
+	s.env.ExecuteWorkflow(DocumentSigning, input(1))
+
+	s.Equal(process.OutcomeAccepted, s.result().Outcome)
+	s.NotEmpty(stages)
+	s.NotContains(stages, StageSending)
 }

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
 	"idflow/internal/validate"
 	"idflow/workflows/fnssigning"
 	"idflow/workflows/kyc"
@@ -213,4 +215,10 @@ func (e Evidence) Validate() error {
 		errs.Add("evidence.signing.documentIds", fmt.Sprintf("1 to %d documents", fnssigning.MaxDocuments))
 	}
 	return errs.Err()
+}
+
+// StartSearchAttributes are the search attributes to start a Onboarding with:
+// those its first publication sets (see process.StartSearchAttributes).
+func StartSearchAttributes() temporal.SearchAttributes {
+	return process.StartSearchAttributes(WorkflowType, StageIdentifying)
 }

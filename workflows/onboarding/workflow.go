@@ -105,6 +105,7 @@ func (o *onboarding) run(ctx workflow.Context) (Status, error) {
 func (o *onboarding) startIdentification(ctx workflow.Context) {
 	if e := o.in.Evidence.SimplifiedIdentification; e != nil {
 		o.startChild(ctx, StepSimplifiedID, simplifiedid.WorkflowType, simplifiedid.WorkflowID(o.in.ProofingID),
+			simplifiedid.StartSearchAttributes(),
 			simplifiedid.Input{RequestID: o.in.ProofingID, PersonDocumentID: e.PersonDocumentID,
 				SMSCodeTimeout: e.SMSCodeTimeout, PersonCheckLimit: e.PersonCheckLimit,
 				PersonCheckPollInitial: e.PollInitial, PersonCheckPollMax: e.PollMax})
@@ -114,7 +115,7 @@ func (o *onboarding) startIdentification(ctx workflow.Context) {
 		if external == "" {
 			external = o.in.ProofingID
 		}
-		o.startChild(ctx, StepKYC, kyc.WorkflowType, kyc.WorkflowID(external), kyc.Input{
+		o.startChild(ctx, StepKYC, kyc.WorkflowType, kyc.WorkflowID(external), temporal.NewSearchAttributes(), kyc.Input{
 			ExternalUserID: external, LevelName: e.LevelName,
 			Applicant: kyc.ApplicantRef{InfoDocumentID: e.ApplicantInfoDocumentID}, Documents: e.Documents,
 			ReviewDeadline: e.ReviewDeadline, ResubmitTimeout: e.ResubmitTimeout, MaxAttempts: e.MaxAttempts,
@@ -125,6 +126,7 @@ func (o *onboarding) startIdentification(ctx workflow.Context) {
 func (o *onboarding) startRegistration(ctx workflow.Context) {
 	e := o.in.Evidence.FNSRegistration
 	o.startChild(ctx, StepFNSRegistration, fnsregistration.WorkflowType, fnsregistration.WorkflowID(o.in.ProofingID),
+		fnsregistration.StartSearchAttributes(),
 		fnsregistration.Input{RequestID: o.in.ProofingID, RegistrationDocumentID: e.RegistrationDocumentID,
 			AppTimeout: e.AppTimeout, AgentTimeout: e.AgentTimeout, ScanTimeout: e.ScanTimeout,
 			PollInitial: e.PollInitial, PollMax: e.PollMax})
@@ -136,20 +138,23 @@ func (o *onboarding) startSigning(ctx workflow.Context) {
 		return
 	}
 	o.startChild(ctx, StepSigning, fnssigning.WorkflowType, fnssigning.WorkflowID(o.in.ProofingID),
+		fnssigning.StartSearchAttributes(),
 		fnssigning.Input{RequestID: o.in.ProofingID, ConsumerID: o.consumerID, DocumentIDs: e.DocumentIDs,
 			SignTimeout: e.SignTimeout, PollInitial: e.PollInitial, PollMax: e.PollMax})
 }
 
 // startChild starts one step. Its context is its own, so that the
 // onboarding can cancel one child (a rejection elsewhere) and wait for its
-// compensation; a cancelled onboarding cancels them all.
-func (o *onboarding) startChild(ctx workflow.Context, name, workflowType, workflowID string, input any) {
+// compensation; a cancelled onboarding cancels them all. attrs are the
+// child's search attributes at start (its StartSearchAttributes).
+func (o *onboarding) startChild(ctx workflow.Context, name, workflowType, workflowID string, attrs temporal.SearchAttributes, input any) {
 	cctx, cancel := workflow.WithCancel(ctx)
 	cctx = workflow.WithChildOptions(cctx, workflow.ChildWorkflowOptions{
-		WorkflowID:          workflowID,
-		WaitForCancellation: true,
-		ParentClosePolicy:   enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
-		StaticSummary:       name + " of proofing " + o.in.ProofingID,
+		WorkflowID:            workflowID,
+		WaitForCancellation:   true,
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
+		StaticSummary:         name + " of proofing " + o.in.ProofingID,
+		TypedSearchAttributes: attrs,
 	})
 	o.status.Steps = append(o.status.Steps, Step{Name: name, WorkflowID: workflowID,
 		Outcome: process.OutcomePending, Proofing: proofing.Pending()})

@@ -339,3 +339,21 @@ func TestOnboardingRejectedWhenAPassedStepIsRevokedBeforeTheEnd(t *testing.T) {
 	require.Len(t, st.Steps, 3, "no signing after the rejection")
 	assert.Equal(t, process.OutcomeCanceled, st.Steps[2].Outcome, "the FNS registration still running is cancelled")
 }
+
+// TestOnboardingStartsItsStepsWithTheirSearchAttributes: each step is
+// searchable by its first stage from its start (KYC publishes more than
+// the start could carry, so it starts without).
+func TestOnboardingStartsItsStepsWithTheirSearchAttributes(t *testing.T) {
+	startStages := map[string]string{}
+	children := happyChildren()
+	for name, fn := range children {
+		children[name] = func(ctx workflow.Context, in map[string]any) (fnsregistration.Status, error) {
+			startStages[name], _ = workflow.GetTypedSearchAttributes(ctx).GetKeyword(process.StageKey)
+			return fn(ctx, in)
+		}
+	}
+	h := newHarness(t, children)
+	assert.Equal(t, process.OutcomeAccepted, h.run(fullInput()).Outcome)
+	assert.Equal(t, map[string]string{simplifiedid.WorkflowType: simplifiedid.StageOpeningSession, kyc.WorkflowType: "",
+		fnsregistration.WorkflowType: fnsregistration.StageChecking, fnssigning.WorkflowType: fnssigning.StageSending}, startStages)
+}

@@ -2,6 +2,7 @@ package process
 
 import (
 	"encoding/json"
+	"slices"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -21,6 +22,8 @@ type Tracker struct {
 	proofing func(id string) proofing.Status
 	// reported is what the parent workflow was last told (see reportToParent).
 	reported string
+	// published is set by the first Publish (see startedAsPublished).
+	published bool
 }
 
 // NewTracker tracks status for the named process; extra (may be nil) gives
@@ -126,11 +129,51 @@ func (t *Tracker) Publish(ctx workflow.Context) {
 	if t.extra != nil {
 		updates = append(updates, t.extra()...)
 	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
-		workflow.GetLogger(ctx).Warn("search attributes not updated", "Error", err)
+	if t.published || !t.startedAsPublished(ctx) {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+			workflow.GetLogger(ctx).Warn("search attributes not updated", "Error", err)
+		}
 	}
+	t.published = true
 	workflow.SetCurrentDetails(ctx, t.status.details())
 	t.reportToParent(ctx)
+}
+
+// startedAsPublished reports whether the workflow was started with the
+// search attributes its first publication would set (StartSearchAttributes),
+// which it then need not upsert. Only the first publication is spared:
+// every later one upserts, changed or not, as it always did, so the
+// histories of earlier runs replay (a run started without them upserts
+// first as before).
+func (t *Tracker) startedAsPublished(ctx workflow.Context) bool {
+	if t.extra != nil || t.providerRef != "" || t.status.Error != "" || t.status.Reason != "" {
+		return false
+	}
+	start := workflow.GetTypedSearchAttributes(ctx)
+	if _, ok := start.GetKeyword(ReasonKey); ok {
+		return false
+	}
+	return slices.Equal(publishedAtStart(start), []string{t.status.Process, t.status.Stage,
+		string(t.status.Outcome), t.status.Proofing.Key()})
+}
+
+// StartSearchAttributes are the search attributes a process in stage with
+// no outcome yet publishes first: its start options carry them, so the
+// process is searchable from its first moment and its first publication
+// costs no upsert (an event and a visibility write each).
+func StartSearchAttributes(process, stage string) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(ProcessTypeKey.ValueSet(process), StageKey.ValueSet(stage),
+		OutcomeKey.ValueSet(string(OutcomePending)), ProofingStatusKey.ValueSet(proofing.Pending().Key()))
+}
+
+// publishedAtStart lists the values of StartSearchAttributes' keys in sa.
+func publishedAtStart(sa temporal.SearchAttributes) []string {
+	var values []string
+	for _, key := range []temporal.SearchAttributeKeyKeyword{ProcessTypeKey, StageKey, OutcomeKey, ProofingStatusKey} {
+		v, _ := sa.GetKeyword(key)
+		values = append(values, v)
+	}
+	return values
 }
 
 // reportToParent tells a parent workflow (an onboarding) of each change of

@@ -11,6 +11,8 @@ package simplifiedid
 import (
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
 	"idflow/internal/pii"
 	"idflow/workflows/process"
 )
@@ -184,4 +186,10 @@ type PersonCheckResult struct {
 	Finished bool   `json:"finished"`
 	Verified bool   `json:"verified"`
 	Error    string `json:"error,omitempty"`
+}
+
+// StartSearchAttributes are the search attributes to start a SimplifiedIdentification with:
+// those its first publication sets (see process.StartSearchAttributes).
+func StartSearchAttributes() temporal.SearchAttributes {
+	return process.StartSearchAttributes(WorkflowType, StageOpeningSession)
 }

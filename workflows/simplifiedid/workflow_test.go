@@ -375,3 +375,20 @@ func (s *simplifiedIdentificationSuite) TestInvalidTuningIsRefused() {
 	s.Equal(process.OutcomeFailed, st.Outcome)
 	s.Equal(process.ErrTypeInvalidInput, st.Reason)
 }
+
+// TestStartSearchAttributesAreTheFirstPublication: started with them, the
+// identification does not upsert its first stage again.
+func (s *simplifiedIdentificationSuite) TestStartSearchAttributesAreTheFirstPublication() {
+	var stages []string
+	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		stage, _ := args.Get(0).(temporal.SearchAttributes).GetKeyword(process.StageKey)
+		stages = append(stages, stage)
+	}).Return(nil)
+	s.Require().NoError(s.env.SetTypedSearchAttributesOnStart(StartSearchAttributes()))
+	s.sendCode(time.Minute, goodCode)
+	s.env.ExecuteWorkflow(SimplifiedIdentification, testInput())
+
+	s.Equal(process.OutcomeAccepted, s.result().Outcome)
+	s.NotEmpty(stages)
+	s.NotContains(stages, StageOpeningSession)
+}
