@@ -97,7 +97,7 @@ func startTemporal() {
 		return
 	}
 	defer c.Close()
-	testTemporal.err = temporalclient.EnsureSearchAttributes(ctx, c, "default", process.SearchAttributeKeys())
+	_, testTemporal.err = temporalclient.EnsureSearchAttributes(ctx, c, "default", process.SearchAttributeKeys())
 }
 
 // testID is a workflow-id-safe name for the test.

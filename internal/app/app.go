@@ -142,7 +142,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 	stack.push("temporal client", func() error { tc.Close(); return nil })
 	deps.temporal.Store(&tc)
-	if err := registerSearchAttributes(ctx, tc, copts.Namespace, dev != nil, log); err != nil {
+	if err := registerSearchAttributes(ctx, tc, copts.Namespace, dev, log); err != nil {
 		return err
 	}
 	info.TemporalAddress, info.APIToken = copts.HostPort, cfg.APIToken
@@ -364,12 +364,15 @@ func temporalOptions(dev *devStack, log *zap.Logger, m *metrics.Metrics) (client
 // registerSearchAttributes adds the project's search attributes. In -dev a
 // failure stops the start; against a shared server the worker may lack the
 // permission, so it warns and the operator registers them once by hand.
-func registerSearchAttributes(ctx context.Context, tc client.Client, ns string, dev bool, log *zap.Logger) error {
-	err := temporalclient.EnsureSearchAttributes(ctx, tc, ns, process.SearchAttributeKeys())
+func registerSearchAttributes(ctx context.Context, tc client.Client, ns string, dev *devStack, log *zap.Logger) error {
+	added, err := temporalclient.EnsureSearchAttributes(ctx, tc, ns, process.SearchAttributeKeys())
 	switch {
 	case err == nil:
+		if dev != nil {
+			dev.searchAttributesRegistered(added)
+		}
 		return nil
-	case dev:
+	case dev != nil:
 		return err
 	default:
 		log.Warn("could not register search attributes; register them with `temporal operator search-attribute create`",

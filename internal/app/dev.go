@@ -19,6 +19,9 @@ import (
 type devStack struct {
 	frontend, uiURL string // the embedded Temporal server's addresses
 	sandboxes       []Sandbox
+	// searchAttributesRegistered tells the embedded server that the search
+	// attributes are registered (added, or there already).
+	searchAttributesRegistered func(added bool)
 }
 
 // Sandbox is one provider sandbox served under -dev.
@@ -71,7 +74,7 @@ func startDev(ctx context.Context, cfg *config.Worker, gatewayURL string, log *z
 		}
 		cfg.EncryptionKeys = keys
 	}
-	frontend, uiURL, err := startEmbeddedTemporal(ctx, cfg, gatewayURL, log, stack)
+	frontend, uiURL, registered, err := startEmbeddedTemporal(ctx, cfg, gatewayURL, log, stack)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +82,7 @@ func startDev(ctx context.Context, cfg *config.Worker, gatewayURL string, log *z
 	if err != nil {
 		return nil, err
 	}
-	return &devStack{frontend: frontend, uiURL: uiURL, sandboxes: sandboxes}, nil
+	return &devStack{frontend: frontend, uiURL: uiURL, sandboxes: sandboxes, searchAttributesRegistered: registered}, nil
 }
 
 // devToken reads the token an earlier -dev left, or generates and saves one.

@@ -12,15 +12,20 @@ import (
 
 	"idflow/internal/config"
 	"idflow/internal/devserver"
+	"idflow/internal/temporalclient"
+	"idflow/workflows/process"
 )
 
 // embedsTemporal: this build can run -dev.
 const embedsTemporal = true
 
 // startEmbeddedTemporal starts the Temporal server and UI that -dev embeds
-// and returns the frontend's and the UI's addresses. A binary built with the tag nodev leaves
-// them (and most of its size) out.
-func startEmbeddedTemporal(ctx context.Context, cfg *config.Worker, gatewayURL string, log *zap.Logger, stack *cleanupStack) (frontend, uiURL string, err error) {
+// and returns the frontend's and the UI's addresses and the server's
+// Server.SearchAttributesRegistered. A binary built with the tag nodev
+// leaves them (and most of its size) out.
+func startEmbeddedTemporal(ctx context.Context, cfg *config.Worker, gatewayURL string, log *zap.Logger, stack *cleanupStack) (
+	frontend, uiURL string, registered func(added bool), err error,
+) {
 	srv, err := devserver.Start(devserver.Options{
 		DatabaseFile: filepath.Join(cfg.DevDir, "temporal.db"),
 		IP:           cfg.DevTemporalIP,
@@ -29,16 +34,17 @@ func startEmbeddedTemporal(ctx context.Context, cfg *config.Worker, gatewayURL s
 		Namespace:    "default",
 		Logger:       log,
 		// The embedded UI decodes payloads through the gateway's codec endpoint.
-		CodecEndpoint: strings.TrimRight(gatewayURL, "/") + "/codec/" + cfg.CodecToken,
+		CodecEndpoint:    strings.TrimRight(gatewayURL, "/") + "/codec/" + cfg.CodecToken,
+		SearchAttributes: temporalclient.SearchAttributeTypes(process.SearchAttributeKeys()),
 	})
 	if err != nil {
-		return "", "", err
+		return "", "", nil, err
 	}
 	stack.push("embedded temporal", srv.Stop)
 	readyCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := srv.WaitReady(readyCtx); err != nil {
-		return "", "", err
+		return "", "", nil, err
 	}
-	return srv.FrontendAddress(), srv.UIURL(), nil
+	return srv.FrontendAddress(), srv.UIURL(), srv.SearchAttributesRegistered, nil
 }

@@ -13,6 +13,8 @@ import (
 // embedsTemporal: this build has no embedded Temporal server.
 const embedsTemporal = false
 
-func startEmbeddedTemporal(context.Context, *config.Worker, string, *zap.Logger, *cleanupStack) (frontend, uiURL string, err error) {
-	return "", "", ErrBuiltWithoutDev
+func startEmbeddedTemporal(context.Context, *config.Worker, string, *zap.Logger, *cleanupStack) (
+	frontend, uiURL string, registered func(added bool), err error,
+) {
+	return "", "", nil, ErrBuiltWithoutDev
 }

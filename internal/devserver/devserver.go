@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	uiserver "github.com/temporalio/ui-server/v2/server"
@@ -53,6 +54,11 @@ type Options struct {
 	Namespace string
 	// CodecEndpoint, when set, is offered to the UI for decoding payloads.
 	CodecEndpoint string
+	// SearchAttributes are the custom search attributes a new database's
+	// namespace is created with, so that they are usable from the first
+	// request; an existing database gets those it lacks through the
+	// operator API (see SearchAttributesRegistered).
+	SearchAttributes map[string]enumspb.IndexedValueType
 	// Logger receives the server's warnings and errors.
 	Logger *zap.Logger
 }
@@ -63,6 +69,11 @@ type Server struct {
 	ui       *uiserver.Server
 	opts     Options
 	logLevel zap.AtomicLevel
+	// unforce ends the server's reading of the search attributes from the
+	// database on every use (see SearchAttributesRegistered); settle is
+	// the timer that calls it later.
+	unforce func()
+	settle  *time.Timer
 }
 
 // Start creates the schema and namespace when missing and starts the
@@ -78,19 +89,41 @@ func Start(opts Options) (*Server, error) {
 	}
 	// The server is chatty at info level; an operator of -dev needs its problems only.
 	logLevel := zap.NewAtomicLevelAt(zapcore.WarnLevel)
-	srv, err := newTemporalServer(cfg, hosts, opts.Logger.Named("temporal").WithOptions(zap.IncreaseLevel(logLevel)))
+	dynamic := dynamicconfig.NewMemoryClient()
+	unforce := dynamic.OverrideSetting(dynamicconfig.ForceSearchAttributesCacheRefreshOnRead, true)
+	srv, err := newTemporalServer(cfg, hosts, dynamic, opts.Logger.Named("temporal").WithOptions(zap.IncreaseLevel(logLevel)))
 	if err != nil {
 		return nil, err
 	}
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("devserver: start temporal: %w", err)
 	}
-	s := &Server{temporal: srv, opts: opts, logLevel: logLevel}
+	s := &Server{temporal: srv, opts: opts, logLevel: logLevel, unforce: sync.OnceFunc(unforce)}
 	if opts.UIPort != 0 {
 		s.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(s.uiConfig()))
 		go func() { _ = s.ui.Start() }()
 	}
 	return s, nil
+}
+
+// searchAttributeCacheLifetime is how long a Temporal service keeps the
+// search attributes it read (the server's cacheRefreshInterval).
+const searchAttributeCacheLifetime = 60 * time.Second
+
+// SearchAttributesRegistered tells the server that the caller has
+// registered the search attributes it needs, added (true) or found there
+// already. Until then each service reads them from the database on every
+// use (ForceSearchAttributesCacheRefreshOnRead: they are usable the moment
+// they are registered), which costs a database read per visibility write
+// and per validation (2.5 % of the CPU of -dev under load). With none
+// added it stops at once; with some added, once every service's cache is
+// sure to have been read since.
+func (s *Server) SearchAttributesRegistered(added bool) {
+	if !added {
+		s.unforce()
+		return
+	}
+	s.settle = time.AfterFunc(searchAttributeCacheLifetime+time.Second, s.unforce)
 }
 
 // FrontendAddress is the host:port a Temporal client dials.
@@ -119,6 +152,9 @@ func (s *Server) Stop() error {
 	// Services stopping one by one log each other's absence as errors; that is
 	// expected while shutting down and would only alarm the reader.
 	s.logLevel.SetLevel(zapcore.FatalLevel)
+	if s.settle != nil {
+		s.settle.Stop()
+	}
 	if s.ui != nil {
 		s.ui.Stop()
 	}
@@ -149,9 +185,9 @@ func prepareDatabase(sqlCfg *config.SQL, opts Options) error {
 			return fmt.Errorf("devserver: set up schema: %w", err)
 		}
 	}
-	// Search attributes are registered later through the operator API, so
-	// that attributes added by newer versions reach existing databases too.
-	ns, err := sqlite.NewNamespaceConfig("active", opts.Namespace, false, nil)
+	// A namespace that exists already keeps its search attributes: those
+	// added by newer versions come through the operator API.
+	ns, err := sqlite.NewNamespaceConfig("active", opts.Namespace, false, opts.SearchAttributes)
 	if err != nil {
 		return fmt.Errorf("devserver: namespace config: %w", err)
 	}
@@ -161,7 +197,7 @@ func prepareDatabase(sqlCfg *config.SQL, opts Options) error {
 	return nil
 }
 
-func newTemporalServer(cfg *config.Config, hosts map[primitives.ServiceName]static.Hosts, logger *zap.Logger) (temporal.Server, error) {
+func newTemporalServer(cfg *config.Config, hosts map[primitives.ServiceName]static.Hosts, dynamic dynamicconfig.Client, logger *zap.Logger) (temporal.Server, error) {
 	serverLogger := tlog.NewZapLogger(logger)
 	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
 	if err != nil {
@@ -180,10 +216,7 @@ func newTemporalServer(cfg *config.Config, hosts map[primitives.ServiceName]stat
 		// Static membership: with ringpop, a restart finds the previous run's
 		// hosts in the database and serves "Not enough hosts" for ~30 s.
 		temporal.WithStaticHosts(hosts),
-		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
-			// Search attributes registered at start are usable at once.
-			dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): []dynamicconfig.ConstrainedValue{{Value: true}},
-		}),
+		temporal.WithDynamicConfigClient(dynamic),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("devserver: new server: %w", err)

@@ -73,29 +73,38 @@ func Dial(ctx context.Context, opts client.Options) (client.Client, error) {
 	return c, nil
 }
 
+// SearchAttributeTypes maps each key's name to its type, as the operator
+// API takes them.
+func SearchAttributeTypes(keys []temporal.SearchAttributeKey) map[string]enums.IndexedValueType {
+	types := make(map[string]enums.IndexedValueType, len(keys))
+	for _, key := range keys {
+		types[key.GetName()] = key.GetValueType()
+	}
+	return types
+}
+
 // EnsureSearchAttributes registers the custom search attributes that the
-// namespace does not have yet; existing ones are left alone.
-func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string, keys []temporal.SearchAttributeKey) error {
+// namespace does not have yet, reporting whether there were any; existing
+// ones are left alone.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string, keys []temporal.SearchAttributeKey) (added bool, err error) {
 	ops := c.OperatorService()
 	existing, err := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
 	if err != nil {
-		return fmt.Errorf("list search attributes: %w", err)
+		return false, fmt.Errorf("list search attributes: %w", err)
 	}
-	missing := map[string]enums.IndexedValueType{}
-	for _, key := range keys {
-		if _, ok := existing.GetCustomAttributes()[key.GetName()]; !ok {
-			missing[key.GetName()] = key.GetValueType()
-		}
+	missing := SearchAttributeTypes(keys)
+	for name := range existing.GetCustomAttributes() {
+		delete(missing, name)
 	}
 	if len(missing) == 0 {
-		return nil
+		return false, nil
 	}
 	_, err = ops.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
 		Namespace:        namespace,
 		SearchAttributes: missing,
 	})
 	if err != nil {
-		return fmt.Errorf("add search attributes: %w", err)
+		return false, fmt.Errorf("add search attributes: %w", err)
 	}
-	return nil
+	return true, nil
 }
