@@ -98,7 +98,8 @@ func (b *bench) kyc(ctx context.Context, i int) (string, error) {
 	in := kyc.Input{ExternalUserID: user, LevelName: "basic-kyc-level", Documents: docs,
 		Applicant:      kyc.ApplicantRef{Info: &pii.ApplicantInfo{FirstName: "Иван", LastName: "Иванов"}},
 		ReconcileAfter: time.Minute, MonitorReconcileEvery: time.Hour, MonitoringPeriod: 10 * time.Second}
-	wf, err := b.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflowID, TaskQueue: b.env.cfg.TaskQueue}, kyc.WorkflowType, in)
+	wf, err := b.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflowID, TaskQueue: b.env.cfg.TaskQueue,
+		TypedSearchAttributes: kyc.StartSearchAttributes()}, kyc.WorkflowType, in)
 	if err != nil {
 		return workflowID, fmt.Errorf("start: %w", err)
 	}

@@ -216,6 +216,7 @@ func startKYC(cmd *cobra.Command, env *environment, externalUserID, level string
 	return startOnce(cmd, env, gw, startRequest{
 		workflowID:   workflowID,
 		workflowType: kyc.WorkflowType,
+		attrs:        kyc.StartSearchAttributes(),
 		summary:      fmt.Sprintf("KYC of external user %s, level %s", externalUserID, level),
 		details:      details,
 		again:        again,

@@ -36,6 +36,12 @@ func KYCVerification(ctx workflow.Context, in Input) (Status, error) {
 	return k.run(ctx)
 }
 
+// StartSearchAttributes are the search attributes to start a KYCVerification
+// with: those its first publication sets (see process.StartSearchAttributes).
+func StartSearchAttributes() temporal.SearchAttributes {
+	return process.StartSearchAttributes(WorkflowType, StageCreatingApplicant, (&kycVerification{}).searchAttributes()...)
+}
+
 type kycVerification struct {
 	in, raw    Input
 	status     Status

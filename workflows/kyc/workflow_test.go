@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -496,4 +497,22 @@ func (s *kycSuite) TestResubmissionWithAMissingDocumentIsRefused() {
 	s.NoError(good.failed)
 	s.Equal(process.OutcomeAccepted, s.kycResult().Outcome)
 	s.Len(s.uploads, 4, "only the good document was uploaded again")
+}
+
+// TestStartSearchAttributesAreTheFirstPublication: started with them, the
+// verification does not upsert its first stage again.
+func (s *kycSuite) TestStartSearchAttributesAreTheFirstPublication() {
+	var stages []string
+	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		stage, _ := args.Get(0).(temporal.SearchAttributes).GetKeyword(process.StageKey)
+		stages = append(stages, stage)
+	}).Return(nil)
+	s.Require().NoError(s.env.SetTypedSearchAttributesOnStart(StartSearchAttributes()))
+	s.answers = []ReviewState{green}
+	s.webhook(reviewDelay+time.Second, "c1")
+	s.env.ExecuteWorkflow(KYCVerification, kycInput())
+
+	s.Equal(process.OutcomeAccepted, s.kycResult().Outcome)
+	s.NotEmpty(stages)
+	s.NotContains(stages, StageCreatingApplicant)
 }

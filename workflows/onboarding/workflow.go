@@ -115,7 +115,7 @@ func (o *onboarding) startIdentification(ctx workflow.Context) {
 		if external == "" {
 			external = o.in.ProofingID
 		}
-		o.startChild(ctx, StepKYC, kyc.WorkflowType, kyc.WorkflowID(external), temporal.NewSearchAttributes(), kyc.Input{
+		o.startChild(ctx, StepKYC, kyc.WorkflowType, kyc.WorkflowID(external), kyc.StartSearchAttributes(), kyc.Input{
 			ExternalUserID: external, LevelName: e.LevelName,
 			Applicant: kyc.ApplicantRef{InfoDocumentID: e.ApplicantInfoDocumentID}, Documents: e.Documents,
 			ReviewDeadline: e.ReviewDeadline, ResubmitTimeout: e.ResubmitTimeout, MaxAttempts: e.MaxAttempts,

@@ -341,8 +341,7 @@ func TestOnboardingRejectedWhenAPassedStepIsRevokedBeforeTheEnd(t *testing.T) {
 }
 
 // TestOnboardingStartsItsStepsWithTheirSearchAttributes: each step is
-// searchable by its first stage from its start (KYC publishes more than
-// the start could carry, so it starts without).
+// searchable by its first stage from its start.
 func TestOnboardingStartsItsStepsWithTheirSearchAttributes(t *testing.T) {
 	startStages := map[string]string{}
 	children := happyChildren()
@@ -354,6 +353,6 @@ func TestOnboardingStartsItsStepsWithTheirSearchAttributes(t *testing.T) {
 	}
 	h := newHarness(t, children)
 	assert.Equal(t, process.OutcomeAccepted, h.run(fullInput()).Outcome)
-	assert.Equal(t, map[string]string{simplifiedid.WorkflowType: simplifiedid.StageOpeningSession, kyc.WorkflowType: "",
+	assert.Equal(t, map[string]string{simplifiedid.WorkflowType: simplifiedid.StageOpeningSession, kyc.WorkflowType: kyc.StageCreatingApplicant,
 		fnsregistration.WorkflowType: fnsregistration.StageChecking, fnssigning.WorkflowType: fnssigning.StageSending}, startStages)
 }

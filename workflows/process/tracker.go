@@ -2,7 +2,7 @@ package process
 
 import (
 	"encoding/json"
-	"slices"
+	"reflect"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -129,7 +129,7 @@ func (t *Tracker) Publish(ctx workflow.Context) {
 	if t.extra != nil {
 		updates = append(updates, t.extra()...)
 	}
-	if t.published || !t.startedAsPublished(ctx) {
+	if t.published || !t.startedAsPublished(ctx, updates) {
 		if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 			workflow.GetLogger(ctx).Warn("search attributes not updated", "Error", err)
 		}
@@ -139,41 +139,32 @@ func (t *Tracker) Publish(ctx workflow.Context) {
 	t.reportToParent(ctx)
 }
 
-// startedAsPublished reports whether the workflow was started with the
-// search attributes its first publication would set (StartSearchAttributes),
-// which it then need not upsert. Only the first publication is spared:
-// every later one upserts, changed or not, as it always did, so the
-// histories of earlier runs replay (a run started without them upserts
-// first as before).
-func (t *Tracker) startedAsPublished(ctx workflow.Context) bool {
-	if t.extra != nil || t.providerRef != "" || t.status.Error != "" || t.status.Reason != "" {
+// startedAsPublished reports whether the workflow was started with exactly
+// the search attributes updates would set (its StartSearchAttributes), so
+// that its first publication need not upsert them. Only the first
+// publication is spared, and never in a continued run (which inherits its
+// predecessor's): every other one upserts, changed or not, as it always
+// did, so the histories of earlier runs replay (a run started without
+// them upserts first as before).
+func (t *Tracker) startedAsPublished(ctx workflow.Context, updates []temporal.SearchAttributeUpdate) bool {
+	if workflow.GetInfo(ctx).ContinuedExecutionRunID != "" {
 		return false
 	}
-	start := workflow.GetTypedSearchAttributes(ctx)
-	if _, ok := start.GetKeyword(ReasonKey); ok {
-		return false
-	}
-	return slices.Equal(publishedAtStart(start), []string{t.status.Process, t.status.Stage,
-		string(t.status.Outcome), t.status.Proofing.Key()})
+	// Map copies and a comparison: neither depends on the order of iteration.
+	want := temporal.NewSearchAttributes(updates...).GetUntypedValues() //workflowcheck:ignore
+	have := workflow.GetTypedSearchAttributes(ctx).GetUntypedValues()   //workflowcheck:ignore
+	return reflect.DeepEqual(want, have)                                //workflowcheck:ignore
 }
 
 // StartSearchAttributes are the search attributes a process in stage with
-// no outcome yet publishes first: its start options carry them, so the
-// process is searchable from its first moment and its first publication
-// costs no upsert (an event and a visibility write each).
-func StartSearchAttributes(process, stage string) temporal.SearchAttributes {
-	return temporal.NewSearchAttributes(ProcessTypeKey.ValueSet(process), StageKey.ValueSet(stage),
-		OutcomeKey.ValueSet(string(OutcomePending)), ProofingStatusKey.ValueSet(proofing.Pending().Key()))
-}
-
-// publishedAtStart lists the values of StartSearchAttributes' keys in sa.
-func publishedAtStart(sa temporal.SearchAttributes) []string {
-	var values []string
-	for _, key := range []temporal.SearchAttributeKeyKeyword{ProcessTypeKey, StageKey, OutcomeKey, ProofingStatusKey} {
-		v, _ := sa.GetKeyword(key)
-		values = append(values, v)
-	}
-	return values
+// no outcome yet publishes first, with extra, the process's own: its start
+// options carry them, so the process is searchable from its first moment
+// and its first publication costs no upsert (an event and a visibility
+// write each).
+func StartSearchAttributes(process, stage string, extra ...temporal.SearchAttributeUpdate) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(append([]temporal.SearchAttributeUpdate{ProcessTypeKey.ValueSet(process),
+		StageKey.ValueSet(stage), OutcomeKey.ValueSet(string(OutcomePending)),
+		ProofingStatusKey.ValueSet(proofing.Pending().Key())}, extra...)...)
 }
 
 // reportToParent tells a parent workflow (an onboarding) of each change of

@@ -24,9 +24,12 @@ func trackedProcess(ctx workflow.Context, ref string) error {
 
 // upsertStages runs trackedProcess started with start (none when nil) and
 // returns the stage each of its upserts set.
-func upsertStages(t *testing.T, start *temporal.SearchAttributes, ref string) []string {
+func upsertStages(t *testing.T, start *temporal.SearchAttributes, ref string, continued bool) []string {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	if continued {
+		env.SetContinuedExecutionRunID("run-before")
+	}
 	env.RegisterWorkflow(trackedProcess)
 	if start != nil {
 		require.NoError(t, env.SetTypedSearchAttributesOnStart(*start))
@@ -44,9 +47,11 @@ func upsertStages(t *testing.T, start *temporal.SearchAttributes, ref string) []
 func TestStartSearchAttributesSpareTheFirstUpsert(t *testing.T) {
 	same := process.StartSearchAttributes("Tracked", "first")
 	otherStage := process.StartSearchAttributes("Tracked", "zeroth")
-	assert.Equal(t, []string{"first", "second"}, upsertStages(t, nil, ""), "started without them")
-	assert.Equal(t, []string{"second"}, upsertStages(t, &same, ""), "started with the first publication's")
-	assert.Equal(t, []string{"first", "second"}, upsertStages(t, &otherStage, ""), "started with another stage")
-	assert.Equal(t, []string{"first", "second"}, upsertStages(t, &same, "ref-1"),
+	assert.Equal(t, []string{"first", "second"}, upsertStages(t, nil, "", false), "started without them")
+	assert.Equal(t, []string{"second"}, upsertStages(t, &same, "", false), "started with the first publication's")
+	assert.Equal(t, []string{"first", "second"}, upsertStages(t, &otherStage, "", false), "started with another stage")
+	assert.Equal(t, []string{"first", "second"}, upsertStages(t, &same, "ref-1", false),
 		"a first publication with more than the start's (a provider ref) upserts")
+	assert.Equal(t, []string{"first", "second"}, upsertStages(t, &same, "", true),
+		"a continued run (its attributes inherited) upserts as it always did")
 }
