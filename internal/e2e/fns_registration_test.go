@@ -88,6 +88,7 @@ func (sys *system) registerFNSPerson(t *testing.T, requestID string) (client.Wor
 	regDoc := sys.putDocument(t, "registration.json", fnsregistration.RegistrationMediaType, body)
 	run, err := sys.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
 		ID: fnsregistration.WorkflowID(requestID), TaskQueue: "idflow-e2e",
+		TypedSearchAttributes: fnsregistration.StartSearchAttributes(),
 	}, fnsregistration.WorkflowType, fnsregistration.Input{RequestID: requestID, RegistrationDocumentID: regDoc,
 		PollInitial: time.Second, PollMax: 2 * time.Second})
 	require.NoError(t, err)
@@ -143,6 +144,7 @@ func TestFNSRegistrationEndToEnd(t *testing.T) {
 
 	h := sys.history(t, run.GetID())
 	sys.requireSummaries(t, h)
+	requireStartedAtFirstStage(t, h, fnsregistration.StageChecking)
 	recordHistory(t, h, "fns-registration-accepted")
 
 	// The registered person signs two documents; they come back with
@@ -155,6 +157,7 @@ func TestFNSRegistrationEndToEnd(t *testing.T) {
 	}
 	signRun, err := sys.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
 		ID: fnssigning.WorkflowID("e2e-sign-1"), TaskQueue: "idflow-e2e",
+		TypedSearchAttributes: fnssigning.StartSearchAttributes(),
 	}, fnssigning.WorkflowType, fnssigning.Input{RequestID: "e2e-sign-1", ConsumerID: out.ConsumerID, DocumentIDs: docIDs,
 		PollInitial: time.Second, PollMax: 2 * time.Second})
 	require.NoError(t, err)

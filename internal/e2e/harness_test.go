@@ -20,19 +20,17 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/server/common/testing/freeport"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"idflow/internal/app"
-	"idflow/internal/config"
-
 	"idflow/internal/codec"
-
 	"idflow/internal/codec/codectest"
-
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
+	"idflow/internal/config"
+	"idflow/workflows/process"
 )
 
 // system is one running worker process (app.Run under -dev) and a client to it.
@@ -188,6 +186,29 @@ func (s *system) requireSummaries(t *testing.T, h *historypb.History) {
 		checked++
 	}
 	require.NotZero(t, checked, "the history has activities or timers")
+}
+
+// requireStartedAtFirstStage checks that a process started with its
+// StartSearchAttributes is searchable by its first stage from its start
+// and spends no upsert on it: the server keeps exactly what the first
+// publication would set (it drops an empty list, for one).
+func requireStartedAtFirstStage(t *testing.T, h *historypb.History, stage string) {
+	t.Helper()
+	stages := []string{}
+	for _, ev := range h.Events {
+		fields := ev.GetWorkflowExecutionStartedEventAttributes().GetSearchAttributes().GetIndexedFields()
+		if upsert := ev.GetUpsertWorkflowSearchAttributesEventAttributes(); upsert != nil {
+			fields = upsert.GetSearchAttributes().GetIndexedFields()
+		}
+		if p, ok := fields[process.StageKey.GetName()]; ok {
+			var s string
+			require.NoError(t, converter.GetDefaultDataConverter().FromPayload(p, &s))
+			stages = append(stages, s)
+		}
+	}
+	require.NotEmpty(t, stages, "no stage at start")
+	require.Equal(t, stage, stages[0], "the start carries the first stage")
+	require.NotContains(t, stages[1:], stage, "no upsert repeats the first stage")
 }
 
 // helper marks the caller a test helper when t is a *testing.T (not an

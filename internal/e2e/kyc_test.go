@@ -43,7 +43,7 @@ func (s *system) document(t *testing.T, docType, subType, fileName string) kyc.D
 func (s *system) startKYC(t *testing.T, externalUserID string, docs ...kyc.Document) client.WorkflowRun {
 	t.Helper()
 	run, err := s.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
-		ID: kyc.WorkflowID(externalUserID), TaskQueue: "idflow-e2e",
+		ID: kyc.WorkflowID(externalUserID), TaskQueue: "idflow-e2e", TypedSearchAttributes: kyc.StartSearchAttributes(),
 	}, kyc.WorkflowType, kyc.Input{
 		ExternalUserID: externalUserID, LevelName: "basic-kyc-level", Documents: docs,
 		Applicant:      kyc.ApplicantRef{Info: &pii.ApplicantInfo{FirstName: "Иван", LastName: "Иванов"}},
@@ -116,6 +116,7 @@ func TestKYCRetryThenGreenEndToEnd(t *testing.T) {
 	assertInboxDeliveredOnce(t, sys)
 	h := sys.history(t, run.GetID())
 	sys.requireSummaries(t, h)
+	requireStartedAtFirstStage(t, h, kyc.StageCreatingApplicant)
 	for _, ev := range h.Events {
 		if attrs := ev.GetActivityTaskScheduledEventAttributes(); attrs.GetActivityType().GetName() == kyc.UploadDocumentActivity {
 			assert.Equal(t, 30*time.Second, attrs.GetHeartbeatTimeout().AsDuration(), "a crashed upload is retried after 30 s")

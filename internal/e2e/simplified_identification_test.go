@@ -39,7 +39,7 @@ func (s *system) startIdentification(t *testing.T, requestID string, p pii.Perso
 		tune(&in)
 	}
 	run, err := s.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
-		ID: simplifiedid.WorkflowID(requestID), TaskQueue: "idflow-e2e",
+		ID: simplifiedid.WorkflowID(requestID), TaskQueue: "idflow-e2e", TypedSearchAttributes: simplifiedid.StartSearchAttributes(),
 	}, simplifiedid.WorkflowType, in)
 	require.NoError(t, err)
 	return run
@@ -92,6 +92,7 @@ func TestSimplifiedIdentificationEndToEnd(t *testing.T) {
 	assert.Equal(t, 2, eventCount(h, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED),
 		"the malformed code left no trace in history")
 	sys.requireSummaries(t, h)
+	requireStartedAtFirstStage(t, h, simplifiedid.StageOpeningSession)
 	recordHistory(t, h, "simplified-identification-accepted")
 
 	metrics := sys.get(t, "/metrics")

@@ -497,8 +497,12 @@ func (k *kycVerification) decided() bool { return !k.status.DecidedAt.IsZero() }
 // searchAttributes are KYC's own: the rejected steps and the moderation
 // comment (the provider's text meant for the applicant, no personal data).
 func (k *kycVerification) searchAttributes() []temporal.SearchAttributeUpdate {
+	rejected := process.RejectedStepsKey.ValueUnset() // as a start carries none (an empty list is dropped)
+	if names := k.rejectedStepNames(); len(names) > 0 {
+		rejected = process.RejectedStepsKey.ValueSet(names)
+	}
 	return []temporal.SearchAttributeUpdate{
-		process.RejectedStepsKey.ValueSet(k.rejectedStepNames()),
+		rejected,
 		process.ModerationCommentKey.ValueSet(k.status.ModerationComment),
 	}
 }
