@@ -23,10 +23,14 @@
 //
 //   - The route fails (the body cannot be routed): the event becomes
 //     "unmatched" at once, with the route's error, and is not retried.
-//   - Temporal answers NotFound (no such workflow, or it has completed): the
-//     event is "unmatched" and retried with backoff, since the workflow may
-//     be just starting, up to Options.UnmatchedAttempts times; then it is
-//     kept, unmatched, for operators (GET /v1/inbox?status=unmatched).
+//   - Temporal answers that the workflow has closed (a provider's last
+//     callback after a poll saw the end first): the event is "unmatched" at
+//     once, with that reason, and is not retried: nothing the provider
+//     sends afterwards reopens a run.
+//   - Temporal answers NotFound otherwise (no such workflow): the event is
+//     "unmatched" and retried with backoff, since the workflow may be just
+//     starting, up to Options.UnmatchedAttempts times; then it is kept,
+//     unmatched, for operators (GET /v1/inbox?status=unmatched).
 //   - Temporal refuses the signal for good (an invalid argument, such as a
 //     workflow id that cannot exist): the event is "failed" at once, with
 //     the reason, and never retried.
@@ -135,7 +139,8 @@ const (
 	ReasonUnavailable = "unavailable" // Temporal unreachable, timeout, no permission
 	ReasonRetryable   = "retryable"   // the signal failed otherwise, maybe not for good
 	ReasonRefused     = "refused"     // Temporal refused the signal for good (invalid argument)
-	ReasonNotFound    = "not_found"   // Temporal knows no such (running) workflow
+	ReasonNotFound    = "not_found"   // Temporal knows no such workflow
+	ReasonClosed      = "closed"      // the workflow has closed
 	ReasonUnroutable  = "unroutable"  // no route for the provider, or the route failed
 	ReasonStore       = "store"       // a database call failed
 )
@@ -459,6 +464,10 @@ func (d *Dispatcher) deliver(ctx context.Context, ev store.InboxEvent) bool {
 		log.Error("inbox event refused by Temporal, giving up", zap.Error(err))
 		d.markRetry(ctx, log, ev, del.WorkflowID, store.InboxFailed, "refused: "+err.Error(), time.Time{})
 		return true
+	case closed:
+		d.failures.WithLabelValues(ev.Provider, ReasonClosed).Inc()
+		d.giveUp(ctx, log, ev, del.WorkflowID, "workflow closed: "+err.Error())
+		return true
 	case notFound:
 		d.failures.WithLabelValues(ev.Provider, ReasonNotFound).Inc()
 		n := ev.UnmatchedAttempts + 1
@@ -491,12 +500,16 @@ func (d *Dispatcher) deliver(ctx context.Context, ev store.InboxEvent) bool {
 	}
 }
 
+// workflowCompletedText is what Temporal's NotFound says of a closed run.
+const workflowCompletedText = "workflow execution already completed"
+
 // signalOutcome classifies what a SignalWorkflow call came to.
 type signalOutcome int
 
 const (
 	delivered   signalOutcome = iota
-	notFound                  // no such running workflow (yet)
+	notFound                  // no such workflow (yet)
+	closed                    // the workflow has closed: no run takes the signal
 	refused                   // never deliverable as it stands
 	unavailable               // Temporal cannot be reached now
 	retryable                 // anything else: try this event again later
@@ -509,6 +522,12 @@ func classify(err error) signalOutcome {
 	}
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
+		// The server's own text for a signal to a closed run (its
+		// consts.ErrWorkflowCompleted); were it to change, such events
+		// would only be retried as before.
+		if strings.Contains(nf.Error(), workflowCompletedText) {
+			return closed
+		}
 		return notFound
 	}
 	st := serviceerror.ToStatus(err)

@@ -306,6 +306,33 @@ func TestNotFoundBecomesUnmatched(t *testing.T) {
 	})
 }
 
+// TestClosedWorkflowIsUnmatchedAtOnce: a callback that comes after its
+// workflow closed (FNS's last, when a poll saw the end first) is kept as
+// unmatched at the first answer, not retried.
+func TestClosedWorkflowIsUnmatchedAtOnce(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		f.sig.setFail(func(_ int, s sent) error {
+			if s.WorkflowID == "wf-closed" {
+				return serviceerror.NewNotFound("workflow execution already completed")
+			}
+			return nil
+		})
+		late := f.add("evt-late", "wf-closed")
+		f.run(f.dispatcher(f.sig, f.options()))
+
+		got := f.waitFor(late.ID, "given up", func(ev store.InboxEvent) bool { return ev.Attempts == 1 })
+		assert.Equal(t, store.InboxUnmatched, got.Status)
+		assert.True(t, got.NextAttemptAt.IsZero(), "not retried")
+		assert.Contains(t, got.LastError, "workflow closed: workflow execution already completed")
+		f.clock.Advance(time.Hour)
+		f.waitDelivered(f.add("evt-ok", "wf-ok").ID)
+		assert.Equal(t, 2, f.sig.callCount(), "one signal each")
+		assert.Equal(t, 1.0, f.counter("idflow_inbox_failures_total", byProvider(ReasonClosed)))
+	})
+}
+
 // TestNotFoundThenWorkflowStarts: the webhook beat its workflow's start.
 func TestNotFoundThenWorkflowStarts(t *testing.T) {
 	t.Parallel()
