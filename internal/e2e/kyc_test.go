@@ -204,6 +204,22 @@ func TestWebhookWithoutWorkflowIsKept(t *testing.T) {
 	ev, ok := inboxEvent(t, sys, "new-kind-1")
 	require.True(t, ok, "stored")
 	assert.Equal(t, "applicantPersonalInfoChanged", ev.EventType)
+
+	// A webhook for a workflow that has closed is kept at the first answer.
+	closedID := kyc.WorkflowID("closed-1")
+	_, err = sys.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: closedID, TaskQueue: "nobody"}, "Closed")
+	require.NoError(t, err)
+	require.NoError(t, sys.client.TerminateWorkflow(context.Background(), closedID, "", "closed before its last webhook"))
+	late := []byte(`{"applicantId":"0123456789abcdef01234567","correlationId":"late-1","externalUserId":"closed-1",` +
+		`"type":"applicantReviewed","reviewStatus":"completed","reviewResult":{"reviewAnswer":"GREEN"}}`)
+	digest, err = idngo.PayloadDigest("idflow-dev-webhook-secret", idngo.DigestSHA256, late)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, postWebhook(t, sys, late, digest))
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		ev, ok := inboxEvent(c, sys, "late-1")
+		assert.True(c, ok && ev.Status == "unmatched" && ev.Attempts == 1 && ev.NextAttemptAt == "", "last: %+v", ev)
+		assert.Contains(c, ev.LastError, "workflow closed")
+	}, 30*time.Second, 100*time.Millisecond)
 }
 
 func (s *system) resubmit(workflowID string, docs ...kyc.Document) (kyc.ResubmitDocumentsResult, error) {
@@ -249,6 +265,9 @@ type inboxRow struct {
 	EventType  string `json:"eventType"`
 	Status     string `json:"status"`
 	LastError  string `json:"lastError"`
+	Attempts   int    `json:"attempts"`
+	// NextAttemptAt is "" once the event is delivered or given up.
+	NextAttemptAt string `json:"nextAttemptAt"`
 	// ReceivedAt and DeliveredAt are when the gateway stored the event and
 	// when the dispatcher recorded its signal.
 	ReceivedAt  string `json:"receivedAt"`
