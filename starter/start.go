@@ -154,11 +154,11 @@ func alreadyRan(workflowID string, info *workflowpb.WorkflowExecutionInfo) error
 }
 
 // closedState is "COMPLETED, outcome accepted", or the status alone when
-// the run published no outcome.
+// the run ended without a final outcome (terminated while still pending).
 func closedState(info *workflowpb.WorkflowExecutionInfo) string {
 	state := statusName(info.GetStatus())
-	if outcome := searchAttribute(info, process.OutcomeKey.GetName()); outcome != "" {
-		state += ", outcome " + outcome
+	if outcome := process.Outcome(searchAttribute(info, process.OutcomeKey.GetName())); outcome != "" && !outcome.Open() {
+		state += ", outcome " + string(outcome)
 	}
 	return state
 }

@@ -191,8 +191,9 @@ func TestIdentifyAfterTheWorkflowRan(t *testing.T) {
 	assert.True(t, strings.HasPrefix(again.stdout, "started: "+workflowID+"\n"), again.stdout)
 }
 
-// TestAlreadyRanWithoutOutcome: a run that ended without publishing an
-// outcome (terminated early, say) is named by its status alone.
+// TestAlreadyRanWithoutOutcome: a run that ended without a final outcome
+// (terminated early, its outcome still the pending it started with) is
+// named by its status alone.
 func TestAlreadyRanWithoutOutcome(t *testing.T) {
 	c, _ := useTemporal(t)
 	gw := startGateway(t)
