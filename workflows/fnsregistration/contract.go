@@ -285,7 +285,7 @@ type CreateResult struct {
 	Refusal       string `json:"refusal,omitempty"`
 }
 
-// StartSearchAttributes are the search attributes to start a FNSRegistration with:
+// StartSearchAttributes are the search attributes to start an FNSRegistration with:
 // those its first publication sets (see process.StartSearchAttributes).
 func StartSearchAttributes() temporal.SearchAttributes {
 	return process.StartSearchAttributes(WorkflowType, StageChecking)

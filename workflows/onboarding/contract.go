@@ -217,7 +217,7 @@ func (e Evidence) Validate() error {
 	return errs.Err()
 }
 
-// StartSearchAttributes are the search attributes to start a Onboarding with:
+// StartSearchAttributes are the search attributes to start an Onboarding with:
 // those its first publication sets (see process.StartSearchAttributes).
 func StartSearchAttributes() temporal.SearchAttributes {
 	return process.StartSearchAttributes(WorkflowType, StageIdentifying)
