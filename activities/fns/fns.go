@@ -288,8 +288,14 @@ func (a *Activities) UploadScans(ctx context.Context, in fnsregistration.UploadS
 	res, err := session.ChangeState(ctx, in.FNSWorkflowID, provider.StateChange{Command: provider.CommandScanConfirmReceived})
 	if err != nil {
 		// A retry whose earlier attempt confirmed the scans finds the
-		// workflow past the scans, and FNS refuses the command: done.
-		if wf, readErr := session.GetWorkflowFull(ctx, in.FNSWorkflowID); readErr == nil && scansConfirmedAlready(wf.State) {
+		// workflow past the scans, and FNS refuses the command: done. Only
+		// the workflow's state tells that refusal from another: until it
+		// is read, the attempt is retried rather than refused for good.
+		wf, readErr := session.GetWorkflowFull(ctx, in.FNSWorkflowID)
+		if readErr != nil {
+			return fnsregistration.StepResult{}, fmt.Errorf("confirm the scans: FNS answered %v, and its workflow could not be read to tell why: %w", err, readErr)
+		}
+		if scansConfirmedAlready(wf.State) {
 			activity.GetLogger(ctx).Info("FNS scans already confirmed", "FNSWorkflowID", in.FNSWorkflowID, "State", string(wf.State))
 			return fnsregistration.StepResult{State: string(wf.State)}, nil
 		}

@@ -4,14 +4,18 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"idflow/activities/activitytest"
@@ -20,6 +24,7 @@ import (
 	sandbox "idflow/internal/sandbox/fns"
 	"idflow/internal/store"
 	. "idflow/workflows/fnsregistration" // the contract's names read as the activities' own
+	"idflow/workflows/fnsscenarios"
 	"idflow/workflows/process"
 )
 
@@ -34,19 +39,28 @@ type fixture struct {
 	sb  *sandbox.Sandbox
 	a   *Activities
 	env *testsuite.TestActivityEnvironment
+	// failReads, while set, answers every read of a workflow (/full) 502.
+	failReads atomic.Bool
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	sb := sandbox.New(sandbox.Config{Username: partnerUser, Password: partnerPass, SMEVDelay: -1, InstallDelay: -1,
 		PKCS10Delay: -1, SecretKeyDelay: -1, IssueDelay: -1, SignDelay: -1, PollInterval: time.Millisecond, RetrySchedule: []time.Duration{}})
-	srv := httptest.NewServer(sb.Handler())
+	f := &fixture{t: t, sb: sb}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.failReads.Load() && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/full") {
+			http.Error(w, "bad gateway", http.StatusBadGateway)
+			return
+		}
+		sb.Handler().ServeHTTP(w, r)
+	}))
 	t.Cleanup(func() { srv.Close(); sb.Close() })
 	c, err := provider.New(provider.Config{BaseURL: srv.URL, Partner: provider.Credentials{Username: partnerUser, Password: partnerPass}})
 	require.NoError(t, err)
-	a := &Activities{Client: c, Store: activitytest.NewStore(t), CallbackBaseURL: "http://127.0.0.1:1"}
-	env := activitytest.ActivityEnv(t, func(env *testsuite.TestActivityEnvironment) { Register(env, a) })
-	return &fixture{t: t, sb: sb, a: a, env: env}
+	f.a = &Activities{Client: c, Store: activitytest.NewStore(t), CallbackBaseURL: "http://127.0.0.1:1"}
+	f.env = activitytest.ActivityEnv(t, func(env *testsuite.TestActivityEnvironment) { Register(env, f.a) })
+	return f
 }
 
 func person(lastName string) pii.FNSRegistration {
@@ -125,6 +139,23 @@ func TestRegistrationThroughTheSandbox(t *testing.T) {
 
 	require.NoError(t, f.run(f.a.CheckConsumer, CheckConsumerInput{RegistrationDocumentID: regDoc}, &check))
 	assert.True(t, check.SignConfirmed, "now the person holds a confirmed КЭП")
+
+	// An external activity ended, then the end retried: done. A retry that
+	// cannot read the workflow to tell is retried, not refused for good.
+	var created CreateResult
+	require.NoError(t, f.run(f.a.CreateExternalActivity, fnsscenarios.CreateExternalActivityInput{ConsumerID: check.ConsumerID,
+		URL: "https://example.org/form", ExternalID: uuid.NewString(), WorkflowID: "fns-external-activity-t1"}, &created))
+	require.NotZero(t, created.FNSWorkflowID, "refused: %s", created.Refusal)
+	complete := fnsscenarios.CompleteExternalActivityInput{FNSWorkflowID: created.FNSWorkflowID}
+	var ended StepResult
+	require.NoError(t, f.run(f.a.CompleteExternalActivity, complete, &ended))
+	require.NoError(t, f.run(f.a.CompleteExternalActivity, complete, &ended), "a retry after the end")
+	f.failReads.Store(true)
+	err = f.run(f.a.CompleteExternalActivity, complete, &ended)
+	f.failReads.Store(false)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.False(t, appErr.NonRetryable(), "retried: %v", err)
 }
 
 // newAgent creates an identification agent and keeps its token, as the gateway does.
@@ -167,6 +198,17 @@ func (f *fixture) identifyAndConfirm(fnsID int64, regDoc, agentID string) int64 
 	require.NoError(t, f.run(f.a.UploadScans, upload, &scans))
 	assert.Equal(t, "complete", scans.State)
 	require.NoError(t, f.run(f.a.UploadScans, upload, &scans), "a retry after the confirmation")
+	assert.Equal(t, "complete", scans.State)
+	// Such a retry whose read of the workflow fails cannot tell FNS's
+	// refusal from another: it is retried, not refused for good.
+	f.failReads.Store(true)
+	err := f.run(f.a.UploadScans, upload, &scans)
+	f.failReads.Store(false)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.False(t, appErr.NonRetryable(), "retried: %v", err)
+	assert.NotEqual(t, process.ErrTypeProviderRejected, appErr.Type())
+	require.NoError(t, f.run(f.a.UploadScans, upload, &scans), "the next attempt reads the workflow")
 	assert.Equal(t, "complete", scans.State)
 
 	return child

@@ -3,6 +3,7 @@ package fns
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -111,8 +112,13 @@ func (a *Activities) CompleteExternalActivity(ctx context.Context, in fnsscenari
 	if provider.IsRetryable(err) {
 		return fnsregistration.StepResult{}, err
 	}
+	// Only the workflow's state tells a retry's refusal (ended already)
+	// from another: until it is read, the attempt is retried.
 	wf, readErr := session.GetWorkflowFull(ctx, in.FNSWorkflowID)
-	if readErr == nil && (wf.State == "complete-external-activity" || wf.State == "complete") {
+	if readErr != nil {
+		return fnsregistration.StepResult{}, fmt.Errorf("complete the external activity: FNS answered %v, and its workflow could not be read to tell why: %w", err, readErr)
+	}
+	if wf.State == "complete-external-activity" || wf.State == "complete" {
 		return fnsregistration.StepResult{State: string(wf.State)}, nil
 	}
 	return fnsregistration.StepResult{}, fnsError(err)

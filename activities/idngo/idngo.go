@@ -155,8 +155,13 @@ func (a *Activities) RequestReview(ctx context.Context, applicantID string) erro
 	if err == nil || !provider.IsConflict(err) {
 		return idngoError(err)
 	}
+	// Only the applicant's review tells a retry's conflict (in review
+	// already) from another: until it is read, the attempt is retried.
 	applicant, getErr := a.Client.GetApplicant(ctx, applicantID)
-	if getErr == nil && applicant.Review != nil && inReview(applicant.Review.ReviewStatus) {
+	if getErr != nil {
+		return fmt.Errorf("request the check: IDnGO answered %v, and the applicant could not be read to tell why: %w", err, getErr)
+	}
+	if applicant.Review != nil && inReview(applicant.Review.ReviewStatus) {
 		return nil
 	}
 	return idngoError(err)

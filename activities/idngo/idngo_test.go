@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"idflow/activities/activitytest"
@@ -26,14 +28,28 @@ func activityEnv(t *testing.T, a *Activities) *testsuite.TestActivityEnvironment
 }
 
 func idngoActivities(t *testing.T) *Activities {
+	a, _ := gatedIDnGOActivities(t)
+	return a
+}
+
+// gatedIDnGOActivities are activities against the sandbox whose every GET
+// is answered 502 while the returned flag is set.
+func gatedIDnGOActivities(t *testing.T) (*Activities, *atomic.Bool) {
 	t.Helper()
 	sb := sandbox.New(sandbox.Config{AppToken: "app", SecretKey: "secret", ReviewDelay: 50 * time.Millisecond})
 	t.Cleanup(sb.Close)
-	srv := httptest.NewServer(sb.Handler())
+	failGets := &atomic.Bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failGets.Load() && r.Method == http.MethodGet {
+			http.Error(w, "bad gateway", http.StatusBadGateway)
+			return
+		}
+		sb.Handler().ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	c, err := provider.New(provider.Config{BaseURL: srv.URL, AppToken: "app", SecretKey: "secret"})
 	require.NoError(t, err)
-	return &Activities{Client: c, Store: activitytest.NewStore(t)}
+	return &Activities{Client: c, Store: activitytest.NewStore(t)}, failGets
 }
 
 // image stores a fake image under a file name the sandbox reacts to.
@@ -50,7 +66,7 @@ func image(t *testing.T, st *store.Store, docType, subType, fileName string) Doc
 // RequestReview finds it in review, and the rejected step comes back with
 // its moderation comment but never the clientComment.
 func TestKYCActivitiesAgainstTheSandbox(t *testing.T) {
-	a := idngoActivities(t)
+	a, failGets := gatedIDnGOActivities(t)
 	env := activityEnv(t, a)
 	ensure := EnsureApplicantInput{ExternalUserID: "user-1", LevelName: "basic-kyc-level",
 		Applicant: ApplicantRef{InfoDocumentID: activitytest.PutJSON(t, a.Store, pii.ApplicantInfo{FirstName: "Иван", LastName: "Иванов"}, ApplicantInfoMediaType)}}
@@ -78,6 +94,14 @@ func TestKYCActivitiesAgainstTheSandbox(t *testing.T) {
 	require.NoError(t, err)
 	_, err = env.ExecuteActivity(a.RequestReview, id)
 	require.NoError(t, err, "already in review counts as done")
+	// Unless the applicant cannot be read to tell: then it is retried, not
+	// refused for good.
+	failGets.Store(true)
+	_, err = env.ExecuteActivity(a.RequestReview, id)
+	failGets.Store(false)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.False(t, appErr.NonRetryable(), "retried: %v", err)
 
 	var review ReviewState
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
