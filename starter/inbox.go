@@ -47,10 +47,10 @@ type inboxEvent struct {
 }
 
 func inboxListCommand(env *environment) *cobra.Command {
-	var provider, status string
+	var provider, status, before string
 	var limit int
 	cmd := &cobra.Command{
-		Use:   "list [--status " + strings.Join(inboxStatuses, "|") + "] [--provider idngo]",
+		Use:   "list [--status " + strings.Join(inboxStatuses, "|") + "] [--provider idngo] [--before EVENT_ID]",
 		Short: "List received callbacks, newest first",
 		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -71,12 +71,15 @@ func inboxListCommand(env *environment) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			q := url.Values{"provider": {provider}, "status": {status}, "limit": {strconv.Itoa(limit)}}
+			q := url.Values{"provider": {provider}, "status": {status}, "limit": {strconv.Itoa(limit)}, "before": {before}}
 			req, err := http.NewRequestWithContext(cmd.Context(), http.MethodGet, gw.baseURL+"/v1/inbox?"+q.Encode(), nil)
 			if err != nil {
 				return err
 			}
-			var out struct{ Events []inboxEvent }
+			var out struct {
+				Events []inboxEvent
+				Next   string
+			}
 			if err := gw.do(req, http.StatusOK, &out); err != nil {
 				return err
 			}
@@ -89,11 +92,18 @@ func inboxListCommand(env *environment) *cobra.Command {
 			if len(out.Events) == 0 {
 				fmt.Fprintln(tw, "(none)")
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if out.Next != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "more: --before %s\n", out.Next)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&provider, "provider", "", "only this provider, e.g. idngo")
 	cmd.Flags().StringVar(&status, "status", "", "only this status: "+strings.Join(inboxStatuses, ", "))
 	cmd.Flags().IntVar(&limit, "limit", defaultInboxLimit, fmt.Sprintf("how many at most, 1 to %d", maxInboxListLimit))
+	cmd.Flags().StringVar(&before, "before", "", "the next page: the id a full page ends with (its \"more:\" line)")
 	return cmd
 }

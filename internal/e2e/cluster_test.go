@@ -221,12 +221,21 @@ func (c *cluster) counts() faults.CountsReport {
 // inbox lists every stored webhook and callback.
 func (c *cluster) inbox() []inboxRow {
 	c.t.Helper()
-	status, body, err := c.api(context.Background(), http.MethodGet, "/v1/inbox?limit=1000", "", nil)
-	require.NoError(c.t, err)
-	require.Equal(c.t, http.StatusOK, status, "%s", body)
-	var out struct{ Events []inboxRow }
-	require.NoError(c.t, json.Unmarshal(body, &out))
-	return out.Events
+	var rows []inboxRow
+	for before := ""; ; {
+		status, body, err := c.api(context.Background(), http.MethodGet, "/v1/inbox?limit=1000&before="+before, "", nil)
+		require.NoError(c.t, err)
+		require.Equal(c.t, http.StatusOK, status, "%s", body)
+		var page struct {
+			Events []inboxRow
+			Next   string
+		}
+		require.NoError(c.t, json.Unmarshal(body, &page))
+		rows = append(rows, page.Events...)
+		if before = page.Next; before == "" {
+			return rows
+		}
+	}
 }
 
 // retry calls fn until it succeeds or ctx ends, pausing between attempts:

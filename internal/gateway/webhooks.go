@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -174,6 +175,13 @@ func (g *Gateway) receiveWebhook(w http.ResponseWriter, r *http.Request, src Web
 	writeJSON(w, http.StatusOK, webhookStatus{Status: "stored"})
 }
 
+// inboxPage is GET /v1/inbox's answer; Next, on a full page, is the
+// ?before= of the next one.
+type inboxPage struct {
+	Events []inboxEventResponse `json:"events"`
+	Next   string               `json:"next,omitempty"`
+}
+
 // inboxEventResponse is one event in GET /v1/inbox: everything but the body.
 type inboxEventResponse struct {
 	ID                string `json:"id"`
@@ -206,14 +214,15 @@ func inboxTime(t time.Time) string {
 }
 
 // listInbox lists inbox events, newest first, without their bodies:
-// ?provider=, ?status=pending|delivered|unmatched, ?limit=1..1000 (100).
+// ?provider=, ?status=pending|delivered|unmatched, ?limit=1..1000 (100),
+// ?before= the "next" of the page before (a full page has one).
 func (g *Gateway) listInbox(w http.ResponseWriter, r *http.Request) {
 	st := g.store(w)
 	if st == nil {
 		return
 	}
 	q := r.URL.Query()
-	f := store.InboxFilter{Provider: q.Get("provider"), Status: q.Get("status")}
+	f := store.InboxFilter{Provider: q.Get("provider"), Status: q.Get("status"), Before: q.Get("before")}
 	if f.Status != "" && !slices.Contains(store.InboxStatuses, f.Status) {
 		writeError(w, http.StatusBadRequest, "bad_request", "status must be one of "+strings.Join(store.InboxStatuses, ", "))
 		return
@@ -228,14 +237,21 @@ func (g *Gateway) listInbox(w http.ResponseWriter, r *http.Request) {
 		f.Limit = n
 	}
 	evs, err := st.ListInboxEvents(r.Context(), f)
+	if errors.Is(err, store.ErrInvalid) {
+		writeError(w, http.StatusBadRequest, "bad_request", "before must be the id of an inbox event (a page's next)")
+		return
+	}
 	if err != nil {
 		g.deps.Logger.Error("list inbox events", zap.Error(err))
 		writeError(w, http.StatusInternalServerError, "store_failed", "the inbox could not be read; retry later")
 		return
 	}
-	out := make([]inboxEventResponse, 0, len(evs))
+	page := inboxPage{Events: make([]inboxEventResponse, 0, len(evs))}
 	for _, ev := range evs {
-		out = append(out, toInboxResponse(ev))
+		page.Events = append(page.Events, toInboxResponse(ev))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": out})
+	if limit := cmp.Or(f.Limit, store.DefaultInboxLimit); len(evs) == limit {
+		page.Next = evs[len(evs)-1].ID // more may follow
+	}
+	writeJSON(w, http.StatusOK, page)
 }

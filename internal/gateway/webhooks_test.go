@@ -303,6 +303,7 @@ func TestWebhookSourcesValidated(t *testing.T) {
 // inboxListing is the body of GET /v1/inbox, decoded loosely to see every field.
 type inboxListing struct {
 	Events []map[string]any `json:"events"`
+	Next   string           `json:"next"`
 }
 
 func TestInboxList(t *testing.T) {
@@ -364,11 +365,19 @@ func TestInboxList(t *testing.T) {
 		assert.Contains(t, done.Events[0], "deliveredAt")
 		assert.NotContains(t, done.Events[0], "nextAttemptAt")
 		assert.Equal(t, []any{"evt-1", "evt-0"}, keys(list("?provider=acme&status=pending")))
-		assert.Equal(t, []any{"o-1", "evt-2"}, keys(list("?limit=2")))
+		page := list("?limit=2")
+		assert.Equal(t, []any{"o-1", "evt-2"}, keys(page))
+		require.Equal(t, page.Events[1]["id"], page.Next, "a full page names the next")
+		page = list("?limit=2&before=" + page.Next)
+		assert.Equal(t, []any{"evt-1", "evt-0"}, keys(page))
+		last := list("?limit=2&before=" + page.Next)
+		assert.Empty(t, last.Events)
+		assert.Empty(t, last.Next, "no page after an empty one")
+		assert.Empty(t, all.Next, "a page not full is the last")
 		assert.Empty(t, list("?status=unmatched").Events)
 		assert.JSONEq(t, `{"events": []}`, string(readBody(t, g.get("/v1/inbox?provider=nobody"))), "an empty list, not null")
 
-		for _, query := range []string{"?status=bogus", "?limit=0", "?limit=1001", "?limit=x"} {
+		for _, query := range []string{"?status=bogus", "?limit=0", "?limit=1001", "?limit=x", "?before=evt_unknown"} {
 			requireAPIError(t, g.get("/v1/inbox"+query), http.StatusBadRequest, "bad_request")
 		}
 	})

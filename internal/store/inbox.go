@@ -69,6 +69,9 @@ type InboxFilter struct {
 	Provider string
 	Status   string // "" or one of InboxStatuses
 	Limit    int    // 0 means DefaultInboxLimit; at most MaxInboxListLimit
+	// Before, an event's id, lists only the events after it in the list's
+	// order (older ones): the next page after a page that ended with it.
+	Before string
 }
 
 // inboxRow mirrors an inbox_events row; times are Unix microseconds, 0 for none.
@@ -352,6 +355,18 @@ func (s *Store) ListInboxEvents(ctx context.Context, f InboxFilter) ([]InboxEven
 	}
 	if f.Status != "" {
 		where, args = append(where, "status = ?"), append(args, f.Status)
+	}
+	if f.Before != "" {
+		var at int64
+		err := s.db.GetContext(ctx, &at, s.db.Rebind("SELECT received_at FROM inbox_events WHERE id = ?"), f.Before)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("%w: no inbox event with the id given as before", ErrInvalid)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: list inbox events: %w", err)
+		}
+		where = append(where, "(received_at < ? OR (received_at = ? AND id < ?))")
+		args = append(args, at, at, f.Before)
 	}
 	query := "SELECT " + inboxMeta + " FROM inbox_events"
 	if len(where) > 0 {

@@ -357,6 +357,10 @@ func TestListInboxEvents(t *testing.T) {
 		assert.Equal(t, id(0), list(InboxFilter{Status: InboxDelivered}))
 		assert.Equal(t, id(5, 4, 3), list(InboxFilter{Status: InboxPending}))
 		assert.Equal(t, id(5, 4), list(InboxFilter{Limit: 2}))
+		assert.Equal(t, id(3, 2), list(InboxFilter{Limit: 2, Before: all[4].ID}), "the next page")
+		assert.Equal(t, id(1, 0), list(InboxFilter{Limit: 2, Before: all[2].ID}))
+		assert.Empty(t, list(InboxFilter{Limit: 2, Before: all[0].ID}), "past the last page")
+		assert.Equal(t, id(1, 0), list(InboxFilter{Provider: "idngo", Before: all[3].ID}), "with a filter")
 		assert.Empty(t, list(InboxFilter{Provider: "nobody"}))
 
 		evs, err := s.ListInboxEvents(ctx, InboxFilter{Status: InboxDelivered})
@@ -368,6 +372,8 @@ func TestListInboxEvents(t *testing.T) {
 		_, err = s.ListInboxEvents(ctx, InboxFilter{Status: "bogus"})
 		assert.ErrorIs(t, err, ErrInvalid)
 		_, err = s.ListInboxEvents(ctx, InboxFilter{Limit: -1})
+		assert.ErrorIs(t, err, ErrInvalid)
+		_, err = s.ListInboxEvents(ctx, InboxFilter{Before: "evt_unknown"})
 		assert.ErrorIs(t, err, ErrInvalid)
 	})
 }
