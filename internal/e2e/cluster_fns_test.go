@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -163,6 +164,10 @@ func (c *cluster) screenUpdate(ctx context.Context, workflowID, name string, arg
 		h, err := c.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflowID,
 			UpdateID: fmt.Sprintf("%s-%d", name, attempt), UpdateName: name,
 			WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{arg}})
+		var gone *serviceerror.NotFound
+		if errors.As(err, &gone) { // the workflow has closed: no update will ever be taken
+			failed = fmt.Errorf("%s: the workflow is gone: %w", name, err)
+		}
 		if err != nil {
 			return struct{}{}, err
 		}
