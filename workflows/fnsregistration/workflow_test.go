@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"idflow/workflows/process"
+	"idflow/workflows/process/processtest"
 )
 
 // fakeFNS is FNS as the activities would see it: an identification that
@@ -454,15 +455,11 @@ func (s *fnsSuite) timersCanceledByAWakeUp() int {
 // TestStartSearchAttributesAreTheFirstPublication: started with them, the
 // registration does not upsert its first stage again.
 func (s *fnsSuite) TestStartSearchAttributesAreTheFirstPublication() {
-	var stages []string
-	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
-		stage, _ := args.Get(0).(temporal.SearchAttributes).GetKeyword(process.StageKey)
-		stages = append(stages, stage)
-	}).Return(nil)
+	stages := processtest.UpsertedStages(s.env)
 	s.Require().NoError(s.env.SetTypedSearchAttributesOnStart(StartSearchAttributes()))
 	s.fns.consumerState, s.fns.signConfirmed = consumerIdentified, true
 	s.env.ExecuteWorkflow(FNSRegistration, input())
 
 	s.Equal(process.OutcomeAccepted, s.result().Outcome)
-	s.Equal([]string{StageFinished}, stages)
+	s.Equal([]string{StageFinished}, *stages)
 }

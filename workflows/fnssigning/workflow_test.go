@@ -7,14 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
 	"idflow/workflows/process"
+	"idflow/workflows/process/processtest"
 )
 
 type signingSuite struct {
@@ -227,15 +226,11 @@ func (s *signingSuite) TestSignerAndMergeAreValidatedBeforeAnyCall() {
 // TestStartSearchAttributesAreTheFirstPublication: started with them, the
 // signing does not upsert its first stage again.
 func (s *signingSuite) TestStartSearchAttributesAreTheFirstPublication() {
-	var stages []string
-	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
-		stage, _ := args.Get(0).(temporal.SearchAttributes).GetKeyword(process.StageKey)
-		stages = append(stages, stage)
-	}).Return(nil)
+	stages := processtest.UpsertedStages(s.env)
 	s.Require().NoError(s.env.SetTypedSearchAttributesOnStart(StartSearchAttributes()))
 	s.env.ExecuteWorkflow(DocumentSigning, input(1))
 
 	s.Equal(process.OutcomeAccepted, s.result().Outcome)
-	s.NotEmpty(stages)
-	s.NotContains(stages, StageSending)
+	s.NotEmpty(*stages)
+	s.NotContains(*stages, StageSending)
 }

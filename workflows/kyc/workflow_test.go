@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -23,6 +22,7 @@ import (
 	"idflow/internal/validate"
 	. "idflow/workflows/kyc" // an external test package: the activities import the contract
 	"idflow/workflows/process"
+	"idflow/workflows/process/processtest"
 )
 
 const (
@@ -502,17 +502,13 @@ func (s *kycSuite) TestResubmissionWithAMissingDocumentIsRefused() {
 // TestStartSearchAttributesAreTheFirstPublication: started with them, the
 // verification does not upsert its first stage again.
 func (s *kycSuite) TestStartSearchAttributesAreTheFirstPublication() {
-	var stages []string
-	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
-		stage, _ := args.Get(0).(temporal.SearchAttributes).GetKeyword(process.StageKey)
-		stages = append(stages, stage)
-	}).Return(nil)
+	stages := processtest.UpsertedStages(s.env)
 	s.Require().NoError(s.env.SetTypedSearchAttributesOnStart(StartSearchAttributes()))
 	s.answers = []ReviewState{green}
 	s.webhook(reviewDelay+time.Second, "c1")
 	s.env.ExecuteWorkflow(KYCVerification, kycInput())
 
 	s.Equal(process.OutcomeAccepted, s.kycResult().Outcome)
-	s.NotEmpty(stages)
-	s.NotContains(stages, StageCreatingApplicant)
+	s.NotEmpty(*stages)
+	s.NotContains(*stages, StageCreatingApplicant)
 }

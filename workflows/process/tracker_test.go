@@ -4,13 +4,13 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"idflow/workflows/process"
+	"idflow/workflows/process/processtest"
 )
 
 // trackedProcess publishes its first stage, then moves to a second.
@@ -34,14 +34,10 @@ func upsertStages(t *testing.T, start *temporal.SearchAttributes, ref string, co
 	if start != nil {
 		require.NoError(t, env.SetTypedSearchAttributesOnStart(*start))
 	}
-	var stages []string
-	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
-		stage, _ := args.Get(0).(temporal.SearchAttributes).GetKeyword(process.StageKey)
-		stages = append(stages, stage)
-	}).Return(nil)
+	stages := processtest.UpsertedStages(env)
 	env.ExecuteWorkflow(trackedProcess, ref)
 	require.NoError(t, env.GetWorkflowError())
-	return stages
+	return *stages
 }
 
 func TestStartSearchAttributesSpareTheFirstUpsert(t *testing.T) {

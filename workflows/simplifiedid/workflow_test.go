@@ -21,6 +21,7 @@ import (
 	"idflow/internal/logging"
 	"idflow/internal/pii"
 	"idflow/workflows/process"
+	"idflow/workflows/process/processtest"
 	. "idflow/workflows/simplifiedid" // an external test package: the activities import the contract
 )
 
@@ -379,16 +380,12 @@ func (s *simplifiedIdentificationSuite) TestInvalidTuningIsRefused() {
 // TestStartSearchAttributesAreTheFirstPublication: started with them, the
 // identification does not upsert its first stage again.
 func (s *simplifiedIdentificationSuite) TestStartSearchAttributesAreTheFirstPublication() {
-	var stages []string
-	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
-		stage, _ := args.Get(0).(temporal.SearchAttributes).GetKeyword(process.StageKey)
-		stages = append(stages, stage)
-	}).Return(nil)
+	stages := processtest.UpsertedStages(s.env)
 	s.Require().NoError(s.env.SetTypedSearchAttributesOnStart(StartSearchAttributes()))
 	s.sendCode(time.Minute, goodCode)
 	s.env.ExecuteWorkflow(SimplifiedIdentification, testInput())
 
 	s.Equal(process.OutcomeAccepted, s.result().Outcome)
-	s.NotEmpty(stages)
-	s.NotContains(stages, StageOpeningSession)
+	s.NotEmpty(*stages)
+	s.NotContains(*stages, StageOpeningSession)
 }
