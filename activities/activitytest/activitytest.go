@@ -1,12 +1,15 @@
 // Package activitytest helps test activities: a fresh store, JSON documents,
-// an activity environment and assertions on final errors.
+// an activity environment, a provider that fails on demand, and assertions
+// on final and retryable errors.
 package activitytest
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -52,4 +55,26 @@ func RequireFinal(t *testing.T, err error, errType string) *temporal.Application
 	require.Equal(t, errType, appErr.Type())
 	require.True(t, appErr.NonRetryable(), "must not be retried")
 	return appErr
+}
+
+// RequireRetryable asserts an application error that will be retried.
+func RequireRetryable(t *testing.T, err error) *temporal.ApplicationError {
+	t.Helper()
+	var appErr *temporal.ApplicationError
+	require.True(t, errors.As(err, &appErr), "want an application error, got %v", err)
+	require.False(t, appErr.NonRetryable(), "must be retried: %v", err)
+	return appErr
+}
+
+// Gate serves h, except that while the returned flag is set it answers the
+// requests fail picks with 502, as a provider's failing gateway would.
+func Gate(h http.Handler, fail func(*http.Request) bool) (http.Handler, *atomic.Bool) {
+	closed := &atomic.Bool{}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if closed.Load() && fail(r) {
+			http.Error(w, "bad gateway", http.StatusBadGateway)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}), closed
 }

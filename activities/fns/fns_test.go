@@ -15,7 +15,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"idflow/activities/activitytest"
@@ -40,7 +39,7 @@ type fixture struct {
 	a   *Activities
 	env *testsuite.TestActivityEnvironment
 	// failReads, while set, answers every read of a workflow (/full) 502.
-	failReads atomic.Bool
+	failReads *atomic.Bool
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -48,13 +47,11 @@ func newFixture(t *testing.T) *fixture {
 	sb := sandbox.New(sandbox.Config{Username: partnerUser, Password: partnerPass, SMEVDelay: -1, InstallDelay: -1,
 		PKCS10Delay: -1, SecretKeyDelay: -1, IssueDelay: -1, SignDelay: -1, PollInterval: time.Millisecond, RetrySchedule: []time.Duration{}})
 	f := &fixture{t: t, sb: sb}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if f.failReads.Load() && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/full") {
-			http.Error(w, "bad gateway", http.StatusBadGateway)
-			return
-		}
-		sb.Handler().ServeHTTP(w, r)
-	}))
+	h, failReads := activitytest.Gate(sb.Handler(), func(r *http.Request) bool {
+		return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/full")
+	})
+	f.failReads = failReads
+	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); sb.Close() })
 	c, err := provider.New(provider.Config{BaseURL: srv.URL, Partner: provider.Credentials{Username: partnerUser, Password: partnerPass}})
 	require.NoError(t, err)
@@ -153,9 +150,7 @@ func TestRegistrationThroughTheSandbox(t *testing.T) {
 	f.failReads.Store(true)
 	err = f.run(f.a.CompleteExternalActivity, complete, &ended)
 	f.failReads.Store(false)
-	var appErr *temporal.ApplicationError
-	require.ErrorAs(t, err, &appErr)
-	assert.False(t, appErr.NonRetryable(), "retried: %v", err)
+	activitytest.RequireRetryable(t, err)
 }
 
 // newAgent creates an identification agent and keeps its token, as the gateway does.
@@ -204,10 +199,7 @@ func (f *fixture) identifyAndConfirm(fnsID int64, regDoc, agentID string) int64 
 	f.failReads.Store(true)
 	err := f.run(f.a.UploadScans, upload, &scans)
 	f.failReads.Store(false)
-	var appErr *temporal.ApplicationError
-	require.ErrorAs(t, err, &appErr)
-	assert.False(t, appErr.NonRetryable(), "retried: %v", err)
-	assert.NotEqual(t, process.ErrTypeProviderRejected, appErr.Type())
+	assert.NotEqual(t, process.ErrTypeProviderRejected, activitytest.RequireRetryable(t, err).Type())
 	require.NoError(t, f.run(f.a.UploadScans, upload, &scans), "the next attempt reads the workflow")
 	assert.Equal(t, "complete", scans.State)
 

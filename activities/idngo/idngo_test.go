@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"idflow/activities/activitytest"
@@ -38,14 +37,8 @@ func gatedIDnGOActivities(t *testing.T) (*Activities, *atomic.Bool) {
 	t.Helper()
 	sb := sandbox.New(sandbox.Config{AppToken: "app", SecretKey: "secret", ReviewDelay: 50 * time.Millisecond})
 	t.Cleanup(sb.Close)
-	failGets := &atomic.Bool{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if failGets.Load() && r.Method == http.MethodGet {
-			http.Error(w, "bad gateway", http.StatusBadGateway)
-			return
-		}
-		sb.Handler().ServeHTTP(w, r)
-	}))
+	h, failGets := activitytest.Gate(sb.Handler(), func(r *http.Request) bool { return r.Method == http.MethodGet })
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	c, err := provider.New(provider.Config{BaseURL: srv.URL, AppToken: "app", SecretKey: "secret"})
 	require.NoError(t, err)
@@ -99,9 +92,7 @@ func TestKYCActivitiesAgainstTheSandbox(t *testing.T) {
 	failGets.Store(true)
 	_, err = env.ExecuteActivity(a.RequestReview, id)
 	failGets.Store(false)
-	var appErr *temporal.ApplicationError
-	require.ErrorAs(t, err, &appErr)
-	assert.False(t, appErr.NonRetryable(), "retried: %v", err)
+	activitytest.RequireRetryable(t, err)
 
 	var review ReviewState
 	require.EventuallyWithT(t, func(c *assert.CollectT) {

@@ -80,6 +80,16 @@ func (f *fakeSignaler) setFail(fail func(n int, s sent) error) {
 	f.fail = fail
 }
 
+// failFor makes every signal to workflowID fail with err.
+func (f *fakeSignaler) failFor(workflowID string, err error) {
+	f.setFail(func(_ int, s sent) error {
+		if s.WorkflowID == workflowID {
+			return err
+		}
+		return nil
+	})
+}
+
 // workflows lists the workflow ids of the accepted signals, in order.
 func (f *fakeSignaler) workflows() []string {
 	f.mu.Lock()

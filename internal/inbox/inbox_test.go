@@ -268,12 +268,7 @@ func TestNotFoundBecomesUnmatched(t *testing.T) {
 	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
 		f := newFixture(t, dbURL)
-		f.sig.setFail(func(_ int, s sent) error {
-			if s.WorkflowID == "wf-missing" {
-				return serviceerror.NewNotFound("workflow not found for ID: wf-missing")
-			}
-			return nil
-		})
+		f.sig.failFor("wf-missing", serviceerror.NewNotFound("workflow not found for ID: wf-missing"))
 		lost := f.add("evt-lost", "wf-missing")
 		opts := f.options()
 		f.run(f.dispatcher(f.sig, opts))
@@ -313,12 +308,7 @@ func TestClosedWorkflowIsUnmatchedAtOnce(t *testing.T) {
 	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
 		f := newFixture(t, dbURL)
-		f.sig.setFail(func(_ int, s sent) error {
-			if s.WorkflowID == "wf-closed" {
-				return serviceerror.NewNotFound("workflow execution already completed")
-			}
-			return nil
-		})
+		f.sig.failFor("wf-closed", serviceerror.NewNotFound("workflow execution already completed"))
 		late := f.add("evt-late", "wf-closed")
 		f.run(f.dispatcher(f.sig, f.options()))
 
@@ -598,12 +588,7 @@ func TestPrunesWhatIsDoneWith(t *testing.T) {
 	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, dbURL string) {
 		f := newFixture(t, dbURL)
-		f.sig.setFail(func(_ int, s sent) error {
-			if s.WorkflowID == "wf-busy" {
-				return errors.New("resource exhausted") // retried later, on its own
-			}
-			return nil
-		})
+		f.sig.failFor("wf-busy", errors.New("resource exhausted")) // retried later, on its own
 		old, busy := f.add("evt-old", "wf-1"), f.add("evt-busy", "wf-busy")
 		stop := f.run(f.dispatcher(f.sig, f.options()))
 		f.waitDelivered(old.ID)
